@@ -1,0 +1,62 @@
+"""The Lạng Sơn linkage market: create_app() builds the Flask application."""
+
+from flask import Flask
+
+from market.config import INSTANCE_DIR, PROJECT_DIR, Config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment's settings, with `config` overriding them (tests)."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_mapping(Config.load())
+    if config:
+        app.config.from_mapping(config)
+
+    from market import extensions, i18n, errors, cli
+    from market.models import User  # noqa: F401  (registers every table)
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, render_as_batch=True, compare_type=True)
+    extensions.csrf.init_app(app)
+    extensions.mail.init_app(app)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    _init_login(app)
+
+    from market.blueprints.main.routes import bp as main_bp
+    from market.blueprints.auth.routes import bp as auth_bp
+    from market.blueprints.orgs.routes import bp as orgs_bp
+    from market.blueprints.department.routes import bp as department_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(orgs_bp, url_prefix="/orgs")
+    app.register_blueprint(department_bp, url_prefix="/department")
+
+    errors.init_app(app)
+    cli.init_app(app)
+    from market.services import mail as mail_service
+
+    mail_service.init_app(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from market.extensions import db, login_manager
+    from market.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))

@@ -1,0 +1,1 @@
+"""One package per part of the site: routes.py (thin) and forms.py."""

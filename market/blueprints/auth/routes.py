@@ -1,0 +1,137 @@
+"""Sign-up, log-in and log-out, password reset and change."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from market.blueprints.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from market.blueprints.forms import attach_errors
+from market.extensions import db, limiter
+from market.services import accounts, mail
+from market.services.errors import ValidationFailed
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    # Only local paths: never redirect to another site after log-in.
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user, org = accounts.sign_up(
+                full_name=form.full_name.data, email=form.email.data, phone=form.phone.data or "",
+                password=form.password.data,
+                organisation={"name": form.org_name.data, "kind": form.org_kind.data,
+                              "tax_code": form.org_tax_code.data, "commune_id": form.org_commune_id.data,
+                              "address": form.org_address.data, "phone": form.phone.data,
+                              "email": form.email.data, "contact_name": form.full_name.data},
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            attach_errors(form, exc, prefix="")
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome! %(org)s is waiting for the department's verification. You can already prepare drafts.",
+                    org=org.name), "success")
+            return redirect(url_for("orgs.show", org_id=org.id))
+    return render_template("auth/signup.html", form=form)
+
+
+def _login_email_key() -> str:
+    return "login-email:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_email_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("E-mail or password is not right."))
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(url_for("main.home")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = accounts.find_user(form.email.data)
+        if user is not None and user.active:
+            send_reset_link(user)
+        # Same answer whether or not the account exists: nobody learns who has one.
+        flash(_("If an account uses this address, a link to set a new password is on its way."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+def send_reset_link(user, *, invited_to: str | None = None) -> None:
+    link = url_for("auth.reset_password", token=accounts.make_reset_token(user), _external=True)
+    hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
+    if invited_to:
+        subject = _("You were added to %(org)s on the Lạng Sơn linkage market", org=invited_to)
+        intro = _("You were added to %(org)s. Set your password here:", org=invited_to)
+    else:
+        subject = _("Set a new password")
+        intro = _("Someone asked to set a new password for this account. If it was you, open:")
+    body = f"{intro}\n\n{link}\n\n" + _("The link works once, for %(hours)d hour(s).", hours=hours)
+    mail.send(user.email, subject, body)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        accounts.user_for_reset_token(token)
+    except ValidationFailed as exc:
+        return render_template("auth/reset_invalid.html", message=exc.errors["token"][0]), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.reset_password(token, form.password.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your new password is saved."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form)

@@ -1,0 +1,39 @@
+"""Home page, language switch and health check."""
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+
+from market.extensions import db
+from market.models import Crop, Organisation, OrgKind, OrgStatus
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    counts = dict(db.session.execute(
+        sa.select(Organisation.kind, sa.func.count()).where(Organisation.status == OrgStatus.VERIFIED)
+        .group_by(Organisation.kind)
+    ).all())
+    crops = db.session.scalars(sa.select(Crop).where(Crop.tradable).order_by(Crop.target_ha_min.desc()))
+    return render_template("main/home.html", counts=counts, crops=list(crops), OrgKind=OrgKind)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.args.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("main.home"))
+
+
+@bp.get("/healthz")
+def healthz():
+    database = {"engine": db.engine.dialect.name}
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        database["ok"] = True
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        database.update(ok=False, error=type(exc).__name__)
+    healthy = database["ok"]
+    return jsonify({"status": "ok" if healthy else "degraded", "database": database}), 200 if healthy else 503

@@ -1,0 +1,53 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TelField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from market.blueprints.forms import ORG_KIND_LABELS, ROLE_LABELS, commune_choices
+from market.models import OrgKind, Role
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind of organisation"), validators=[DataRequired()])
+    tax_code = StringField(_l("Tax or registration number"), validators=[Optional(), Length(max=14)],
+                           description=_l("10 digits, e.g. 4900123456"))
+    commune_id = SelectField(_l("Commune or ward"), validators=[DataRequired()])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=120)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=20)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
+    description = TextAreaField(_l("What you grow, make or buy"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", _l("— choose —"))] + [(k, ORG_KIND_LABELS[k]) for k in OrgKind.SELF_SERVICE]
+        self.commune_id.choices = commune_choices()
+
+
+class ContactForm(FlaskForm):
+    """What a verified organisation may change without a new verification."""
+
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=120)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=20)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
+    description = TextAreaField(_l("What you grow, make or buy"), validators=[Optional(), Length(max=2000)])
+
+
+def _role_choices():
+    return [(r, ROLE_LABELS[r]) for r in Role.ALL]
+
+
+class AddMemberForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    full_name = StringField(_l("Full name (for a new account)"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=_role_choices, default=Role.MEMBER)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=_role_choices)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token."""

@@ -1,0 +1,172 @@
+"""Organisations: the public directory and profiles, applying, editing, and members."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from market.blueprints.auth.routes import send_reset_link
+from market.blueprints.forms import ORG_KIND_LABELS, ROLE_LABELS, attach_errors
+from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm, OrganisationForm, RoleForm
+from market.extensions import db
+from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role
+from market.services import organisations
+from market.services.errors import ValidationFailed
+
+bp = Blueprint("orgs", __name__)
+
+
+def _may_see(org: Organisation) -> bool:
+    """Verified organisations are public; others only to their members and the department."""
+    if org.is_verified:
+        return True
+    return current_user.is_authenticated and (current_user.membership_in(org) or current_user.is_department_staff)
+
+
+def _get_org(org_id: int) -> Organisation:
+    org = db.get_or_404(Organisation, org_id)
+    if not _may_see(org):
+        abort(404)
+    return org
+
+
+@bp.get("/")
+def directory():
+    kind = request.args.get("kind", "")
+    commune_id = request.args.get("commune", type=int)
+    query = sa.select(Organisation).where(Organisation.status == OrgStatus.VERIFIED,
+                                          Organisation.kind.in_(OrgKind.SELF_SERVICE))
+    if kind in OrgKind.SELF_SERVICE:
+        query = query.where(Organisation.kind == kind)
+    if commune_id:
+        query = query.where(Organisation.commune_id == commune_id)
+    page = db.paginate(query.order_by(Organisation.name), per_page=30, error_out=False)
+    communes = db.session.scalars(sa.select(Commune).order_by(Commune.name))
+    return render_template("orgs/directory.html", page=page, kind=kind, commune_id=commune_id,
+                           communes=communes, kinds=OrgKind.SELF_SERVICE, kind_labels=ORG_KIND_LABELS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def apply():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            org = organisations.apply_for_organisation(current_user, **_org_data(form))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(org)s is registered and waits for the department's verification.", org=org.name), "success")
+            return redirect(url_for("orgs.show", org_id=org.id))
+    return render_template("orgs/apply.html", form=form)
+
+
+def _org_data(form) -> dict:
+    return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+
+
+@bp.get("/<int:org_id>")
+def show(org_id: int):
+    org = _get_org(org_id)
+    membership = current_user.membership_in(org) if current_user.is_authenticated else None
+    return render_template("orgs/show.html", org=org, membership=membership,
+                           kind_labels=ORG_KIND_LABELS, role_labels=ROLE_LABELS)
+
+
+@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(org_id: int):
+    org = _get_org(org_id)
+    organisations.require_role(current_user, org, *Role.ADMINS)
+    form_class = ContactForm if org.is_verified else OrganisationForm
+    form = form_class(obj=org)
+    if request.method == "GET" and not org.is_verified:
+        form.commune_id.data = str(org.commune_id or "")
+    if form.validate_on_submit():
+        data = _org_data(form)
+        data.pop("kind", None)  # the kind is fixed at application
+        try:
+            organisations.update_organisation(current_user, org, **data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("orgs.show", org_id=org.id))
+    return render_template("orgs/edit.html", form=form, org=org)
+
+
+@bp.route("/<int:org_id>/members", methods=["GET", "POST"])
+@login_required
+def members(org_id: int):
+    org = _get_org(org_id)
+    mine = organisations.require_role(current_user, org)
+    form = AddMemberForm()
+    if form.validate_on_submit():
+        try:
+            membership, invited = organisations.add_member(
+                current_user, org, email=form.email.data, role=form.role.data, full_name=form.full_name.data or "")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            attach_errors(form, exc)
+        else:
+            db.session.commit()
+            if invited:
+                send_reset_link(membership.user, invited_to=org.name)
+                flash(_("Invitation sent to %(email)s.", email=membership.user.email), "success")
+            else:
+                flash(_("%(name)s was added.", name=membership.user.full_name), "success")
+            return redirect(url_for("orgs.members", org_id=org.id))
+    rows = sorted(org.memberships, key=lambda m: (m.role != "owner", m.user.full_name))
+    return render_template("orgs/members.html", org=org, mine=mine, rows=rows, form=form,
+                           role_form=RoleForm(), confirm_form=ConfirmForm(), role_labels=ROLE_LABELS)
+
+
+def _get_membership(org_id: int, membership_id: int) -> Membership:
+    membership = db.get_or_404(Membership, membership_id)
+    if membership.organisation_id != org_id:
+        abort(404)
+    return membership
+
+
+@bp.post("/<int:org_id>/members/<int:membership_id>/role")
+@login_required
+def change_role(org_id: int, membership_id: int):
+    membership = _get_membership(org_id, membership_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            organisations.change_role(current_user, membership, form.role.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for messages in exc.errors.values():
+                flash(" ".join(messages), "error")
+        else:
+            db.session.commit()
+            flash(_("Role changed."), "success")
+    else:
+        flash(_("Choose a role."), "error")
+    return redirect(url_for("orgs.members", org_id=org_id))
+
+
+@bp.post("/<int:org_id>/members/<int:membership_id>/remove")
+@login_required
+def remove_member(org_id: int, membership_id: int):
+    membership = _get_membership(org_id, membership_id)
+    leaving = membership.user_id == current_user.id
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            organisations.remove_member(current_user, membership)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for messages in exc.errors.values():
+                flash(" ".join(messages), "error")
+        else:
+            db.session.commit()
+            flash(_("Member removed."), "success")
+            if leaving:
+                return redirect(url_for("main.home"))
+    return redirect(url_for("orgs.members", org_id=org_id))

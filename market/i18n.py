@@ -1,0 +1,28 @@
+"""Vietnamese first, English second: the locale comes from the visitor's choice, else Vietnamese."""
+from flask import Flask, current_app, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from market.extensions import babel
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def inject_locale():
+        return {"current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])}
+
+    # Times are stored in UTC; Flask-Babel shows them in BABEL_DEFAULT_TIMEZONE (Asia/Ho_Chi_Minh).
+    app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""

@@ -1,0 +1,1 @@
+"""Rules that are not HTTP: routes call these, tests reach them directly."""

@@ -1,0 +1,3 @@
+from market import create_app
+
+app = create_app()
