@@ -13,7 +13,7 @@ def send(to: str | list[str], subject: str, body: str) -> Message:
     return message
 
 
-def _print_to_console(message: Message, app: Flask) -> None:
+def _print_to_console(app: Flask, message: Message) -> None:
     if app.config.get("MAIL_SERVER") or app.testing:
         return
     print(
