@@ -32,11 +32,23 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.auth.routes import bp as auth_bp
     from market.blueprints.orgs.routes import bp as orgs_bp
     from market.blueprints.department.routes import bp as department_bp
+    from market.blueprints.catalog.routes import bp as catalog_bp
+    from market.blueprints.workspace.routes import bp as workspace_bp
+    from market.blueprints.media.routes import bp as media_bp
+    from market.blueprints.trace.routes import bp as trace_bp
+    from market.blueprints.imports.routes import bp as imports_bp
+    from market.blueprints.api.routes import bp as api_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(orgs_bp, url_prefix="/orgs")
     app.register_blueprint(department_bp, url_prefix="/department")
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(workspace_bp, url_prefix="/workspace")
+    app.register_blueprint(media_bp, url_prefix="/media")
+    app.register_blueprint(trace_bp, url_prefix="/verify")
+    app.register_blueprint(imports_bp, url_prefix="/department/import")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     errors.init_app(app)
     cli.init_app(app)

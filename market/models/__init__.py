@@ -1,18 +1,14 @@
 """All models, imported here so Alembic and the app see every table."""
 from market.models.account import AuditEvent, Membership, Organisation, OrgKind, OrgStatus, Role, User
+from market.models.catalog import (
+    Certificate, CertificateKind, GrowingZone, ListingStatus, OcopProduct, ProductStatus, ReviewStatus,
+    SupplyListing, Upload, ZoneKind, listing_zone, product_retailer, product_zone,
+)
 from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
 
 __all__ = [
-    "AuditEvent",
-    "Commune",
-    "CommuneAlias",
-    "Crop",
-    "Membership",
-    "Organisation",
-    "OrgKind",
-    "OrgStatus",
-    "PlanTarget",
-    "Role",
-    "User",
-    "crop_commune",
+    "AuditEvent", "Certificate", "CertificateKind", "Commune", "CommuneAlias", "Crop", "GrowingZone",
+    "ListingStatus", "Membership", "OcopProduct", "Organisation", "OrgKind", "OrgStatus", "PlanTarget",
+    "ProductStatus", "ReviewStatus", "Role", "SupplyListing", "Upload", "User", "ZoneKind",
+    "crop_commune", "listing_zone", "product_retailer", "product_zone",
 ]

@@ -1,0 +1,129 @@
+"""OCOP products: stars, certificate dates, price, stock, and where they are sold."""
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from market.clock import today
+from market.extensions import db
+from market.models import Crop, GrowingZone, OcopProduct, OrgKind, Organisation, OrgStatus, ProductStatus, User
+from market.services import audit
+from market.services.errors import PermissionDenied, ValidationFailed
+from market.services.organisations import require_role
+from market.services.zones import EDITORS, _number
+
+CATEGORIES = {
+    "food": _l("Food"), "beverage": _l("Beverage"), "herbal": _l("Herbal and medicinal"),
+    "spice": _l("Spices and essential oils"), "textile": _l("Textiles"), "handicraft": _l("Handicraft and souvenirs"),
+    "tourism": _l("Rural tourism service"),
+}
+PRODUCT_UNITS = {"hop": _l("box"), "goi": _l("pack"), "chai": _l("bottle"), "kg": "kg", "lo": _l("jar"),
+                 "tui": _l("bag"), "san_pham": _l("piece")}
+MAX_PRICE_VND = 1_000_000_000
+MAX_STOCK = 10_000_000
+
+
+def clean_product(org: Organisation, data: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    fields: dict = {}
+    fields["name"] = " ".join((data.get("name") or "").split())
+    if not fields["name"]:
+        errors["name"] = [_("Enter the product's name.")]
+    if data.get("category") not in CATEGORIES:
+        errors["category"] = [_("Choose the category.")]
+    fields["category"] = data.get("category")
+    fields["description"] = (data.get("description") or "").strip() or None
+    stars = str(data.get("stars") or "")
+    if stars not in ("3", "4", "5"):
+        errors["stars"] = [_("OCOP products have 3, 4 or 5 stars.")]
+    fields["stars"] = int(stars) if stars in ("3", "4", "5") else None
+    fields["certificate_number"] = (data.get("certificate_number") or "").strip()
+    if not fields["certificate_number"]:
+        errors["certificate_number"] = [_("Enter the OCOP certificate number.")]
+    issued, expires = data.get("certificate_issued_on"), data.get("certificate_expires_on")
+    if not isinstance(issued, date):
+        errors["certificate_issued_on"] = [_("Enter the issue date.")]
+    elif issued > today():
+        errors["certificate_issued_on"] = [_("The issue date cannot be in the future.")]
+    if not isinstance(expires, date):
+        errors["certificate_expires_on"] = [_("Enter the expiry date.")]
+    elif isinstance(issued, date) and expires < issued:
+        errors["certificate_expires_on"] = [_("The expiry date is before the issue date.")]
+    fields["certificate_issued_on"], fields["certificate_expires_on"] = issued, expires
+    if data.get("unit") not in PRODUCT_UNITS:
+        errors["unit"] = [_("Choose the unit.")]
+    fields["unit"] = data.get("unit")
+    fields["price"] = _number(errors, "price", data.get("price"), minimum=0, maximum=MAX_PRICE_VND, integer=True)
+    fields["stock"] = _number(errors, "stock", data.get("stock") or 0, minimum=0, maximum=MAX_STOCK, integer=True)
+    fields["min_order_qty"] = _number(errors, "min_order_qty", data.get("min_order_qty") or 1, minimum=1,
+                                      maximum=MAX_STOCK, integer=True)
+    fields["tourist_shops_allowed"] = bool(data.get("tourist_shops_allowed"))
+    crop = db.session.get(Crop, int(data["crop_id"])) if str(data.get("crop_id") or "").isdigit() else None
+    fields["crop_id"] = crop.id if crop else None
+
+    zone_ids = [int(z) for z in data.get("zone_ids") or [] if str(z).isdigit()]
+    zones = list(db.session.scalars(sa.select(GrowingZone).where(GrowingZone.id.in_(zone_ids)))) if zone_ids else []
+    if len(zones) != len(set(zone_ids)) or any(z.organisation_id != org.id for z in zones):
+        errors["zone_ids"] = [_("You can only name your own organisation's zones.")]
+    fields["zones"] = zones
+    retailer_ids = [int(r) for r in data.get("retail_chain_ids") or [] if str(r).isdigit()]
+    retailers = list(db.session.scalars(sa.select(Organisation).where(
+        Organisation.id.in_(retailer_ids), Organisation.kind == OrgKind.RETAIL_CHAIN,
+        Organisation.status == OrgStatus.VERIFIED))) if retailer_ids else []
+    if len(retailers) != len(set(retailer_ids)):
+        errors["retail_chain_ids"] = [_("Choose verified retail chains only.")]
+    fields["retail_chains"] = retailers
+    if errors:
+        raise ValidationFailed(errors)
+    return fields
+
+
+def create_product(actor: User, org: Organisation, data: dict) -> OcopProduct:
+    require_role(actor, org, *EDITORS)
+    if org.kind not in OrgKind.SELLERS + (OrgKind.ENTERPRISE,):
+        raise PermissionDenied(_("Only producers (cooperatives, groups, enterprises) list OCOP products."))
+    product = OcopProduct(organisation=org, status=ProductStatus.DRAFT, **clean_product(org, data))
+    db.session.add(product)
+    db.session.flush()
+    audit.record("product.created", actor, organisation=org, obj=product, name=product.name, stars=product.stars)
+    return product
+
+
+def update_product(actor: User, product: OcopProduct, data: dict) -> OcopProduct:
+    require_role(actor, product.organisation, *EDITORS)
+    fields = clean_product(product.organisation, data)
+    for key, value in fields.items():
+        setattr(product, key, value)
+    if product.status == ProductStatus.PUBLISHED and not product.certificate_valid(today()):
+        raise ValidationFailed({"certificate_expires_on": _(
+            "A published product needs a valid certificate: this one has expired. Withdraw it or renew the certificate.")})
+    audit.record("product.updated", actor, organisation=product.organisation, obj=product)
+    return product
+
+
+TRANSITIONS = {
+    ProductStatus.DRAFT: (ProductStatus.PUBLISHED, ProductStatus.WITHDRAWN),
+    ProductStatus.PUBLISHED: (ProductStatus.WITHDRAWN,),
+    ProductStatus.WITHDRAWN: (ProductStatus.PUBLISHED,),
+}
+
+
+def change_status(actor: User, product: OcopProduct, status: str, *, on: date | None = None) -> OcopProduct:
+    require_role(actor, product.organisation, *EDITORS)
+    if status not in TRANSITIONS.get(product.status, ()):
+        raise ValidationFailed({"status": _("A product cannot go from %(old)s to %(new)s.", old=product.status, new=status)})
+    if status == ProductStatus.PUBLISHED:
+        if not product.organisation.can_publish:
+            raise PermissionDenied(_("Your organisation must be verified by the department before it publishes."))
+        if not product.certificate_valid(on or today()):
+            raise ValidationFailed({"certificate_expires_on": _(
+                "The OCOP certificate is not valid today; renew it before publishing.")})
+    old = product.status
+    product.status = status
+    audit.record("product.status_changed", actor, organisation=product.organisation, obj=product, old=old, new=status)
+    return product
+
+
+def is_public(product: OcopProduct) -> bool:
+    return product.status == ProductStatus.PUBLISHED and product.organisation.is_verified
