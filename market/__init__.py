@@ -16,11 +16,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(Config.load())
     if config:
         app.config.from_mapping(config)
+    if app.config.get("PROXY_FIX"):
+        # Behind a reverse proxy: absolute URLs (QR codes, e-mailed links) use the public host and scheme.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from market import extensions, i18n, errors, cli
     from market.models import User  # noqa: F401  (registers every table)
 
     extensions.db.init_app(app)
+    _enforce_sqlite_foreign_keys()
     extensions.migrate.init_app(app, extensions.db, render_as_batch=True, compare_type=True)
     extensions.csrf.init_app(app)
     extensions.mail.init_app(app)
@@ -72,3 +78,23 @@ def _init_login(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         return db.session.get(User, int(user_id))
+
+
+def _enforce_sqlite_foreign_keys() -> None:
+    """SQLite ignores foreign keys (and ON DELETE rules) unless each connection turns them on."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if getattr(_enforce_sqlite_foreign_keys, "done", False):
+        return
+
+    @event.listens_for(Engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    _enforce_sqlite_foreign_keys.done = True

@@ -19,6 +19,9 @@ def seed_command(demo: bool) -> None:
         demo_counts = seed_service.seed_demo()
         click.echo(f"demo: {demo_counts['organisations']} organisations, {demo_counts['accounts']} accounts "
                    f"(password: {seed_service.DEMO_PASSWORD})")
+        catalog_counts = seed_service.seed_demo_catalog()
+        click.echo(f"demo catalogue: {catalog_counts['zones']} zones, {catalog_counts['listings']} listings, "
+                   f"{catalog_counts['products']} products")
     db.session.commit()
 
 

@@ -51,6 +51,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: slow phones fill forms slowly
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    PROXY_FIX = _env_bool("PROXY_FIX", False)
+    MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", 40_000_000))
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SAMESITE = "Lax"
 

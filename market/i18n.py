@@ -1,5 +1,5 @@
 """Vietnamese first, English second: the locale comes from the visitor's choice, else Vietnamese."""
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
@@ -8,6 +8,8 @@ from market.extensions import babel
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -18,6 +20,10 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+
+    from market.labels import status_label
+
+    app.jinja_env.globals["status_label"] = status_label  # a global, so imported macros see it too
 
     @app.context_processor
     def inject_locale():

@@ -2,28 +2,14 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 
 
 from market.extensions import db
-from market.models import Commune, OrgKind, Role
+from market.labels import ORG_KIND_LABELS, ROLE_LABELS  # noqa: F401  (re-exported for the forms)
+from market.models import Commune
 from market.services.errors import ValidationFailed
 
-ORG_KIND_LABELS = {
-    OrgKind.COOPERATIVE: _l("Cooperative (HTX)"),
-    OrgKind.FARMER_GROUP: _l("Farm household group"),
-    OrgKind.ENTERPRISE: _l("Processing enterprise"),
-    OrgKind.RETAIL_CHAIN: _l("Retail chain / supermarket"),
-    OrgKind.TOURIST_SHOP: _l("Tourist-site shop"),
-    OrgKind.DEPARTMENT: _l("Department of Agriculture and Environment"),
-    OrgKind.COMMUNE_OFFICE: _l("Commune office"),
-}
-
-ROLE_LABELS = {
-    Role.OWNER: _l("Owner"),
-    Role.MANAGER: _l("Manager"),
-    Role.SIGNER: _l("Signer"),
-    Role.MEMBER: _l("Member"),
-}
 
 
 def commune_choices(blank=True) -> list[tuple[str, str]]:
@@ -42,3 +28,8 @@ def attach_errors(form: FlaskForm, exc: ValidationFailed, prefix: str = "") -> N
             form.form_errors.extend(messages)
 
 
+
+
+def choices_of(labels: dict) -> list[SelectChoice]:
+    """Select options from a {value: label} mapping (WTForms 3.3 wants SelectChoice, not tuples)."""
+    return [SelectChoice(value, label) for value, label in labels.items()]

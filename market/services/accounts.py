@@ -44,7 +44,8 @@ def sign_up(*, full_name: str, email: str, phone: str, password: str, organisati
     try:
         org_fields = organisations.clean_new_organisation(**organisation)
     except ValidationFailed as exc:
-        errors.update({f"org_{k}": v for k, v in exc.errors.items()})
+        # The person's phone doubles as the organisation's: report a bad one once, by the phone field.
+        errors.update({f"org_{k}": v for k, v in exc.errors.items() if not (k == "phone" and "phone" in errors)})
         org_fields = None
     if errors:
         raise ValidationFailed(errors)

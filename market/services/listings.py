@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from market.clock import today
 from market.extensions import db
+from market.labels import status_label
 from market.models import Crop, GrowingZone, ListingStatus, OrgKind, Organisation, ReviewStatus, SupplyListing, User
 from market.services import audit
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -122,10 +123,14 @@ def change_status(actor: User, listing: SupplyListing, status: str, *, on: date 
     require_role(actor, listing.organisation, *EDITORS)
     if status not in TRANSITIONS.get(listing.status, ()):
         raise ValidationFailed({"status": _("A listing cannot go from %(old)s to %(new)s.",
-                                            old=listing.status, new=status)})
+                                            old=status_label(listing.status), new=status_label(status))})
     if status == ListingStatus.OPEN:
         if not listing.organisation.can_publish:
             raise PermissionDenied(_("Your organisation must be verified by the department before it publishes."))
+        unusable = [z.code for z in listing.zones if z.status in (ReviewStatus.RECALLED, ReviewStatus.REJECTED)]
+        if unusable:
+            raise ValidationFailed({"zone_ids": _("A recalled or rejected zone cannot supply a listing: %(codes)s.",
+                                                  codes=", ".join(unusable))})
         if listing.ends_on and listing.ends_on < (on or today()):
             raise ValidationFailed({"ends_on": _("The listing's end date has passed; change it before publishing.")})
     old = listing.status

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from market.clock import today
 from market.extensions import db
+from market.labels import status_label
 from market.models import Crop, GrowingZone, OcopProduct, OrgKind, Organisation, OrgStatus, ProductStatus, User
 from market.services import audit
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -112,7 +113,7 @@ TRANSITIONS = {
 def change_status(actor: User, product: OcopProduct, status: str, *, on: date | None = None) -> OcopProduct:
     require_role(actor, product.organisation, *EDITORS)
     if status not in TRANSITIONS.get(product.status, ()):
-        raise ValidationFailed({"status": _("A product cannot go from %(old)s to %(new)s.", old=product.status, new=status)})
+        raise ValidationFailed({"status": _("A product cannot go from %(old)s to %(new)s.", old=status_label(product.status), new=status_label(status))})
     if status == ProductStatus.PUBLISHED:
         if not product.organisation.can_publish:
             raise PermissionDenied(_("Your organisation must be verified by the department before it publishes."))

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 # Mobile (0 + 9 digits) and landline (0 + 10 digits, e.g. 0205 ... for Lạng Sơn), or +84 instead of 0.
-_PHONE = re.compile(r"^0\d{9,10}$")
+_PHONE = re.compile(r"^0[1-9]\d{8,9}$")
 # Mã số thuế / mã số doanh nghiệp, HTX: 10 digits, or 10 digits and a 3-digit branch suffix.
 _TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 

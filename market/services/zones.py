@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from market.clock import today
 from market.extensions import db
+from market.labels import status_label
 from market.models import (
     Certificate, CertificateKind, Commune, Crop, GrowingZone, OrgKind, Organisation, ReviewStatus, Role, User,
     ZoneKind,
@@ -159,7 +160,7 @@ def _review(actor: User, item, status: str, reason: str | None, action: str):
         ReviewStatus.RECALLED: (ReviewStatus.VERIFIED,),
     }[status]
     if item.status not in allowed:
-        raise ValidationFailed({"status": _("This cannot be done while the status is %(status)s.", status=item.status)})
+        raise ValidationFailed({"status": _("This cannot be done while the status is %(status)s.", status=status_label(item.status))})
     if status in (ReviewStatus.REJECTED, ReviewStatus.RECALLED):
         reason = (reason or "").strip()
         if len(reason) < 5:

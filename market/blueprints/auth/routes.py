@@ -5,6 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from market.blueprints.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from market.blueprints.forms import attach_errors
+from market.blueprints.navigation import safe_local_path
 from market.extensions import db, limiter
 from market.services import accounts, mail
 from market.services.errors import ValidationFailed
@@ -13,9 +14,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    # Only local paths: never redirect to another site after log-in.
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_local_path(request.args.get("next"), default)
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -6,8 +6,10 @@ from flask_login import current_user, login_required
 from market.blueprints.department.forms import RejectForm, VerifyForm
 from market.blueprints.forms import ORG_KIND_LABELS, attach_errors
 from market.extensions import db
-from market.models import Organisation, Role
-from market.services import mail, organisations
+from market.blueprints.workspace.forms import CERTIFICATE_LABELS, ZONE_KIND_LABELS, ReasonForm
+from market.clock import today
+from market.models import Certificate, GrowingZone, Organisation, Role
+from market.services import mail, organisations, zones
 from market.services.errors import ValidationFailed
 
 bp = Blueprint("department", __name__)
@@ -21,8 +23,12 @@ def require_staff():
 
 @bp.get("/")
 def queue():
+    pending_zones, pending_certificates = zones.review_queue()
     return render_template("department/queue.html", pending=organisations.pending_organisations(),
-                           kind_labels=ORG_KIND_LABELS)
+                           pending_zones=pending_zones, pending_certificates=pending_certificates,
+                           expiring=zones.expiring_certificates(on=today()),
+                           kind_labels=ORG_KIND_LABELS, zone_kinds=ZONE_KIND_LABELS,
+                           certificate_labels=CERTIFICATE_LABELS, verify_form=VerifyForm(), reason_form=ReasonForm())
 
 
 @bp.get("/organisations/<int:org_id>")
@@ -69,3 +75,30 @@ def reject(org_id: int):
             return redirect(url_for("department.queue"))
     return render_template("department/review.html", org=org, verify_form=VerifyForm(), reject_form=form,
                            kind_labels=ORG_KIND_LABELS), 400
+
+
+# Zones and certificates: verify, reject (pending) or recall (verified), each with a reason.
+REVIEW_ACTIONS = {
+    ("zone", "verify"): zones.verify_zone, ("zone", "reject"): zones.reject_zone, ("zone", "recall"): zones.recall_zone,
+    ("certificate", "verify"): zones.verify_certificate, ("certificate", "reject"): zones.reject_certificate,
+    ("certificate", "recall"): zones.recall_certificate,
+}
+
+
+@bp.post("/<any(zone, certificate):what>/<int:item_id>/<any(verify, reject, recall):action>")
+def review_item(what: str, item_id: int, action: str):
+    item = db.get_or_404(GrowingZone if what == "zone" else Certificate, item_id)
+    form = VerifyForm() if action == "verify" else ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why, so the applicant can put it right."), "error")
+        return redirect(url_for("department.queue"))
+    handler = REVIEW_ACTIONS[(what, action)]
+    try:
+        handler(current_user, item) if action == "verify" else handler(current_user, item, form.reason.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(" ".join(sum(exc.errors.values(), [])), "error")
+    else:
+        db.session.commit()
+        flash(_("Done."), "success")
+    return redirect(url_for("department.queue"))

@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 
+from market.blueprints.navigation import safe_local_path
 from market.extensions import db
 from market.models import Crop, Organisation, OrgKind, OrgStatus
 
@@ -22,8 +23,7 @@ def home():
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.args.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("main.home"))
+    return redirect(safe_local_path(request.args.get("next"), url_for("main.home")))
 
 
 @bp.get("/healthz")

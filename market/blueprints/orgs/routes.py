@@ -9,7 +9,8 @@ from market.blueprints.forms import ORG_KIND_LABELS, ROLE_LABELS, attach_errors
 from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm, OrganisationForm, RoleForm
 from market.extensions import db
 from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role
-from market.services import organisations
+from market.clock import today
+from market.services import catalogue, organisations
 from market.services.errors import ValidationFailed
 
 bp = Blueprint("orgs", __name__)
@@ -70,7 +71,8 @@ def _org_data(form) -> dict:
 def show(org_id: int):
     org = _get_org(org_id)
     membership = current_user.membership_in(org) if current_user.is_authenticated else None
-    return render_template("orgs/show.html", org=org, membership=membership,
+    return render_template("orgs/show.html", org=org, membership=membership, on=today(),
+                           catalogue=catalogue.public_catalogue(org),
                            kind_labels=ORG_KIND_LABELS, role_labels=ROLE_LABELS)
 
 
@@ -81,11 +83,12 @@ def edit(org_id: int):
     organisations.require_role(current_user, org, *Role.ADMINS)
     form_class = ContactForm if org.is_verified else OrganisationForm
     form = form_class(obj=org)
+    if not org.is_verified:
+        del form.kind  # the kind is fixed at application
     if request.method == "GET" and not org.is_verified:
         form.commune_id.data = str(org.commune_id or "")
     if form.validate_on_submit():
         data = _org_data(form)
-        data.pop("kind", None)  # the kind is fixed at application
         try:
             organisations.update_organisation(current_user, org, **data)
         except ValidationFailed as exc:
