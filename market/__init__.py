@@ -22,7 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from market import extensions, i18n, errors, cli
+    from market import cli, errors, extensions, i18n, search
     from market.models import User  # noqa: F401  (registers every table)
 
     extensions.db.init_app(app)
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    search.init_app(app)
     _init_login(app)
 
     from market.blueprints.main.routes import bp as main_bp
@@ -44,6 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.trace.routes import bp as trace_bp
     from market.blueprints.imports.routes import bp as imports_bp
     from market.blueprints.api.routes import bp as api_bp
+    from market.blueprints.search.routes import api_bp as search_api_bp
+    from market.blueprints.search.routes import bp as search_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -55,6 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(trace_bp, url_prefix="/verify")
     app.register_blueprint(imports_bp, url_prefix="/department/import")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(search_bp)
+    app.register_blueprint(search_api_bp, url_prefix="/api/v1")
 
     errors.init_app(app)
     cli.init_app(app)

@@ -25,5 +25,49 @@ def seed_command(demo: bool) -> None:
     db.session.commit()
 
 
+search_cli = AppGroup("search", help="Keep the search index in step with the database.")
+
+
+@search_cli.command("sync")
+def search_sync() -> None:
+    """Push every queued change to the search engine (and today's certificate expiries)."""
+    from market.search import sync
+
+    queued = sync.enqueue_validity_changes()
+    result = sync.drain()
+    click.echo(f"search sync: {result['pushed']} indexed, {result['deleted']} removed"
+               + (f", {queued} queued for certificate dates" if queued else ""))
+    if result["failed"]:
+        click.echo(f"search sync: {result['failed']} changes stay queued: {result['error']}", err=True)
+        raise SystemExit(1)
+
+
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the index from the database into a new one, then swap: searches keep working meanwhile."""
+    from market.search import SearchUnavailable, sync
+    from market.search.documents import all_keys
+
+    with db.session.no_autoflush:
+        total = sum(len(batch) for batch in all_keys(db.session))
+    try:
+        with click.progressbar(length=total, label="reindexing") as bar:
+            count = sync.reindex(progress=bar.update)
+    except SearchUnavailable as exc:
+        click.echo(f"search reindex: the engine cannot be reached: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"search reindex: {count} documents in the new index")
+
+
+@search_cli.command("status")
+def search_status() -> None:
+    """The engine's health and the outbox backlog."""
+    from market.search import get_backend, sync
+
+    click.echo(f"engine: {get_backend().health()}")
+    click.echo(f"outbox: {sync.backlog()}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(market_cli)
+    app.cli.add_command(search_cli)

@@ -61,6 +61,19 @@ class Config:
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
 
+    # Search: Elasticsearch when ELASTICSEARCH_URL is set, else SQLite FTS5 in instance/.
+    ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
+    ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "market")
+    ELASTICSEARCH_API_KEY = os.environ.get("ELASTICSEARCH_API_KEY")
+    ELASTICSEARCH_USERNAME = os.environ.get("ELASTICSEARCH_USERNAME")
+    ELASTICSEARCH_PASSWORD = os.environ.get("ELASTICSEARCH_PASSWORD")
+    ELASTICSEARCH_CA_CERTS = os.environ.get("ELASTICSEARCH_CA_CERTS")
+    ELASTICSEARCH_VERIFY_CERTS = _env_bool("ELASTICSEARCH_VERIFY_CERTS", True)
+    ELASTICSEARCH_TIMEOUT = float(os.environ.get("ELASTICSEARCH_TIMEOUT", 5))
+    SEARCH_SQLITE_PATH = os.environ.get("SEARCH_SQLITE_PATH", str(INSTANCE_DIR / "search.sqlite3"))
+    SEARCH_SYNC_ON_COMMIT = _env_bool("SEARCH_SYNC_ON_COMMIT", True)
+    SEARCH_REFRESH_ON_WRITE = _env_bool("SEARCH_REFRESH_ON_WRITE", False)
+
     # Uploaded photos and PDF certificates; served only through the media blueprint.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))

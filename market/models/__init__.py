@@ -4,11 +4,12 @@ from market.models.catalog import (
     Certificate, CertificateKind, GrowingZone, ListingStatus, OcopProduct, ProductStatus, ReviewStatus,
     SupplyListing, Upload, ZoneKind, listing_zone, product_retailer, product_zone,
 )
+from market.models.search import SearchOutbox
 from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
 
 __all__ = [
     "AuditEvent", "Certificate", "CertificateKind", "Commune", "CommuneAlias", "Crop", "GrowingZone",
     "ListingStatus", "Membership", "OcopProduct", "Organisation", "OrgKind", "OrgStatus", "PlanTarget",
-    "ProductStatus", "ReviewStatus", "Role", "SupplyListing", "Upload", "User", "ZoneKind",
+    "ProductStatus", "ReviewStatus", "Role", "SearchOutbox", "SupplyListing", "Upload", "User", "ZoneKind",
     "crop_commune", "listing_zone", "product_retailer", "product_zone",
 ]

@@ -132,10 +132,8 @@ def test_malformed_phone_is_refused(client, app, form, phone):
     assert_refused(client, app, form, "phone")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: sign_up() reports the phone twice (as 'phone' and 'org_phone'); "
-                                      "attach_errors() puts 'org_phone' into form_errors, so the message "
-                                      "appears twice on the page")
 def test_malformed_phone_error_is_shown_once(client, app, form):
+    """Regression: the phone doubles as the organisation's, and its error used to show twice."""
     form["phone"] = "12345"
     client.get("/lang/en")
     html = assert_refused(client, app, form, "phone")

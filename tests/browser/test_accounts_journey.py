@@ -14,7 +14,7 @@ def _log_in(page, email, password):
 
 
 def _log_out(page):
-    page.click("header form button[type=submit]")
+    page.click("form[action$='/auth/logout'] button")
 
 
 def test_sign_up_verify_log_in_switch_language(page, factory):

@@ -4,6 +4,8 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from market.blueprints.navigation import safe_local_path
 from market.extensions import db
+from market.search import get_backend
+from market.search.sync import backlog
 from market.models import Crop, Organisation, OrgKind, OrgStatus
 
 bp = Blueprint("main", __name__)
@@ -35,5 +37,9 @@ def healthz():
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         database.update(ok=False, error=type(exc).__name__)
-    healthy = database["ok"]
-    return jsonify({"status": "ok" if healthy else "degraded", "database": database}), 200 if healthy else 503
+    search = get_backend().health()
+    if database["ok"]:
+        search["outbox"] = backlog()
+    # Without its database the app cannot serve (503); without search it serves, and says so.
+    status = "ok" if database["ok"] and search["ok"] else "degraded"
+    return jsonify({"status": status, "database": database, "search": search}), 200 if database["ok"] else 503
