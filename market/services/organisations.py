@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from market.extensions import db
+from market.labels import status_label
 from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.models.types import utcnow
 from market.services import audit
@@ -139,8 +140,14 @@ def update_organisation(actor: User, org: Organisation, **data) -> Organisation:
 
 def _set_status(actor: User, org: Organisation, status: str, reason: str | None) -> Organisation:
     require_department(actor)
-    if org.is_authority and actor.membership_in(org):
-        raise PermissionDenied(_("Nobody verifies their own office."))
+    if actor.membership_in(org):
+        raise PermissionDenied(_("Nobody verifies an organisation they belong to."))
+    allowed_from = {OrgStatus.VERIFIED: (OrgStatus.PENDING, OrgStatus.REJECTED),
+                    # Rejecting a verified organisation withdraws its verification, with the reason.
+                    OrgStatus.REJECTED: (OrgStatus.PENDING, OrgStatus.VERIFIED)}[status]
+    if org.status not in allowed_from:
+        raise ValidationFailed({"status": _("%(org)s is already %(status)s.", org=org.name,
+                                            status=status_label(org.status))})
     org.status = status
     org.status_reason = reason
     org.status_changed_at = utcnow()

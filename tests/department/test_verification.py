@@ -137,7 +137,7 @@ def test_staff_cannot_verify_their_own_department(client, app, factory, applican
     client.get("/lang/en")
     response = verify(client, other)
     assert response.status_code == 403
-    assert "Nobody verifies their own office." in response.get_data(as_text=True)
+    assert "Nobody verifies an organisation they belong to." in response.get_data(as_text=True)
     assert org_state(app, other) == (OrgStatus.PENDING, None, None)
     # Others' applications are still theirs to verify.
     assert verify(client, applicant).status_code == 302
@@ -189,3 +189,26 @@ def test_rejected_org_returns_to_the_queue_after_correction(client, app, staff, 
         db.session.commit()
     assert org_state(app, applicant)[:2] == (OrgStatus.PENDING, None)
     assert f"/department/organisations/{applicant}" in client.get("/department/").get_data(as_text=True)
+
+
+def test_staff_cannot_verify_their_own_cooperative(client, app, factory):
+    staff = factory.department_staff()
+    own = factory.org(status=OrgStatus.PENDING, name="HTX của cán bộ Sở")
+    with app.app_context():
+        db.session.add(Membership(user_id=staff, organisation_id=own, role=Role.MEMBER))
+        db.session.commit()
+    log_in(client, staff)
+    assert verify(client, own).status_code == 403
+    assert org_state(app, own)[0] == OrgStatus.PENDING
+
+
+def test_verifying_twice_changes_nothing(client, app, factory, applicant):
+    log_in(client, factory.department_staff())
+    assert verify(client, applicant).status_code == 302
+    first = org_state(app, applicant)
+    client.get("/lang/en")
+    response = verify(client, applicant)
+    assert response.status_code == 302
+    assert org_state(app, applicant) == first
+    page = client.get("/department/").get_data(as_text=True)
+    assert "is already" in page

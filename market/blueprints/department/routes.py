@@ -48,7 +48,12 @@ def _tell_owners(org: Organisation, subject: str, body: str) -> None:
 def verify(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     if VerifyForm().validate_on_submit():
-        organisations.verify_organisation(current_user, org)
+        try:
+            organisations.verify_organisation(current_user, org)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(" ".join(sum(exc.errors.values(), [])), "error")
+            return redirect(url_for("department.queue"))
         db.session.commit()
         _tell_owners(org, _("%(org)s is verified", org=org.name),
                      _("The department verified %(org)s. You can now publish and sign contracts.", org=org.name))
