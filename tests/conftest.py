@@ -61,6 +61,8 @@ def app(database_url):
         "SERVER_NAME": None,
         "MAIL_SUPPRESS_SEND": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # scrypt costs ~50 ms a hash: the demo seed alone would add a second to every test using it.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     with app.app_context():
         _drop_everything()

@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Optional
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -113,8 +114,9 @@ class User(UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        # Werkzeug's default is scrypt with a random salt.
-        self.password_hash = generate_password_hash(password)
+        # Werkzeug's default, scrypt with a random salt; tests may pick a cheaper method for speed.
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
