@@ -47,6 +47,11 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.api.routes import bp as api_bp
     from market.blueprints.search.routes import api_bp as search_api_bp
     from market.blueprints.search.routes import bp as search_bp
+    from market.blueprints.contracts.routes import bp as contracts_bp
+    from market.blueprints.sourcing.routes import bp as sourcing_bp
+    from market.blueprints.orders.routes import bp as orders_bp
+    from market.blueprints.payments.routes import bp as payments_bp
+    from market.blueprints.notifications.routes import bp as notifications_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -60,12 +65,19 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(search_bp)
     app.register_blueprint(search_api_bp, url_prefix="/api/v1")
+    app.register_blueprint(contracts_bp, url_prefix="/contracts")
+    app.register_blueprint(sourcing_bp, url_prefix="/sourcing")
+    app.register_blueprint(orders_bp, url_prefix="/orders")
+    app.register_blueprint(payments_bp, url_prefix="/payments")
+    app.register_blueprint(notifications_bp, url_prefix="/inbox")
 
     errors.init_app(app)
     cli.init_app(app)
     from market.services import mail as mail_service
+    from market.services import notifications
 
     mail_service.init_app(app)
+    notifications.init_app(app)
     return app
 
 

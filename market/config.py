@@ -51,6 +51,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: slow phones fill forms slowly
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    # The site's public address, for links in e-mails sent outside a request (e.g. https://langson-market.vn).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     PROXY_FIX = _env_bool("PROXY_FIX", False)
     MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", 40_000_000))
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -73,6 +75,14 @@ class Config:
     SEARCH_SQLITE_PATH = os.environ.get("SEARCH_SQLITE_PATH", str(INSTANCE_DIR / "search.sqlite3"))
     SEARCH_SYNC_ON_COMMIT = _env_bool("SEARCH_SYNC_ON_COMMIT", True)
     SEARCH_REFRESH_ON_WRITE = _env_bool("SEARCH_REFRESH_ON_WRITE", False)
+
+    # Payments: Stripe is off without STRIPE_SECRET_KEY (bank transfers still work).
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # e.g. http://127.0.0.1:12111 for stripe-mock
+    ORDER_RESERVATION_MINUTES = int(os.environ.get("ORDER_RESERVATION_MINUTES", 60))
+    BANK_TRANSFER_DETAILS = os.environ.get(
+        "BANK_TRANSFER_DETAILS", "Chuyển khoản vào tài khoản của bên bán, ghi rõ mã thanh toán.")
 
     # Uploaded photos and PDF certificates; served only through the media blueprint.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))

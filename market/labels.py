@@ -40,6 +40,15 @@ STATUS_LABELS = {
     "recalled": _l("Recalled"), "expired": _l("Expired"), "not_yet_valid": _l("Not yet valid"),
     "valid": _l("Valid"), "draft": _l("Draft"), "open": _l("Open"), "reserved": _l("Reserved"),
     "sold_out": _l("Sold out"), "closed": _l("Closed"), "published": _l("Published"), "withdrawn": _l("Withdrawn"),
+    # contracts and deliveries
+    "proposed": _l("Proposed"), "signed": _l("Signed"), "active": _l("Active"), "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"), "disputed": _l("Disputed"), "recorded": _l("Waiting for confirmation"),
+    "confirmed": _l("Confirmed"), "submitted": _l("Submitted"), "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    # orders and payments
+    "pending_payment": _l("Waiting for payment"), "paid": _l("Paid"), "packed": _l("Packed"),
+    "shipped": _l("Shipped"), "delivered": _l("Delivered"), "succeeded": _l("Received"), "failed": _l("Failed"),
+    "refunded": _l("Refunded"),
 }
 
 

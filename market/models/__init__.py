@@ -4,10 +4,20 @@ from market.models.catalog import (
     Certificate, CertificateKind, GrowingZone, ListingStatus, OcopProduct, ProductStatus, ReviewStatus,
     SupplyListing, Upload, ZoneKind, listing_zone, product_retailer, product_zone,
 )
+from market.models.contracts import (
+    Contract, ContractSignature, ContractState, ContractVersion, Delivery, DeliveryStatus, OfferStatus,
+    RequestStatus, SourcingOffer, SourcingRequest, delivery_zone, offer_zone,
+)
+from market.models.notifications import Notification
+from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
+from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
 from market.models.search import SearchOutbox
 from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
 
 __all__ = [
+    "CartItem", "Contract", "ContractSignature", "ContractState", "ContractVersion", "Delivery", "DeliveryStatus",
+    "Notification", "OfferStatus", "OrderItem", "OrderStatus", "Payment", "PaymentMethod", "PaymentStatus",
+    "RequestStatus", "ShopOrder", "SourcingOffer", "SourcingRequest", "StripeEvent", "delivery_zone", "offer_zone",
     "AuditEvent", "Certificate", "CertificateKind", "Commune", "CommuneAlias", "Crop", "GrowingZone",
     "ListingStatus", "Membership", "OcopProduct", "Organisation", "OrgKind", "OrgStatus", "PlanTarget",
     "ProductStatus", "ReviewStatus", "Role", "SearchOutbox", "SupplyListing", "Upload", "User", "ZoneKind",

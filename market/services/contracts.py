@@ -1,0 +1,445 @@
+"""Offtake contracts: versioned terms, signatures bound to a hash of the terms, the state machine,
+and deliveries. Every change checks who is acting; nothing here commits."""
+import hashlib
+import json
+import secrets
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from market.clock import today
+from market.extensions import db
+from market.labels import status_label
+from market.models import (
+    Contract, ContractSignature, ContractState, ContractVersion, Crop, Delivery, DeliveryStatus, GrowingZone,
+    ListingStatus, OfferStatus, Organisation, OrgKind, ReviewStatus, Role, SourcingOffer, SupplyListing, User,
+)
+from market.models.types import utcnow
+from market.services import audit, notifications
+from market.services.errors import PermissionDenied, ValidationFailed
+from market.services.listings import PRODUCT_FORMS, UNITS
+from market.services.organisations import require_role
+
+NEGOTIATORS = (Role.OWNER, Role.MANAGER, Role.SIGNER)  # who may propose, counter-propose, cancel
+SIGNERS = (Role.OWNER, Role.SIGNER)  # who may sign for the organisation (the owner is its legal representative)
+MAX_QUANTITY = 10_000_000
+MAX_PRICE = 1_000_000_000
+
+# The state machine: (from, to) -> who may make the change ("buyer", "seller", "either", "system").
+TRANSITIONS = {
+    (ContractState.DRAFT, ContractState.PROPOSED): "either",
+    (ContractState.DRAFT, ContractState.CANCELLED): "either",
+    (ContractState.PROPOSED, ContractState.PROPOSED): "either",  # a counter-proposal
+    (ContractState.PROPOSED, ContractState.SIGNED): "system",  # when both parties signed the same version
+    (ContractState.PROPOSED, ContractState.CANCELLED): "either",
+    (ContractState.SIGNED, ContractState.ACTIVE): "system",  # deposit received (or none due)
+    (ContractState.SIGNED, ContractState.CANCELLED): "either",
+    (ContractState.ACTIVE, ContractState.COMPLETED): "system",  # everything delivered and confirmed
+    (ContractState.ACTIVE, ContractState.DISPUTED): "buyer",
+    (ContractState.ACTIVE, ContractState.CANCELLED): "either",  # only before any delivery
+    (ContractState.DISPUTED, ContractState.ACTIVE): "system",  # no delivery left in dispute
+    (ContractState.DISPUTED, ContractState.COMPLETED): "system",
+}
+
+
+def _move(contract: Contract, to: str) -> None:
+    if (contract.state, to) not in TRANSITIONS:
+        raise ValidationFailed({"state": _("A contract cannot go from %(old)s to %(new)s.",
+                                           old=status_label(contract.state), new=status_label(to))})
+    contract.state = to
+
+
+# --- terms ------------------------------------------------------------------------------------
+
+def canonical(terms: dict) -> str:
+    """The exact text that is hashed and signed: keys sorted, no spaces, UTF-8."""
+    return json.dumps(terms, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def terms_hash(terms: dict) -> str:
+    return hashlib.sha256(canonical(terms).encode("utf-8")).hexdigest()
+
+
+def _party(org: Organisation) -> dict:
+    return {"id": org.id, "name": org.name, "tax_code": org.tax_code}
+
+
+def _num(errors, field, raw, *, low, high, integer=False):
+    try:
+        value = int(raw) if integer else float(str(raw).replace(",", "."))
+    except (TypeError, ValueError):
+        errors[field] = [_("Enter a number.")]
+        return None
+    if value != value or not low <= value <= high:
+        errors[field] = [_("Enter a number between %(low)s and %(high)s.", low=low, high=high)]
+        return None
+    return value
+
+
+def clean_terms(contract: Contract, data: dict) -> dict:
+    """Terms from a form or API body, checked; raises ValidationFailed with one message per field."""
+    errors: dict[str, list[str]] = {}
+    crop = db.session.get(Crop, int(data["crop_id"])) if str(data.get("crop_id") or "").isdigit() else None
+    if crop is None or not crop.tradable:
+        errors["crop_id"] = [_("Choose the crop.")]
+    if data.get("product_form") not in PRODUCT_FORMS:
+        errors["product_form"] = [_("Choose the product form.")]
+    if data.get("unit") not in UNITS:
+        errors["unit"] = [_("Choose the unit.")]
+    quantity = _num(errors, "quantity", data.get("quantity"), low=0.01, high=MAX_QUANTITY)
+    price = _num(errors, "price_per_unit", data.get("price_per_unit"), low=0, high=MAX_PRICE, integer=True)
+    start, end = data.get("delivery_start"), data.get("delivery_end")
+    if not isinstance(start, date):
+        errors["delivery_start"] = [_("Enter the first delivery day.")]
+    if not isinstance(end, date):
+        errors["delivery_end"] = [_("Enter the last delivery day.")]
+    elif isinstance(start, date) and end < start:
+        errors["delivery_end"] = [_("The last delivery day is before the first.")]
+    deposit = _num(errors, "deposit_pct", data.get("deposit_pct") if data.get("deposit_pct") not in (None, "") else 0,
+                   low=0, high=100, integer=True)
+    if "deposit_pct" in errors:
+        errors["deposit_pct"] = [_("A deposit is a percentage from 0 to 100.")]
+    payment_days = _num(errors, "payment_days", data.get("payment_days") if data.get("payment_days") not in (None, "")
+                        else 0, low=0, high=365, integer=True)
+    zone_ids = [int(z) for z in data.get("zone_ids") or [] if str(z).isdigit()]
+    zones = list(db.session.scalars(sa.select(GrowingZone).where(GrowingZone.id.in_(zone_ids)))) if zone_ids else []
+    if len(zones) != len(set(zone_ids)) or any(z.organisation_id != contract.seller_id for z in zones):
+        errors["zone_ids"] = [_("The goods can only come from the seller's own zones.")]
+    elif any(z.status in (ReviewStatus.RECALLED, ReviewStatus.REJECTED) for z in zones):
+        errors["zone_ids"] = [_("A recalled or rejected zone cannot supply a contract.")]
+    elif crop and any(z.crop_id != crop.id for z in zones):
+        errors["zone_ids"] = [_("Every zone must grow the contracted crop.")]
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "contract": contract.reference,
+        "buyer": _party(contract.buyer),
+        "seller": _party(contract.seller),
+        "currency": "VND",
+        "items": [{"crop": crop.key, "crop_name": crop.name_vi, "product_form": data["product_form"],
+                   "grade": (data.get("grade") or "").strip() or None, "quantity": quantity, "unit": data["unit"],
+                   "price_per_unit": price}],
+        "delivery_windows": [{"start": start.isoformat(), "end": end.isoformat(), "quantity": quantity}],
+        "zone_codes": sorted(z.code for z in zones),
+        "deposit_pct": deposit,
+        "payment_days": payment_days,
+        "payment_terms": (data.get("payment_terms") or "").strip(),
+        "cancellation_terms": (data.get("cancellation_terms") or "").strip(),
+    }
+
+
+def total_quantity(terms: dict) -> float:
+    return sum(item["quantity"] for item in terms["items"])
+
+
+def total_value(terms: dict) -> int:
+    return round(sum(item["quantity"] * item["price_per_unit"] for item in terms["items"]))
+
+
+def deposit_amount(terms: dict) -> int:
+    return round(total_value(terms) * terms["deposit_pct"] / 100)
+
+
+def differences(old: dict, new: dict) -> list[tuple[str, object, object]]:
+    """(field, old, new) for each term that changed between two versions, for the counter-proposal view."""
+    def flat(terms):
+        item, window = terms["items"][0], terms["delivery_windows"][0]
+        return {"crop": item["crop_name"], "product_form": item["product_form"], "grade": item["grade"],
+                "quantity": item["quantity"], "unit": item["unit"], "price_per_unit": item["price_per_unit"],
+                "delivery_start": window["start"], "delivery_end": window["end"],
+                "zone_codes": ", ".join(terms["zone_codes"]), "deposit_pct": terms["deposit_pct"],
+                "payment_days": terms["payment_days"], "payment_terms": terms["payment_terms"],
+                "cancellation_terms": terms["cancellation_terms"]}
+    before, after = flat(old), flat(new)
+    return [(key, before[key], after[key]) for key in after if before[key] != after[key]]
+
+
+# --- who is acting ------------------------------------------------------------------------------
+
+def acting_side(actor: User, contract: Contract, roles=NEGOTIATORS) -> tuple[str, Organisation]:
+    """("buyer"|"seller", org) the actor acts for in this contract, with one of `roles`."""
+    for side, org in (("buyer", contract.buyer), ("seller", contract.seller)):
+        if actor.has_role(org, *roles):
+            return side, org
+    if any(actor.membership_in(org) for org in (contract.buyer, contract.seller)):
+        raise PermissionDenied(_("Your role does not allow this on the contract."))
+    raise PermissionDenied(_("Only the two parties of a contract may act on it."))
+
+
+def can_view(user: User, contract: Contract) -> bool:
+    return bool(user and user.is_authenticated and (
+        user.membership_in(contract.buyer) or user.membership_in(contract.seller) or user.is_department_staff))
+
+
+def _require_verified(*orgs: Organisation) -> None:
+    for org in orgs:
+        if not org.is_verified:
+            raise PermissionDenied(_("%(org)s is not verified by the department yet: it cannot contract.",
+                                     org=org.name))
+
+
+def _reference() -> str:
+    return f"HD-{today().year}-{secrets.token_hex(3).upper()}"
+
+
+# --- creating and negotiating -----------------------------------------------------------------
+
+def start_contract(actor: User, buyer: Organisation, seller: Organisation, data: dict, *,
+                   listing: SupplyListing | None = None, offer: SourcingOffer | None = None,
+                   note: str | None = None) -> Contract:
+    """A buyer's draft (version 1). Buyers are enterprises, retail chains or shops; sellers produce."""
+    require_role(actor, buyer, *NEGOTIATORS)
+    if buyer.kind not in OrgKind.BUYERS:
+        raise PermissionDenied(_("Only processing enterprises, retail chains and shops propose offtake contracts."))
+    if seller.kind not in OrgKind.SELLERS + (OrgKind.ENTERPRISE,) or seller.id == buyer.id:
+        raise ValidationFailed({"seller": _("Choose a cooperative or producer as the other party.")})
+    if listing is not None and (listing.organisation_id != seller.id or listing.status not in ListingStatus.PUBLIC):
+        raise ValidationFailed({"listing": _("This listing is not open for contracts.")})
+    contract = Contract(reference=_reference(), buyer=buyer, seller=seller, state=ContractState.DRAFT,
+                        listing=listing, offer_id=offer.id if offer else None, created_by_id=actor.id)
+    db.session.add(contract)
+    terms = clean_terms(contract, data)
+    contract.crop_id = db.session.scalar(sa.select(Crop.id).where(Crop.key == terms["items"][0]["crop"]))
+    contract.versions.append(ContractVersion(number=1, terms=terms, terms_hash=terms_hash(terms),
+                                             proposed_by_id=buyer.id, created_by_id=actor.id, note=note))
+    db.session.flush()
+    audit.record("contract.drafted", actor, organisation=buyer, obj=contract, reference=contract.reference)
+    return contract
+
+
+def propose(actor: User, contract: Contract) -> Contract:
+    """Send the draft to the other party."""
+    side, org = acting_side(actor, contract)
+    _require_verified(contract.buyer, contract.seller)
+    _move(contract, ContractState.PROPOSED)
+    other = contract.seller if side == "buyer" else contract.buyer
+    audit.record("contract.proposed", actor, organisation=org, obj=contract, version=contract.current.number)
+    notifications.notify(other, "contract.proposed", _("%(org)s proposes offtake contract %(ref)s.",
+                                                        org=org.name, ref=contract.reference),
+                         f"/contracts/{contract.id}")
+    return contract
+
+
+def counter_propose(actor: User, contract: Contract, data: dict, note: str | None = None) -> ContractVersion:
+    """New terms from either side: a new version; signatures on earlier versions no longer count."""
+    side, org = acting_side(actor, contract)
+    if contract.state == ContractState.DRAFT and org.id == contract.current.proposed_by_id:
+        # Still a draft of its author: edit in place, nothing was sent or signed.
+        terms = clean_terms(contract, data)
+        contract.current.terms, contract.current.terms_hash = terms, terms_hash(terms)
+        contract.current.note = note
+        audit.record("contract.draft_edited", actor, organisation=org, obj=contract)
+        return contract.current
+    if contract.state != ContractState.PROPOSED:
+        raise ValidationFailed({"state": _("Terms can only change while the contract is proposed.")})
+    terms = clean_terms(contract, data)
+    if terms_hash(terms) == contract.current.terms_hash:
+        raise ValidationFailed({"terms": _("Nothing changed in the terms.")})
+    version = ContractVersion(number=contract.current.number + 1, terms=terms, terms_hash=terms_hash(terms),
+                              proposed_by_id=org.id, created_by_id=actor.id, note=note)
+    contract.versions.append(version)
+    _move(contract, ContractState.PROPOSED)
+    db.session.flush()
+    other = contract.seller if side == "buyer" else contract.buyer
+    audit.record("contract.countered", actor, organisation=org, obj=contract, version=version.number)
+    notifications.notify(other, "contract.countered", _("%(org)s proposes new terms (version %(n)d) for %(ref)s.",
+                                                         org=org.name, n=version.number, ref=contract.reference),
+                         f"/contracts/{contract.id}")
+    return version
+
+
+def sign(actor: User, contract: Contract, *, version_id: int, password: str) -> ContractSignature:
+    """A signer re-enters their password and signs the version they read. If the terms changed since,
+    the signature is refused: nobody signs terms they have not seen."""
+    side, org = acting_side(actor, contract, roles=SIGNERS)
+    if not actor.check_password(password or ""):
+        raise ValidationFailed({"password": _("The password is not right.")})
+    if contract.state != ContractState.PROPOSED:
+        raise ValidationFailed({"state": _("Only a proposed contract can be signed.")})
+    _require_verified(contract.buyer, contract.seller)
+    version = contract.current
+    if version.id != version_id:
+        raise ValidationFailed({"version_id": _("The terms changed since you opened them. Read version %(n)d and "
+                                                "sign again.", n=version.number)})
+    if any(s.organisation_id == org.id for s in contract.signatures_of(version)):
+        raise ValidationFailed({"version_id": _("%(org)s has already signed this version.", org=org.name)})
+    signature = ContractSignature(contract=contract, version=version, organisation_id=org.id, signer_id=actor.id,
+                                  signer_name=actor.full_name, terms_hash=version.terms_hash)
+    db.session.add(signature)
+    db.session.flush()
+    audit.record("contract.signed", actor, organisation=org, obj=contract, version=version.number,
+                 terms_hash=version.terms_hash)
+    other = contract.seller if side == "buyer" else contract.buyer
+    notifications.notify(other, "contract.signed", _("%(name)s signed %(ref)s for %(org)s.", name=actor.full_name,
+                                                      ref=contract.reference, org=org.name),
+                         f"/contracts/{contract.id}")
+    if {s.organisation_id for s in contract.signatures_of(version)} == {contract.buyer_id, contract.seller_id}:
+        _move(contract, ContractState.SIGNED)
+        contract.signed_at = utcnow()
+        if deposit_amount(version.terms) == 0:
+            activate(contract)
+    return signature
+
+
+def activate(contract: Contract) -> None:
+    """Signed, and the deposit (if any) received: deliveries may start. Called by the payment service."""
+    if contract.state != ContractState.SIGNED:
+        return
+    _move(contract, ContractState.ACTIVE)
+    contract.activated_at = utcnow()
+    for org in (contract.buyer, contract.seller):
+        notifications.notify(org, "contract.active", _("Contract %(ref)s is active: deliveries can start.",
+                                                        ref=contract.reference), f"/contracts/{contract.id}")
+
+
+def cancel(actor: User, contract: Contract, reason: str) -> Contract:
+    """Either party cancels before any delivery; a paid deposit is refunded (the payment service does it)."""
+    side, org = acting_side(actor, contract)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationFailed({"reason": _("Say why the contract is cancelled.")})
+    if contract.state in (ContractState.ACTIVE, ContractState.DISPUTED) and contract.deliveries:
+        raise ValidationFailed({"state": _("Goods were already delivered: settle the contract instead of "
+                                           "cancelling it.")})
+    _move(contract, ContractState.CANCELLED)
+    contract.cancelled_at, contract.cancel_reason = utcnow(), reason
+    audit.record("contract.cancelled", actor, organisation=org, obj=contract, reason=reason)
+    other = contract.seller if side == "buyer" else contract.buyer
+    notifications.notify(other, "contract.cancelled", _("%(org)s cancelled %(ref)s: %(reason)s", org=org.name,
+                                                         ref=contract.reference, reason=reason),
+                         f"/contracts/{contract.id}")
+    from market.services import payments
+
+    payments.refund_deposit(contract, actor)
+    return contract
+
+
+# --- deliveries ----------------------------------------------------------------------------------
+
+def delivered_quantity(contract: Contract, *, confirmed_only: bool = False) -> float:
+    statuses = (DeliveryStatus.CONFIRMED,) if confirmed_only else (DeliveryStatus.CONFIRMED, DeliveryStatus.RECORDED)
+    return sum(d.quantity for d in contract.deliveries if d.status in statuses)
+
+
+def remaining_quantity(contract: Contract) -> float:
+    return max(0.0, total_quantity(contract.current.terms) - delivered_quantity(contract))
+
+
+def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
+    side, org = acting_side(actor, contract, roles=(*NEGOTIATORS, Role.MEMBER))
+    if side != "seller":
+        raise PermissionDenied(_("The seller records deliveries; the buyer confirms them."))
+    if contract.state not in (ContractState.ACTIVE, ContractState.DISPUTED):
+        raise ValidationFailed({"state": _("Deliveries are recorded on active contracts only.")})
+    errors: dict[str, list[str]] = {}
+    remaining = remaining_quantity(contract)
+    quantity = _num(errors, "quantity", data.get("quantity"), low=0.01, high=MAX_QUANTITY)
+    if quantity is not None and quantity > remaining + 1e-9:
+        errors["quantity"] = [_("Only %(n)s %(unit)s remain to deliver on this contract.",
+                                n=f"{remaining:g}", unit=contract.current.terms["items"][0]["unit"])]
+    delivered_on = data.get("delivered_on")
+    if not isinstance(delivered_on, date):
+        errors["delivered_on"] = [_("Enter the delivery date.")]
+    elif delivered_on > today():
+        errors["delivered_on"] = [_("A delivery cannot be recorded before it happens.")]
+    elif contract.signed_at and delivered_on < contract.signed_at.date():
+        errors["delivered_on"] = [_("The delivery date is before the contract was signed.")]
+    allowed = set(contract.current.terms["zone_codes"])
+    zone_ids = [int(z) for z in data.get("zone_ids") or [] if str(z).isdigit()]
+    zones = list(db.session.scalars(sa.select(GrowingZone).where(GrowingZone.id.in_(zone_ids)))) if zone_ids else []
+    if not zones:
+        errors["zone_ids"] = [_("Say which zones the goods came from.")]
+    elif any(z.organisation_id != contract.seller_id for z in zones) or (allowed and
+                                                                          any(z.code not in allowed for z in zones)):
+        errors["zone_ids"] = [_("The goods must come from the zones named in the contract.")]
+    if errors:
+        raise ValidationFailed(errors)
+    delivery = Delivery(contract=contract, public_id=secrets.token_urlsafe(9), quantity=quantity,
+                        delivered_on=delivered_on, lot_code=(data.get("lot_code") or "").strip() or None,
+                        note=(data.get("note") or "").strip() or None, zones=zones, recorded_by_id=actor.id)
+    db.session.add(delivery)
+    db.session.flush()
+    audit.record("delivery.recorded", actor, organisation=org, obj=delivery, contract=contract.reference,
+                 quantity=quantity)
+    notifications.notify(contract.buyer, "delivery.recorded", _("%(org)s recorded a delivery of %(n)s %(unit)s on "
+                                                                 "%(ref)s: please confirm it.", org=org.name,
+                                                                 n=f"{quantity:g}", ref=contract.reference,
+                                                                 unit=contract.current.terms["items"][0]["unit"]),
+                         f"/contracts/{contract.id}")
+    return delivery
+
+
+def _buyer_answers(actor: User, delivery: Delivery) -> Organisation:
+    side, org = acting_side(actor, delivery.contract)
+    if side != "buyer":
+        raise PermissionDenied(_("The buyer confirms or disputes deliveries."))
+    return org
+
+
+def confirm_delivery(actor: User, delivery: Delivery) -> Delivery:
+    org = _buyer_answers(actor, delivery)
+    if delivery.status == DeliveryStatus.CONFIRMED:
+        raise ValidationFailed({"status": _("This delivery is already confirmed.")})
+    delivery.status, delivery.answered_by_id, delivery.answered_at = DeliveryStatus.CONFIRMED, actor.id, utcnow()
+    audit.record("delivery.confirmed", actor, organisation=org, obj=delivery)
+    _settle(delivery.contract)
+    return delivery
+
+
+def dispute_delivery(actor: User, delivery: Delivery, note: str) -> Delivery:
+    org = _buyer_answers(actor, delivery)
+    note = (note or "").strip()
+    if len(note) < 5:
+        raise ValidationFailed({"note": _("Say what is wrong with the delivery.")})
+    if delivery.status != DeliveryStatus.RECORDED:
+        raise ValidationFailed({"status": _("Only a delivery waiting for confirmation can be disputed.")})
+    delivery.status, delivery.dispute_note = DeliveryStatus.DISPUTED, note
+    delivery.answered_by_id, delivery.answered_at = actor.id, utcnow()
+    contract = delivery.contract
+    if contract.state == ContractState.ACTIVE:
+        _move(contract, ContractState.DISPUTED)
+        contract.dispute_reason = note
+    audit.record("delivery.disputed", actor, organisation=org, obj=delivery, note=note)
+    notifications.notify(contract.seller, "delivery.disputed", _("%(org)s disputes a delivery on %(ref)s: %(note)s",
+                                                                  org=org.name, ref=contract.reference, note=note),
+                         f"/contracts/{contract.id}")
+    return delivery
+
+
+def withdraw_delivery(actor: User, delivery: Delivery) -> None:
+    """The seller takes back a disputed delivery (the quantity is delivered again later)."""
+    side, org = acting_side(actor, delivery.contract, roles=(*NEGOTIATORS, Role.MEMBER))
+    if side != "seller" or delivery.status != DeliveryStatus.DISPUTED:
+        raise PermissionDenied(_("Only the seller withdraws a disputed delivery."))
+    contract = delivery.contract
+    audit.record("delivery.withdrawn", actor, organisation=org, obj=delivery)
+    contract.deliveries.remove(delivery)
+    db.session.delete(delivery)
+    _settle(contract)
+
+
+def _settle(contract: Contract) -> None:
+    """After a delivery is answered: back to active when no dispute is left, completed when all is in."""
+    if any(d.status == DeliveryStatus.DISPUTED for d in contract.deliveries):
+        return
+    if contract.state == ContractState.DISPUTED:
+        _move(contract, ContractState.ACTIVE)
+        contract.dispute_reason = None
+    if delivered_quantity(contract, confirmed_only=True) + 1e-9 >= total_quantity(contract.current.terms):
+        _move(contract, ContractState.COMPLETED)
+        contract.completed_at = utcnow()
+        for org in (contract.buyer, contract.seller):
+            notifications.notify(org, "contract.completed", _("Contract %(ref)s is completed.",
+                                                               ref=contract.reference), f"/contracts/{contract.id}")
+
+
+def accept_offer_as_proposal(actor: User, offer: SourcingOffer, data: dict) -> Contract:
+    """The buyer turns a cooperative's offer into a contract draft and proposes it."""
+    request = offer.request
+    if offer.status != OfferStatus.SUBMITTED:
+        raise ValidationFailed({"offer": _("This offer is no longer open.")})
+    contract = start_contract(actor, request.buyer, offer.seller, data, offer=offer)
+    offer.status = OfferStatus.ACCEPTED
+    propose(actor, contract)
+    return contract

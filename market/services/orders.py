@@ -1,0 +1,192 @@
+"""Shop orders of OCOP products: the cart, checkout with stock reserved atomically, expiry of unpaid
+orders, and the seller's fulfilment steps."""
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from market.clock import today
+from market.extensions import db
+from market.labels import status_label
+from market.models import (
+    CartItem, OcopProduct, OrderItem, OrderStatus, Organisation, OrgKind, ProductStatus, Role, ShopOrder, User,
+)
+from market.models.types import utcnow
+from market.services import audit, notifications
+from market.services.errors import PermissionDenied, ValidationFailed
+from market.services.organisations import require_role
+
+BUYER_KINDS = (OrgKind.TOURIST_SHOP, OrgKind.RETAIL_CHAIN, OrgKind.ENTERPRISE)
+MAX_LINE_QUANTITY = 100_000
+PRODUCTS = OcopProduct.__table__
+
+# Fulfilment by the seller, one step at a time.
+SELLER_STEPS = {OrderStatus.PAID: OrderStatus.PACKED, OrderStatus.PACKED: OrderStatus.SHIPPED,
+                OrderStatus.SHIPPED: OrderStatus.DELIVERED}
+
+
+def _check_buyer(actor: User, buyer: Organisation) -> None:
+    require_role(actor, buyer)
+    if buyer.kind not in BUYER_KINDS:
+        raise PermissionDenied(_("Only shops, retail chains and enterprises order OCOP products."))
+    if not buyer.is_verified:
+        raise PermissionDenied(_("Your organisation must be verified by the department before it orders."))
+
+
+def _check_orderable(buyer: Organisation, product: OcopProduct, quantity) -> int:
+    if product.status != ProductStatus.PUBLISHED or not product.organisation.is_verified:
+        raise ValidationFailed({"product": _("This product is not on sale.")})
+    if not product.certificate_valid(today()):
+        raise ValidationFailed({"product": _("This product's OCOP certificate has expired; it cannot be sold.")})
+    if buyer.kind == OrgKind.TOURIST_SHOP and not product.tourist_shops_allowed:
+        raise ValidationFailed({"product": _("The producer does not sell this product to tourist-site shops.")})
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError):
+        raise ValidationFailed({"quantity": _("Enter a whole number.")}) from None
+    if quantity < product.min_order_qty:
+        raise ValidationFailed({"quantity": _("The minimum order is %(n)d.", n=product.min_order_qty)})
+    if quantity > MAX_LINE_QUANTITY:
+        raise ValidationFailed({"quantity": _("Enter a number between %(low)s and %(high)s.",
+                                              low=product.min_order_qty, high=MAX_LINE_QUANTITY)})
+    if buyer.id == product.organisation_id:
+        raise ValidationFailed({"product": _("You cannot order your own product.")})
+    return quantity
+
+
+def add_to_cart(actor: User, buyer: Organisation, product: OcopProduct, quantity) -> CartItem:
+    _check_buyer(actor, buyer)
+    quantity = _check_orderable(buyer, product, quantity)
+    item = db.session.scalar(sa.select(CartItem).where(CartItem.buyer_id == buyer.id,
+                                                       CartItem.product_id == product.id))
+    if item is None:
+        item = CartItem(buyer_id=buyer.id, product=product, quantity=quantity)
+        db.session.add(item)
+    else:
+        item.quantity = quantity
+    if quantity > product.stock:
+        raise ValidationFailed({"quantity": _("Only %(n)d in stock.", n=product.stock)})
+    return item
+
+
+def remove_from_cart(actor: User, item: CartItem) -> None:
+    require_role(actor, db.session.get(Organisation, item.buyer_id))
+    db.session.delete(item)
+
+
+def cart(buyer: Organisation) -> list[CartItem]:
+    return list(db.session.scalars(sa.select(CartItem).where(CartItem.buyer_id == buyer.id).order_by(CartItem.id)))
+
+
+def _reserve(product_id: int, quantity: int) -> bool:
+    """Take `quantity` from stock only if that much is left: one UPDATE, so two buyers racing for the
+    last units cannot both get them (the database serialises the row)."""
+    result = db.session.execute(PRODUCTS.update().where(PRODUCTS.c.id == product_id, PRODUCTS.c.stock >= quantity)
+                                .values(stock=PRODUCTS.c.stock - quantity))
+    return result.rowcount == 1
+
+
+def _release(order: ShopOrder) -> None:
+    for item in order.items:
+        db.session.execute(PRODUCTS.update().where(PRODUCTS.c.id == item.product_id)
+                           .values(stock=PRODUCTS.c.stock + item.quantity))
+
+
+def checkout(actor: User, buyer: Organisation, shipping_address: str = "") -> list[ShopOrder]:
+    """One order per seller from the cart, stock reserved for ORDER_RESERVATION_MINUTES; all or nothing."""
+    _check_buyer(actor, buyer)
+    items = cart(buyer)
+    if not items:
+        raise ValidationFailed({"cart": _("The cart is empty.")})
+    expire_unpaid_orders()
+    until = utcnow() + timedelta(minutes=current_app.config["ORDER_RESERVATION_MINUTES"])
+    by_seller: dict[int, list[CartItem]] = {}
+    for item in items:
+        _check_orderable(buyer, item.product, item.quantity)
+        by_seller.setdefault(item.product.organisation_id, []).append(item)
+    orders = []
+    for seller_id, lines in by_seller.items():
+        order = ShopOrder(reference=f"DH-{secrets.token_hex(4).upper()}", buyer_id=buyer.id, seller_id=seller_id,
+                          status=OrderStatus.PENDING_PAYMENT, total=0, reserved_until=until,
+                          shipping_address=(shipping_address or buyer.address or "").strip()[:255] or None,
+                          created_by_id=actor.id)
+        for line in lines:
+            if not _reserve(line.product_id, line.quantity):  # the caller rolls back the whole checkout
+                raise ValidationFailed({"cart": _("Not enough %(name)s left in stock; lower the quantity.",
+                                                  name=line.product.name)})
+            order.items.append(OrderItem(product_id=line.product_id, quantity=line.quantity,
+                                         unit_price=line.product.price, product_name=line.product.name))
+            order.total += line.quantity * line.product.price
+        db.session.add(order)
+        orders.append(order)
+    for item in items:
+        db.session.delete(item)
+    db.session.flush()
+    for order in orders:
+        audit.record("order.placed", actor, organisation=buyer, obj=order, total=order.total)
+        notifications.notify(order.seller, "order.placed", _("New order %(ref)s from %(org)s, waiting for payment.",
+                                                              ref=order.reference, org=buyer.name),
+                             f"/orders/{order.id}")
+    return orders
+
+
+def expire_unpaid_orders(now=None) -> int:
+    """Orders not paid in time give their stock back."""
+    now = now or utcnow()
+    expired = db.session.scalars(sa.select(ShopOrder).where(ShopOrder.status == OrderStatus.PENDING_PAYMENT,
+                                                            ShopOrder.reserved_until < now)).all()
+    for order in expired:
+        _release(order)
+        order.status = OrderStatus.EXPIRED
+        audit.record("order.expired", None, organisation=order.buyer, obj=order)
+    return len(expired)
+
+
+def mark_paid(order: ShopOrder) -> None:
+    """Called when a payment is received. A payment that arrives after expiry takes stock again if it is
+    still there; if not, the order stays expired and the seller is told to refund."""
+    if order.status == OrderStatus.EXPIRED:
+        if all(_reserve(item.product_id, item.quantity) for item in order.items):
+            order.status = OrderStatus.PENDING_PAYMENT
+        else:
+            notifications.notify(order.seller, "order.refund_due", _(
+                "Order %(ref)s was paid after its reservation expired and the stock is gone: refund the buyer.",
+                ref=order.reference))
+            return
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        order.status, order.paid_at = OrderStatus.PAID, utcnow()
+        notifications.notify(order.seller, "order.paid", _("Order %(ref)s is paid: please pack it.",
+                                                            ref=order.reference), f"/orders/{order.id}")
+
+
+def advance(actor: User, order: ShopOrder, status: str) -> ShopOrder:
+    """The seller marks an order packed, shipped, delivered; the buyer may cancel before paying."""
+    if status == OrderStatus.CANCELLED:
+        require_role(actor, order.buyer)
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            raise ValidationFailed({"status": _("A paid order cannot be cancelled here; contact the seller.")})
+        _release(order)
+        order.status = OrderStatus.CANCELLED
+        from market.models import Payment, PaymentStatus
+
+        for payment in db.session.scalars(sa.select(Payment).where(Payment.order_id == order.id,
+                                                                   Payment.status == PaymentStatus.PENDING)):
+            payment.status = PaymentStatus.CANCELLED
+    else:
+        require_role(actor, order.seller, Role.OWNER, Role.MANAGER, Role.SIGNER, Role.MEMBER)
+        if SELLER_STEPS.get(order.status) != status:
+            raise ValidationFailed({"status": _("An order cannot go from %(old)s to %(new)s.",
+                                                old=status_label(order.status), new=status_label(status))})
+        order.status = status
+        notifications.notify(order.buyer, f"order.{status}", _("Order %(ref)s is now: %(status)s.",
+                                                                ref=order.reference, status=status_label(status)),
+                             f"/orders/{order.id}")
+    audit.record(f"order.{status}", actor, organisation=order.seller, obj=order)
+    return order
+
+
+def can_view(user: User, order: ShopOrder) -> bool:
+    return bool(user and user.is_authenticated and (
+        user.membership_in(order.buyer) or user.membership_in(order.seller) or user.is_department_staff))
