@@ -52,6 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.orders.routes import bp as orders_bp
     from market.blueprints.payments.routes import bp as payments_bp
     from market.blueprints.notifications.routes import bp as notifications_bp
+    from market.blueprints.dashboard.routes import api_bp as targets_api_bp
+    from market.blueprints.dashboard.routes import bp as dashboard_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -70,6 +72,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(orders_bp, url_prefix="/orders")
     app.register_blueprint(payments_bp, url_prefix="/payments")
     app.register_blueprint(notifications_bp, url_prefix="/inbox")
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(targets_api_bp, url_prefix="/api/v1")
 
     errors.init_app(app)
     cli.init_app(app)

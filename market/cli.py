@@ -22,6 +22,9 @@ def seed_command(demo: bool) -> None:
         catalog_counts = seed_service.seed_demo_catalog()
         click.echo(f"demo catalogue: {catalog_counts['zones']} zones, {catalog_counts['listings']} listings, "
                    f"{catalog_counts['products']} products")
+        contract_counts = seed_service.seed_demo_contracts()
+        seed_service.seed_demo_orders()
+        click.echo(f"demo contracts: {contract_counts['contracts']} in every state, and shop orders")
     db.session.commit()
 
 

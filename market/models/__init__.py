@@ -8,6 +8,7 @@ from market.models.contracts import (
     Contract, ContractSignature, ContractState, ContractVersion, Delivery, DeliveryStatus, OfferStatus,
     RequestStatus, SourcingOffer, SourcingRequest, delivery_zone, offer_zone,
 )
+from market.models.monitoring import DeclaredChain, ReportSnapshot
 from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
 from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
@@ -15,6 +16,7 @@ from market.models.search import SearchOutbox
 from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
 
 __all__ = [
+    "DeclaredChain", "ReportSnapshot",
     "CartItem", "Contract", "ContractSignature", "ContractState", "ContractVersion", "Delivery", "DeliveryStatus",
     "Notification", "OfferStatus", "OrderItem", "OrderStatus", "Payment", "PaymentMethod", "PaymentStatus",
     "RequestStatus", "ShopOrder", "SourcingOffer", "SourcingRequest", "StripeEvent", "delivery_zone", "offer_zone",

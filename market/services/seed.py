@@ -175,15 +175,15 @@ DEMO_ZONES = [
 
 # (org key, crop, form, title, zone codes, (start month, end month), quantity, unit, price VND or None, grade)
 DEMO_LISTINGS = [
-    ("htx_hoi", "hoi", "dried", "Hoa hồi khô vụ mùa, hữu cơ", ["LS-VQ-HOI-0001"], (8, 10), 12, "tan", 95_000, "Loại 1"),
+    ("htx_hoi", "hoi", "dried", "Hoa hồi khô vụ mùa, hữu cơ", ["LS-VQ-HOI-0001"], (8, 10), 12000, "kg", 95_000, "Loại 1"),
     ("htx_hoi", "hoi", "oil", "Tinh dầu hồi chưng cất", ["LS-VQ-HOI-0001", "LS-VQ-HOI-0002"], (9, 12), 800, "lit", 650_000, None),
-    ("htx_hoi", "hoi", "dried", "Hoa hồi vụ xuân", ["LS-VQ-HOI-0002"], (2, 4), 5, "tan", None, "Loại 2"),
-    ("htx_na", "na", "fresh", "Na Chi Lăng VietGAP", ["LS-CL-NA-0001"], (7, 9), 40, "tan", 45_000, "Quả trên 300 g"),
-    ("htx_quyt", "quyt", "fresh", "Quýt vàng Bắc Sơn", ["LS-BS-QUYT-0001"], (10, 1), 25, "tan", 35_000, None),
-    ("htx_que", "que", "bark", "Vỏ quế Tràng Định", ["LS-TD-QUE-0001"], (2, 4), 30, "tan", 48_000, "Quế ống"),
-    ("htx_thach_den", "thach_den", "dried", "Thạch đen khô Thất Khê", ["LS-TK-TD-0001"], (7, 9), 18, "tan", 42_000, None),
-    ("htx_hong", "hong", "fresh", "Hồng không hạt Bảo Lâm", ["LS-HVT-HONG-0001"], (9, 10), 15, "tan", 30_000, None),
-    ("thg_thong", "thong", "resin", "Nhựa thông Đình Lập", ["LS-DL-RT-0001"], (3, 11), 200, "tan", 28_000, None),
+    ("htx_hoi", "hoi", "dried", "Hoa hồi vụ xuân", ["LS-VQ-HOI-0002"], (2, 4), 5000, "kg", None, "Loại 2"),
+    ("htx_na", "na", "fresh", "Na Chi Lăng VietGAP", ["LS-CL-NA-0001"], (7, 9), 40000, "kg", 45_000, "Quả trên 300 g"),
+    ("htx_quyt", "quyt", "fresh", "Quýt vàng Bắc Sơn", ["LS-BS-QUYT-0001"], (10, 1), 25000, "kg", 35_000, None),
+    ("htx_que", "que", "bark", "Vỏ quế Tràng Định", ["LS-TD-QUE-0001"], (2, 4), 30000, "kg", 48_000, "Quế ống"),
+    ("htx_thach_den", "thach_den", "dried", "Thạch đen khô Thất Khê", ["LS-TK-TD-0001"], (7, 9), 18000, "kg", 42_000, None),
+    ("htx_hong", "hong", "fresh", "Hồng không hạt Bảo Lâm", ["LS-HVT-HONG-0001"], (9, 10), 15000, "kg", 30_000, None),
+    ("thg_thong", "thong", "resin", "Nhựa thông Đình Lập", ["LS-DL-RT-0001"], (3, 11), 200000, "kg", 28_000, None),
 ]
 
 # (org key, name, category, stars, certificate age days, days left, unit, price, stock, retail chains?)
@@ -273,3 +273,130 @@ def seed_demo_catalog() -> dict[str, int]:
                                    households=15, status=ReviewStatus.PENDING))
     db.session.flush()
     return {"zones": len(DEMO_ZONES) + 1, "listings": len(DEMO_LISTINGS), "products": len(DEMO_PRODUCTS)}
+
+
+# --- demo contracts, deliveries, payments and orders ------------------------------------------------
+# (reference, buyer key, seller key, listing title, quantity, price, deposit %, state, deliveries
+#  [(quantity, days after signing, status)], deposit payment status or None)
+DEMO_CONTRACTS = [
+    ("HD-DEMO-01", "dn_che_bien", "htx_hoi", "Hoa hồi khô vụ mùa, hữu cơ", 10_000, 95_000, 20, "completed",
+     [(6_000, 5, "confirmed"), (4_000, 12, "confirmed")], "succeeded"),
+    ("HD-DEMO-02", "dn_che_bien", "htx_que", "Vỏ quế Tràng Định", 20_000, 48_000, 10, "active",
+     [(8_000, 4, "confirmed")], "succeeded"),
+    ("HD-DEMO-03", "dn_nhua_thong", "thg_thong", "Nhựa thông Đình Lập", 100_000, 28_000, 0, "active", [], None),
+    ("HD-DEMO-04", "chuoi_ban_le", "htx_na", "Na Chi Lăng VietGAP", 15_000, 45_000, 30, "signed", [], "pending"),
+    ("HD-DEMO-05", "dn_che_bien", "htx_thach_den", "Thạch đen khô Thất Khê", 12_000, 42_000, 20, "proposed", [], None),
+    ("HD-DEMO-06", "chuoi_ban_le", "htx_quyt", "Quýt vàng Bắc Sơn", 8_000, 35_000, 20, "draft", [], None),
+    ("HD-DEMO-07", "dn_che_bien", "htx_hong", "Hồng không hạt Bảo Lâm", 5_000, 30_000, 10, "cancelled", [], None),
+    ("HD-DEMO-08", "dn_che_bien", "htx_hoi", "Tinh dầu hồi chưng cất", 400, 650_000, 10, "disputed",
+     [(150, 3, "confirmed"), (80, 9, "disputed")], "succeeded"),
+]
+
+
+def seed_demo_contracts() -> dict[str, int]:
+    """Contracts in every state, with deliveries and payments, so the department's figures have data.
+    Built directly (not through the services) so the seed is quiet and idempotent by reference."""
+    import secrets as _secrets
+    from datetime import timedelta
+
+    from market.clock import today
+    from market.models import (
+        Contract, ContractSignature, ContractVersion, Delivery, Payment, SupplyListing,
+    )
+    from market.services.contracts import deposit_amount, terms_hash
+
+    on = today()
+    orgs = {key: db.session.scalar(sa.select(Organisation).where(Organisation.name_key == name_key(name)))
+            for key, name, *_rest in DEMO_ORGANISATIONS}
+    owners = {m.organisation_id: m.user for org in orgs.values() for m in org.memberships if m.role == "owner"}
+    created = 0
+    for ref, buyer_key, seller_key, title, qty, price, deposit, state, deliveries, payment_status in DEMO_CONTRACTS:
+        if db.session.scalar(sa.select(Contract.id).where(Contract.reference == ref)) is not None:
+            continue
+        buyer, seller = orgs[buyer_key], orgs[seller_key]
+        listing = db.session.scalar(sa.select(SupplyListing).where(SupplyListing.organisation_id == seller.id,
+                                                                   SupplyListing.title == title))
+        signed_on = on - timedelta(days=40)
+        contract = Contract(reference=ref, buyer=buyer, seller=seller, crop=listing.crop, state=state,
+                            listing=listing, created_by_id=owners[buyer.id].id)
+        terms = {
+            "contract": ref, "currency": "VND",
+            "buyer": {"id": buyer.id, "name": buyer.name, "tax_code": buyer.tax_code},
+            "seller": {"id": seller.id, "name": seller.name, "tax_code": seller.tax_code},
+            "items": [{"crop": listing.crop.key, "crop_name": listing.crop.name_vi,
+                       "product_form": listing.product_form, "grade": listing.grade, "quantity": float(qty),
+                       "unit": listing.unit, "price_per_unit": price}],
+            "delivery_windows": [{"start": (signed_on + timedelta(days=1)).isoformat(),
+                                  "end": (on + timedelta(days=60)).isoformat(), "quantity": float(qty)}],
+            "zone_codes": sorted(z.code for z in listing.zones), "deposit_pct": deposit, "payment_days": 15,
+            "payment_terms": "Thanh toán phần còn lại trong 15 ngày sau mỗi lần giao hàng.",
+            "cancellation_terms": "Hủy trước lần giao đầu tiên: hoàn trả tiền đặt cọc.",
+        }
+        contract.versions.append(ContractVersion(number=1, terms=terms, terms_hash=terms_hash(terms),
+                                                 proposed_by_id=buyer.id, created_by_id=owners[buyer.id].id))
+        if state == "proposed":  # the cooperative asked for a better price
+            countered = {**terms, "items": [{**terms["items"][0], "price_per_unit": price + 3_000}]}
+            contract.versions.append(ContractVersion(number=2, terms=countered, terms_hash=terms_hash(countered),
+                                                     proposed_by_id=seller.id, created_by_id=owners[seller.id].id,
+                                                     note="Đề nghị tăng giá do chi phí sấy."))
+        db.session.add(contract)
+        db.session.flush()
+        if state in ("signed", "active", "completed", "disputed"):
+            version = contract.versions[-1]
+            for org in (buyer, seller):
+                db.session.add(ContractSignature(contract=contract, version=version, organisation_id=org.id,
+                                                 signer_id=owners[org.id].id, signer_name=owners[org.id].full_name,
+                                                 terms_hash=version.terms_hash,
+                                                 signed_at=utcnow() - timedelta(days=40)))
+            contract.signed_at = utcnow() - timedelta(days=40)
+            if state != "signed":
+                contract.activated_at = utcnow() - timedelta(days=39)
+        if state == "completed":
+            contract.completed_at = utcnow() - timedelta(days=20)
+        if state == "cancelled":
+            contract.cancelled_at, contract.cancel_reason = utcnow() - timedelta(days=10), "Bên mua đổi kế hoạch."
+        if state == "disputed":
+            contract.dispute_reason = "Độ ẩm tinh dầu vượt mức thỏa thuận."
+        for delivered, after, status in deliveries:
+            db.session.add(Delivery(contract=contract, public_id=_secrets.token_urlsafe(9), quantity=float(delivered),
+                                    delivered_on=signed_on + timedelta(days=after), lot_code=f"{ref}-L{after:02d}",
+                                    status=status, zones=list(listing.zones), recorded_by_id=owners[seller.id].id,
+                                    dispute_note=contract.dispute_reason if status == "disputed" else None))
+        if payment_status:
+            amount = deposit_amount(contract.versions[-1].terms)
+            db.session.add(Payment(reference=f"TT-{ref[3:]}", purpose="deposit", contract_id=contract.id,
+                                   payer_id=buyer.id, payee_id=seller.id, amount=amount, currency="VND",
+                                   method="bank_transfer", status=payment_status,
+                                   idempotency_key=_secrets.token_hex(16), created_by_id=owners[buyer.id].id,
+                                   confirmed_by_id=owners[seller.id].id if payment_status == "succeeded" else None,
+                                   succeeded_at=utcnow() - timedelta(days=39) if payment_status == "succeeded"
+                                   else None))
+        created += 1
+    db.session.flush()
+    return {"contracts": len(DEMO_CONTRACTS), "created": created}
+
+
+def seed_demo_orders() -> int:
+    """Two shop orders from the tourist-site shop: one paid and packed, one waiting for payment."""
+    from datetime import timedelta
+
+    from market.models import OcopProduct, OrderItem, ShopOrder
+
+    shop = db.session.scalar(sa.select(Organisation).where(Organisation.name_key == name_key(DEMO_ORGANISATIONS[-1][1])))
+    created = 0
+    for reference, product_name, quantity, status in (("DH-DEMO-01", "Tinh dầu hồi Văn Quan", 12, "packed"),
+                                                      ("DH-DEMO-02", "Na dai Chi Lăng hộp quà", 6, "pending_payment")):
+        if db.session.scalar(sa.select(ShopOrder.id).where(ShopOrder.reference == reference)) is not None:
+            continue
+        product = db.session.scalar(sa.select(OcopProduct).where(OcopProduct.name == product_name))
+        order = ShopOrder(reference=reference, buyer_id=shop.id, seller_id=product.organisation_id, status=status,
+                          total=quantity * product.price, shipping_address=shop.address,
+                          reserved_until=utcnow() + timedelta(hours=1) if status == "pending_payment" else None,
+                          paid_at=utcnow() - timedelta(days=2) if status != "pending_payment" else None)
+        order.items.append(OrderItem(product_id=product.id, quantity=quantity, unit_price=product.price,
+                                     product_name=product.name))
+        product.stock -= quantity  # the order holds its units, as a checkout would
+        db.session.add(order)
+        created += 1
+    db.session.flush()
+    return created

@@ -1,0 +1,47 @@
+"""The department's monitoring: linkage chains declared outside the market, and report snapshots."""
+from datetime import date, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.extensions import db
+from market.models.account import Organisation
+from market.models.catalog import Upload
+from market.models.geo import Crop
+from market.models.types import UTCDateTime, utcnow
+
+
+class DeclaredChain(db.Model):
+    """A linkage chain that exists outside the market, declared by the department with evidence.
+    Shown apart from chains proven by contracts in the market."""
+
+    __tablename__ = "declared_chain"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    partner_name: Mapped[str] = mapped_column(sa.String(200))
+    crop_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("crop.id"))
+    started_on: Mapped[date]
+    ended_on: Mapped[Optional[date]]
+    evidence_id: Mapped[int] = mapped_column(sa.ForeignKey("upload.id"))
+    note: Mapped[Optional[str]] = mapped_column(sa.Text)
+    declared_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    crop: Mapped[Optional[Crop]] = relationship()
+    evidence: Mapped[Upload] = relationship()
+
+
+class ReportSnapshot(db.Model):
+    """The yearly report exactly as exported: reopening it later shows the same figures."""
+
+    __tablename__ = "report_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(index=True)
+    commune_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("commune.id"))
+    figures: Mapped[dict] = mapped_column(sa.JSON)
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
