@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from market.extensions import db
@@ -64,6 +65,10 @@ def _start(actor: User, *, purpose: str, payer, payee, amount: int, method: str,
         payment.checkout_url = session.url
     audit.record("payment.started", actor, organisation=payer, obj=payment, purpose=purpose, amount=amount,
                  method=method)
+    if method == PaymentMethod.BANK_TRANSFER:
+        notifications.notify(payee, "payment.transfer_announced", _(
+            "%(org)s will pay %(amount)s VND by bank transfer with the reference %(ref)s: confirm it when it arrives.",
+            org=payer.name, amount=format_decimal(amount), ref=payment.reference))
     return payment
 
 
@@ -111,7 +116,7 @@ def _received(payment: Payment, actor: User | None) -> None:
         orders.mark_paid(db.session.get(ShopOrder, payment.order_id))
     for org in (payment.payer, payment.payee):
         notifications.notify(org, "payment.received", _("Payment %(ref)s of %(amount)s VND was received.",
-                                                         ref=payment.reference, amount=f"{payment.amount:,}"))
+                                                         ref=payment.reference, amount=format_decimal(payment.amount)))
 
 
 def confirm_bank_transfer(actor: User, payment: Payment) -> Payment:
@@ -143,7 +148,7 @@ def refund_deposit(contract: Contract, actor: User | None) -> Payment | None:
     else:
         notifications.notify(contract.seller, "payment.refund_due", _(
             "Contract %(ref)s was cancelled: return the deposit of %(amount)s VND to %(org)s by bank transfer.",
-            ref=contract.reference, amount=f"{payment.amount:,}", org=contract.buyer.name))
+            ref=contract.reference, amount=format_decimal(payment.amount), org=contract.buyer.name))
     audit.record("payment.refund", actor, organisation=contract.seller, obj=payment, method=payment.method)
     return payment
 
@@ -180,6 +185,13 @@ def handle_webhook(payload: bytes, signature: str | None) -> tuple[str, int]:
             outcome = "amount mismatch"
         elif not paid:
             outcome = "not paid yet"
+        elif payment.status == PaymentStatus.CANCELLED and obj.get("payment_intent"):
+            # Paid after the contract or order was cancelled: Stripe holds money nobody owes, give it back.
+            refund = gateway.refund(payment_intent=obj["payment_intent"], amount=payment.amount,
+                                    idempotency_key=f"refund-{payment.idempotency_key}")
+            payment.stripe_payment_intent_id, payment.stripe_refund_id = obj["payment_intent"], refund.id
+            payment.status, payment.refunded_at = PaymentStatus.REFUNDED, utcnow()
+            outcome = "refunded late payment"
         elif payment.status == PaymentStatus.PENDING:
             if obj.get("payment_intent"):
                 payment.stripe_payment_intent_id = obj["payment_intent"]

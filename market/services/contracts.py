@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from market.clock import today
+from market.clock import LOCAL_TZ, today
 from market.extensions import db
 from market.labels import status_label
 from market.models import (
@@ -212,6 +212,10 @@ def propose(actor: User, contract: Contract) -> Contract:
     """Send the draft to the other party."""
     side, org = acting_side(actor, contract)
     _require_verified(contract.buyer, contract.seller)
+    if contract.state != ContractState.DRAFT:
+        raise ValidationFailed({"state": _("Only a draft can be proposed.")})
+    if org.id != contract.current.proposed_by_id:
+        raise PermissionDenied(_("Only the side that drafted the terms sends them."))
     _move(contract, ContractState.PROPOSED)
     other = contract.seller if side == "buyer" else contract.buyer
     audit.record("contract.proposed", actor, organisation=org, obj=contract, version=contract.current.number)
@@ -221,9 +225,15 @@ def propose(actor: User, contract: Contract) -> Contract:
     return contract
 
 
-def counter_propose(actor: User, contract: Contract, data: dict, note: str | None = None) -> ContractVersion:
-    """New terms from either side: a new version; signatures on earlier versions no longer count."""
+def counter_propose(actor: User, contract: Contract, data: dict, note: str | None = None, *,
+                    base_version_id: int | None = None) -> ContractVersion:
+    """New terms from either side: a new version; signatures on earlier versions no longer count.
+    `base_version_id` is the version the person edited: if the other side changed the terms meanwhile,
+    the counter-proposal is refused rather than silently overwriting what they proposed."""
     side, org = acting_side(actor, contract)
+    if base_version_id is not None and base_version_id != contract.current.id:
+        raise ValidationFailed({"base_version_id": _("The terms changed since you opened them. Read version %(n)d "
+                                                     "and propose again.", n=contract.current.number)})
     if contract.state == ContractState.DRAFT and org.id == contract.current.proposed_by_id:
         # Still a draft of its author: edit in place, nothing was sent or signed.
         terms = clean_terms(contract, data)
@@ -233,6 +243,7 @@ def counter_propose(actor: User, contract: Contract, data: dict, note: str | Non
         return contract.current
     if contract.state != ContractState.PROPOSED:
         raise ValidationFailed({"state": _("Terms can only change while the contract is proposed.")})
+    _require_verified(contract.buyer, contract.seller)
     terms = clean_terms(contract, data)
     if terms_hash(terms) == contract.current.terms_hash:
         raise ValidationFailed({"terms": _("Nothing changed in the terms.")})
@@ -309,7 +320,7 @@ def cancel(actor: User, contract: Contract, reason: str) -> Contract:
     notifications.notify(other, "contract.cancelled", _("%(org)s cancelled %(ref)s: %(reason)s", org=org.name,
                                                          ref=contract.reference, reason=reason),
                          f"/contracts/{contract.id}")
-    from market.services import payments
+    from market import payments
 
     payments.refund_deposit(contract, actor)
     return contract
@@ -334,16 +345,17 @@ def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
         raise ValidationFailed({"state": _("Deliveries are recorded on active contracts only.")})
     errors: dict[str, list[str]] = {}
     remaining = remaining_quantity(contract)
+    unit = str(UNITS.get(contract.current.terms["items"][0]["unit"], contract.current.terms["items"][0]["unit"]))
     quantity = _num(errors, "quantity", data.get("quantity"), low=0.01, high=MAX_QUANTITY)
     if quantity is not None and quantity > remaining + 1e-9:
         errors["quantity"] = [_("Only %(n)s %(unit)s remain to deliver on this contract.",
-                                n=f"{remaining:g}", unit=contract.current.terms["items"][0]["unit"])]
+                                n=f"{remaining:g}", unit=unit)]
     delivered_on = data.get("delivered_on")
     if not isinstance(delivered_on, date):
         errors["delivered_on"] = [_("Enter the delivery date.")]
     elif delivered_on > today():
         errors["delivered_on"] = [_("A delivery cannot be recorded before it happens.")]
-    elif contract.signed_at and delivered_on < contract.signed_at.date():
+    elif contract.signed_at and delivered_on < contract.signed_at.astimezone(LOCAL_TZ).date():
         errors["delivered_on"] = [_("The delivery date is before the contract was signed.")]
     allowed = set(contract.current.terms["zone_codes"])
     zone_ids = [int(z) for z in data.get("zone_ids") or [] if str(z).isdigit()]
@@ -353,6 +365,8 @@ def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
     elif any(z.organisation_id != contract.seller_id for z in zones) or (allowed and
                                                                           any(z.code not in allowed for z in zones)):
         errors["zone_ids"] = [_("The goods must come from the zones named in the contract.")]
+    elif any(z.status in (ReviewStatus.RECALLED, ReviewStatus.REJECTED) for z in zones):
+        errors["zone_ids"] = [_("A recalled or rejected zone cannot supply a contract.")]
     if errors:
         raise ValidationFailed(errors)
     delivery = Delivery(contract=contract, public_id=secrets.token_urlsafe(9), quantity=quantity,
@@ -365,7 +379,7 @@ def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
     notifications.notify(contract.buyer, "delivery.recorded", _("%(org)s recorded a delivery of %(n)s %(unit)s on "
                                                                  "%(ref)s: please confirm it.", org=org.name,
                                                                  n=f"{quantity:g}", ref=contract.reference,
-                                                                 unit=contract.current.terms["items"][0]["unit"]),
+                                                                 unit=unit),
                          f"/contracts/{contract.id}")
     return delivery
 
@@ -383,6 +397,9 @@ def confirm_delivery(actor: User, delivery: Delivery) -> Delivery:
         raise ValidationFailed({"status": _("This delivery is already confirmed.")})
     delivery.status, delivery.answered_by_id, delivery.answered_at = DeliveryStatus.CONFIRMED, actor.id, utcnow()
     audit.record("delivery.confirmed", actor, organisation=org, obj=delivery)
+    notifications.notify(delivery.contract.seller, "delivery.confirmed", _(
+        "%(org)s confirmed the delivery of %(n)s on %(ref)s.", org=org.name, n=f"{delivery.quantity:g}",
+        ref=delivery.contract.reference), f"/contracts/{delivery.contract_id}")
     _settle(delivery.contract)
     return delivery
 
@@ -414,6 +431,9 @@ def withdraw_delivery(actor: User, delivery: Delivery) -> None:
         raise PermissionDenied(_("Only the seller withdraws a disputed delivery."))
     contract = delivery.contract
     audit.record("delivery.withdrawn", actor, organisation=org, obj=delivery)
+    notifications.notify(contract.buyer, "delivery.withdrawn", _(
+        "%(org)s withdrew the disputed delivery of %(n)s on %(ref)s.", org=org.name, n=f"{delivery.quantity:g}",
+        ref=contract.reference), f"/contracts/{contract.id}")
     contract.deliveries.remove(delivery)
     db.session.delete(delivery)
     _settle(contract)
@@ -434,12 +454,12 @@ def _settle(contract: Contract) -> None:
                                                                ref=contract.reference), f"/contracts/{contract.id}")
 
 
-def accept_offer_as_proposal(actor: User, offer: SourcingOffer, data: dict) -> Contract:
+def accept_offer_as_proposal(actor: User, offer: SourcingOffer, data: dict, note: str | None = None) -> Contract:
     """The buyer turns a cooperative's offer into a contract draft and proposes it."""
     request = offer.request
     if offer.status != OfferStatus.SUBMITTED:
         raise ValidationFailed({"offer": _("This offer is no longer open.")})
-    contract = start_contract(actor, request.buyer, offer.seller, data, offer=offer)
+    contract = start_contract(actor, request.buyer, offer.seller, data, offer=offer, note=note)
     offer.status = OfferStatus.ACCEPTED
     propose(actor, contract)
     return contract

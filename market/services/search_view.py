@@ -31,7 +31,7 @@ def value_label(name: str, value: str, locale: str) -> str:
     if name == "stars":
         return f"{value} ★"
     if name == "month":
-        return _("Month %(n)s", n=value)
+        return _("M%(n)s", n=value)  # short: twelve of them sit in a grid on a phone
     return value
 
 

@@ -123,7 +123,8 @@ def make_offer(actor: User, request: SourcingRequest, seller: Organisation, data
     db.session.flush()
     audit.record("sourcing.offered", actor, organisation=seller, obj=offer, request=request.id)
     notifications.notify(request.buyer, "sourcing.offer", _("%(org)s offers %(n)s %(unit)s for “%(title)s”.",
-                                                             org=seller.name, n=f"{quantity:g}", unit=request.unit,
+                                                             org=seller.name, n=f"{quantity:g}",
+                                                             unit=str(UNITS.get(request.unit, request.unit)),
                                                              title=request.title), f"/sourcing/{request.id}")
     return offer
 

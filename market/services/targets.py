@@ -11,12 +11,13 @@ Rules (each tested with a small world whose answers are worked out by hand, test
   each zone's hectares once per group however many certificates it has.
 """
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from market.clock import today
+from market.clock import LOCAL_TZ, today
 from market.extensions import db
 from market.models import (
     Certificate, CertificateKind, Commune, Contract, ContractState, Crop, DeclaredChain, Delivery, DeliveryStatus,
@@ -93,7 +94,7 @@ def _linked_contracts(scope: Scope):
     query = (sa.select(Contract).where(Contract.state.in_(LINKED_STATES), end_of_day.is_not(None))
              .order_by(Contract.reference))
     contracts = [c for c in db.session.scalars(query)
-                 if (c.activated_at or c.signed_at).date() <= scope.as_of]
+                 if (c.activated_at or c.signed_at).astimezone(LOCAL_TZ).date() <= scope.as_of]
     if scope.crop_id:
         contracts = [c for c in contracts if c.crop_id == scope.crop_id]
     return contracts
@@ -164,8 +165,10 @@ def _in_retail(product_ids: list[int]) -> set[int]:
 # --- areas ----------------------------------------------------------------------------------------
 
 def _zones(scope: Scope):
+    # Registered by the end of the as-of day in Lạng Sơn (a datetime bound works on every engine).
+    registered_by = datetime.combine(scope.as_of + timedelta(days=1), time(), tzinfo=LOCAL_TZ)
     query = sa.select(GrowingZone).where(GrowingZone.status == ReviewStatus.VERIFIED,
-                                         sa.func.date(GrowingZone.created_at) <= scope.as_of.isoformat())
+                                         GrowingZone.created_at < registered_by)
     if scope.commune_id:
         query = query.where(GrowingZone.commune_id == scope.commune_id)
     if scope.crop_id:
@@ -221,6 +224,11 @@ def volumes(scope: Scope) -> list[dict]:
 
 # --- all targets -------------------------------------------------------------------------------------
 
+def expiring_label(locale: str) -> str:
+    with force_locale(locale):
+        return _("OCOP certificates expiring in the next 90 days")
+
+
 def compute(scope: Scope, locale: str = "vi") -> list[Figure]:
     goals = {t.key: t for t in db.session.scalars(sa.select(PlanTarget).order_by(PlanTarget.position))}
     as_of = scope.as_of.isoformat()
@@ -244,12 +252,18 @@ def compute(scope: Scope, locale: str = "vi") -> list[Figure]:
         figure("ocop_five_star", sum(1 for p in products if p.stars == 5)),
         figure("ocop_retail_share", round(100 * len(in_retail) / len(top), 1) if top else 0.0,
                detail={"in_retail": len(in_retail), "four_five_star": len(top)}),
-        figure("ocop_expiring_90_days", _expiring_products(scope), unit="product",
-               label=_("OCOP certificates expiring in the next 90 days")),
+        figure("ocop_expiring_90_days", _expiring_products(scope), unit="product", label=expiring_label(locale)),
     ]
     for key, kinds in AREA_GROUPS.items():
         figures.append(figure(key, certified_area(scope, kinds)))
     return figures
+
+
+# The figures drawn month by month, each computed alone (the trend chart asks for twelve dates).
+TREND_FIGURES = {
+    "linkage_orgs": lambda scope: sum(len(v) for k, v in linkage_chains(scope).items() if k != "chains"),
+    "ocop_valid": lambda scope: len(_valid_products(scope)),
+}
 
 
 def monthly_trend(key: str, year: int, scope: Scope) -> list[tuple[str, float]]:
@@ -261,7 +275,7 @@ def monthly_trend(key: str, year: int, scope: Scope) -> list[tuple[str, float]]:
             end = scope.as_of
         if end < PERIOD_START:
             continue
-        value = next(f.value for f in compute(Scope(end, scope.commune_id, scope.crop_id)) if f.key == key)
+        value = TREND_FIGURES[key](Scope(end, scope.commune_id, scope.crop_id))
         points.append((end.strftime("%m/%Y"), value))
         if end == scope.as_of:
             break

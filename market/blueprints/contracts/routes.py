@@ -1,3 +1,448 @@
-from flask import Blueprint
+"""Offtake contracts: the list, a proposal from a harvest listing, the contract page (negotiation,
+signatures, deposit, deliveries), a printable copy, and the public traceability page of a delivery."""
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from market import payments
+from market.blueprints.contracts.forms import (
+    TERM_LABELS, ActionForm, CancelForm, ConfirmTransferForm, CounterForm, DeliveryForm, DepositForm, DisputeForm,
+    ProposalForm, SignForm, plain_number,
+)
+from market.blueprints.forms import attach_errors
+from market.clock import today
+from market.extensions import db
+from market.labels import CERTIFICATE_LABELS
+from market.models import (
+    Contract, ContractState, Delivery, DeliveryStatus, GrowingZone, OrgKind, Payment, PaymentMethod, PaymentStatus,
+    ReviewStatus, SupplyListing,
+)
+from market.payments import gateway
+from market.services import contracts
+from market.services.errors import PermissionDenied, ValidationFailed
+from market.services.listings import PRODUCT_FORMS, UNITS
+from market.services.visibility import can_see_listing
 
 bp = Blueprint("contracts", __name__)
+
+# The order of the groups on the list: what needs someone's attention first.
+STATE_ORDER = (ContractState.PROPOSED, ContractState.SIGNED, ContractState.DISPUTED, ContractState.ACTIVE,
+               ContractState.DRAFT, ContractState.COMPLETED, ContractState.CANCELLED)
+CANCELLABLE = (ContractState.DRAFT, ContractState.PROPOSED, ContractState.SIGNED, ContractState.ACTIVE)
+LABELS = {"product_forms": PRODUCT_FORMS, "units": UNITS, "term_labels": TERM_LABELS,
+          "certificate_labels": CERTIFICATE_LABELS}
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def _contract_or_404(contract_id: int) -> Contract:
+    contract = db.get_or_404(Contract, contract_id)
+    if not contracts.can_view(current_user, contract):
+        abort(404)
+    return contract
+
+
+def _delivery_or_404(contract: Contract, delivery_id: int) -> Delivery:
+    delivery = db.get_or_404(Delivery, delivery_id)
+    if delivery.contract_id != contract.id:
+        abort(404)
+    return delivery
+
+
+def _back(contract: Contract, anchor: str = ""):
+    return redirect(url_for("contracts.show", contract_id=contract.id) + (f"#{anchor}" if anchor else ""))
+
+
+def _save(form, work):
+    """Run a service call and commit; a broken rule is shown by the form's fields and nothing is saved."""
+    try:
+        result = work()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        attach_errors(form, exc)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
+def _act(work, success: str) -> bool:
+    """A button without fields: run, commit and flash; a broken rule is flashed."""
+    try:
+        work()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(" ".join(sum(exc.errors.values(), [])), "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+def _note(text: str | None) -> str | None:
+    return (text or "").strip() or None
+
+
+def _present(key: str, value) -> str:
+    """A term's value as shown in the differences between versions."""
+    if value is None or value == "":
+        return "—"
+    if key in ("delivery_start", "delivery_end"):
+        return format_date(date.fromisoformat(value))
+    if key == "price_per_unit":
+        return f"{format_decimal(value)} ₫"
+    if key == "quantity":
+        return format_decimal(value)
+    if key == "product_form":
+        return str(PRODUCT_FORMS.get(value, value))
+    if key == "unit":
+        return str(UNITS.get(value, value))
+    if key == "deposit_pct":
+        return f"{value} %"
+    return str(value)
+
+
+def terms_view(version) -> dict:
+    """One version's terms, ready for the terms table."""
+    terms = version.terms
+    window = terms["delivery_windows"][0]
+    return {"number": version.number, "hash": version.terms_hash, "buyer": terms["buyer"],
+            "seller": terms["seller"], "item": terms["items"][0], "start": date.fromisoformat(window["start"]),
+            "end": date.fromisoformat(window["end"]), "zone_codes": terms["zone_codes"],
+            "deposit_pct": terms["deposit_pct"], "deposit_amount": contracts.deposit_amount(terms),
+            "total_value": contracts.total_value(terms), "payment_days": terms["payment_days"],
+            "payment_terms": terms["payment_terms"], "cancellation_terms": terms["cancellation_terms"]}
+
+
+def _delivery_zones(contract: Contract) -> list[GrowingZone]:
+    """Zones a delivery may come from: those named in the terms, else the seller's zones of the crop."""
+    codes = contract.current.terms["zone_codes"]
+    query = sa.select(GrowingZone).where(GrowingZone.organisation_id == contract.seller_id)
+    if codes:
+        query = query.where(GrowingZone.code.in_(codes))
+    else:
+        query = query.where(GrowingZone.crop_id == contract.crop_id,
+                            GrowingZone.status.not_in((ReviewStatus.RECALLED, ReviewStatus.REJECTED)))
+    return list(db.session.scalars(query.order_by(GrowingZone.code)))
+
+
+def _counter_form(contract: Contract, **kwargs) -> CounterForm:
+    return CounterForm(contract.seller, prefix="counter-", **kwargs)
+
+
+def _delivery_form(contract: Contract, **kwargs) -> DeliveryForm:
+    return DeliveryForm(_delivery_zones(contract), prefix="delivery-", **kwargs)
+
+
+def _dispute_form(delivery: Delivery, **kwargs) -> DisputeForm:
+    return DisputeForm(prefix=f"dispute-{delivery.id}-", **kwargs)
+
+
+def _show(contract: Contract, **forms):
+    """The contract page; `forms` are the submitted forms to show again with their errors."""
+    user, state, version = current_user, contract.state, contract.current
+    negotiator = any(user.has_role(o, *contracts.NEGOTIATORS) for o in (contract.buyer, contract.seller))
+    signed = {s.organisation_id for s in contract.signatures_of(version)}
+
+    sign_org = None
+    if state == ContractState.PROPOSED:
+        sign_org = next((o for o in (contract.buyer, contract.seller)
+                         if o.id not in signed and user.has_role(o, *contracts.SIGNERS)), None)
+    if sign_org and "sign_form" not in forms:
+        forms["sign_form"] = SignForm(formdata=None, version_id=str(version.id))
+    if state == ContractState.PROPOSED and negotiator and "counter_form" not in forms:
+        form = _counter_form(contract, formdata=None)
+        form.fill_from_terms(version.terms, contract.seller)
+        form.base_version_id.data = str(version.id)
+        forms["counter_form"] = form
+    if negotiator and (state in CANCELLABLE and not (state == ContractState.ACTIVE and contract.deliveries)) \
+            and "cancel_form" not in forms:
+        forms["cancel_form"] = CancelForm(formdata=None)
+    if state == ContractState.DRAFT and negotiator:
+        forms["propose_form"] = ActionForm(formdata=None)
+
+    seller_member = user.membership_in(contract.seller) is not None
+    buyer_answers = user.has_role(contract.buyer, *contracts.NEGOTIATORS)
+    if seller_member and state in (ContractState.ACTIVE, ContractState.DISPUTED) and "delivery_form" not in forms:
+        form = _delivery_form(contract, formdata=None, delivered_on=today())
+        if len(form.zone_ids.choices) == 1:
+            form.zone_ids.data = [form.zone_ids.choices[0].value]
+        forms["delivery_form"] = form
+    dispute_forms = forms.pop("dispute_forms", {})
+    if buyer_answers:
+        for d in contract.deliveries:
+            if d.status == DeliveryStatus.RECORDED and d.id not in dispute_forms:
+                dispute_forms[d.id] = _dispute_form(d, formdata=None)
+
+    history, previous = [], None
+    for v in contract.versions:
+        diffs = None if previous is None else [
+            (key, _present(key, old), _present(key, new)) for key, old, new in
+            contracts.differences(previous.terms, v.terms)]
+        history.append((v, diffs))
+        previous = v
+    history.reverse()
+
+    deposit = contracts.deposit_amount(version.terms)
+    payment = db.session.scalar(sa.select(Payment).where(Payment.contract_id == contract.id)
+                                .order_by(Payment.id.desc()).limit(1))
+    paid = db.session.scalar(sa.select(Payment).where(Payment.contract_id == contract.id,
+                                                      Payment.status == PaymentStatus.SUCCEEDED).limit(1))
+    can_pay = (state == ContractState.SIGNED and deposit > 0 and paid is None
+               and user.has_role(contract.buyer, *payments.PAYERS))
+    awaiting_transfer = (payment is not None and payment.status == PaymentStatus.PENDING
+                         and payment.method == PaymentMethod.BANK_TRANSFER)
+    can_confirm_transfer = awaiting_transfer and user.has_role(contract.seller, *payments.RECEIVERS)
+
+    return render_template(
+        "contracts/show.html", contract=contract, version=version, view=terms_view(version), history=history,
+        signatures=contract.signatures, current_signed=signed, sign_org=sign_org,
+        delivered=contracts.delivered_quantity(contract), confirmed=contracts.delivered_quantity(
+            contract, confirmed_only=True), remaining=contracts.remaining_quantity(contract),
+        seller_member=seller_member, buyer_answers=buyer_answers, dispute_forms=dispute_forms,
+        action_form=ActionForm(formdata=None), deposit=deposit, payment=payment, paid=paid, can_pay=can_pay,
+        stripe_enabled=gateway.enabled(), deposit_form=DepositForm(formdata=None),
+        awaiting_transfer=awaiting_transfer, can_confirm_transfer=can_confirm_transfer,
+        confirm_form=ConfirmTransferForm(formdata=None, payment_id=str(payment.id) if payment else ""),
+        bank_details=current_app.config.get("BANK_TRANSFER_DETAILS"), **forms, **LABELS)
+
+
+# --- the list and a new proposal ---------------------------------------------------------------
+
+@bp.get("/")
+@login_required
+def index():
+    query = sa.select(Contract).order_by(Contract.created_at.desc(), Contract.id.desc())
+    if not current_user.is_department_staff:
+        org_ids = [m.organisation_id for m in current_user.memberships]
+        query = query.where(sa.or_(Contract.buyer_id.in_(org_ids), Contract.seller_id.in_(org_ids)))
+    rows = db.session.scalars(query).all()
+    groups = [(state, [c for c in rows if c.state == state]) for state in STATE_ORDER]
+    return render_template("contracts/index.html", groups=[g for g in groups if g[1]],
+                           totals={c.id: contracts.total_value(c.current.terms) for c in rows}, **LABELS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """A buyer proposes an offtake contract straight from a supply listing."""
+    listing = db.session.get(SupplyListing, request.args.get("listing", type=int) or 0)
+    if listing is None or not can_see_listing(listing):
+        abort(404)
+    buyers = [m.organisation for m in current_user.memberships
+              if m.organisation.kind in OrgKind.BUYERS and m.role in contracts.NEGOTIATORS]
+    if not buyers:
+        raise PermissionDenied(_("Only the owner, a manager or a signer of a processing enterprise, retail chain "
+                                 "or shop proposes offtake contracts."))
+    seller = listing.organisation
+    form = ProposalForm(buyers, seller)
+    if request.method == "GET":
+        form.crop_id.data, form.product_form.data = str(listing.crop_id), listing.product_form
+        form.grade.data, form.unit.data = listing.grade or "", listing.unit
+        form.quantity.data = plain_number(listing.quantity)
+        form.price_per_unit.data = "" if listing.price_per_unit is None else str(listing.price_per_unit)
+        form.delivery_start.data, form.delivery_end.data = listing.harvest_start, listing.harvest_end
+        form.zone_ids.data = [str(z.id) for z in listing.zones]
+    if form.validate_on_submit():
+        buyer = next(o for o in buyers if str(o.id) == form.buyer_id.data)
+
+        def work():
+            contract = contracts.start_contract(current_user, buyer, seller, form.terms(), listing=listing,
+                                                note=_note(form.note.data))
+            return contracts.propose(current_user, contract)
+
+        ok, contract = _save(form, work)
+        if ok:
+            flash(_("Contract %(ref)s was proposed to %(org)s.", ref=contract.reference, org=seller.name), "success")
+            return _back(contract)
+    return render_template("contracts/form.html", form=form, seller=seller, listing=listing, offer=None,
+                           title=_("Propose an offtake contract"), **LABELS)
+
+
+# --- the contract page and its actions -----------------------------------------------------------
+
+@bp.get("/<int:contract_id>")
+@login_required
+def show(contract_id: int):
+    return _show(_contract_or_404(contract_id))
+
+
+@bp.get("/<int:contract_id>/print")
+@login_required
+def print_view(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    version = contract.current
+    return render_template("contracts/print.html", contract=contract, version=version, view=terms_view(version),
+                           signatures=contract.signatures_of(version), **LABELS)
+
+
+@bp.post("/<int:contract_id>/propose")
+@login_required
+def propose(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    if ActionForm().validate_on_submit():
+        _act(lambda: contracts.propose(current_user, contract),
+             _("Contract %(ref)s was sent to the other party.", ref=contract.reference))
+    return _back(contract)
+
+
+@bp.post("/<int:contract_id>/counter")
+@login_required
+def counter(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    form = _counter_form(contract)
+    if form.validate_on_submit():
+        if form.base_version_id.data != str(contract.current.id):
+            form.form_errors.append(_("The terms changed since you opened them: version %(n)d is shown above. "
+                                      "Read it before you propose new terms.", n=contract.current.number))
+            form.base_version_id.data = str(contract.current.id)  # the page now shows that version
+        else:
+            ok, version = _save(form, lambda: contracts.counter_propose(
+                current_user, contract, form.terms(), note=_note(form.note.data), base_version_id=contract.current.id))
+            if ok:
+                flash(_("Version %(n)d was sent to the other party; earlier signatures no longer count.",
+                        n=version.number), "success")
+                return _back(contract)
+    return _show(contract, counter_form=form)
+
+
+@bp.post("/<int:contract_id>/sign")
+@login_required
+def sign(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    form = SignForm()
+    if form.validate_on_submit():
+        version_id = int(form.version_id.data) if (form.version_id.data or "").isdigit() else 0
+        ok, _signature = _save(form, lambda: contracts.sign(current_user, contract, version_id=version_id,
+                                                            password=form.password.data))
+        if ok:
+            if contract.state == ContractState.PROPOSED:
+                flash(_("Signed. The contract is signed once the other party signs the same version."), "success")
+            else:
+                flash(_("Both parties signed contract %(ref)s.", ref=contract.reference), "success")
+            return _back(contract)
+        if form.version_id.errors:  # stale: the page now shows the current terms, which may then be signed
+            form.version_id.data = str(contract.current.id)
+    return _show(contract, sign_form=form)
+
+
+@bp.post("/<int:contract_id>/cancel")
+@login_required
+def cancel(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        ok, _result = _save(form, lambda: contracts.cancel(current_user, contract, form.reason.data))
+        if ok:
+            flash(_("Contract %(ref)s was cancelled.", ref=contract.reference), "success")
+            return _back(contract)
+    return _show(contract, cancel_form=form)
+
+
+# --- deliveries -------------------------------------------------------------------------------------
+
+@bp.post("/<int:contract_id>/deliveries")
+@login_required
+def record_delivery(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    form = _delivery_form(contract)
+    if form.validate_on_submit():
+        data = {name: form._fields[name].data for name in ("quantity", "delivered_on", "zone_ids", "lot_code",
+                                                           "note")}
+        ok, _delivery = _save(form, lambda: contracts.record_delivery(current_user, contract, data))
+        if ok:
+            flash(_("Delivery recorded; the buyer will confirm it."), "success")
+            return _back(contract, "deliveries")
+    return _show(contract, delivery_form=form)
+
+
+@bp.post("/<int:contract_id>/deliveries/<int:delivery_id>/confirm")
+@login_required
+def confirm_delivery(contract_id: int, delivery_id: int):
+    contract = _contract_or_404(contract_id)
+    delivery = _delivery_or_404(contract, delivery_id)
+    if ActionForm().validate_on_submit():
+        _act(lambda: contracts.confirm_delivery(current_user, delivery), _("Delivery confirmed."))
+    return _back(contract, "deliveries")
+
+
+@bp.post("/<int:contract_id>/deliveries/<int:delivery_id>/dispute")
+@login_required
+def dispute_delivery(contract_id: int, delivery_id: int):
+    contract = _contract_or_404(contract_id)
+    delivery = _delivery_or_404(contract, delivery_id)
+    form = _dispute_form(delivery)
+    if form.validate_on_submit():
+        ok, _result = _save(form, lambda: contracts.dispute_delivery(current_user, delivery, form.note.data))
+        if ok:
+            flash(_("Delivery disputed; the seller has been told."), "success")
+            return _back(contract, "deliveries")
+    return _show(contract, dispute_forms={delivery.id: form})
+
+
+@bp.post("/<int:contract_id>/deliveries/<int:delivery_id>/withdraw")
+@login_required
+def withdraw_delivery(contract_id: int, delivery_id: int):
+    contract = _contract_or_404(contract_id)
+    delivery = _delivery_or_404(contract, delivery_id)
+    if ActionForm().validate_on_submit():
+        _act(lambda: contracts.withdraw_delivery(current_user, delivery),
+             _("Delivery withdrawn; record it again when the goods are delivered."))
+    return _back(contract, "deliveries")
+
+
+# --- the deposit ----------------------------------------------------------------------------------------
+
+@bp.post("/<int:contract_id>/deposit")
+@login_required
+def deposit(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    form = DepositForm()
+    if not form.validate_on_submit():
+        flash(_("Choose how to pay."), "error")
+        return _back(contract, "deposit")
+    try:
+        payment = payments.start_deposit(current_user, contract, form.method.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(" ".join(sum(exc.errors.values(), [])), "error")
+        return _back(contract, "deposit")
+    except payments.PaymentGatewayError as exc:
+        db.session.rollback()
+        flash(_("The card payment could not be started (%(error)s). Nothing was charged: try again, or pay by "
+                "bank transfer.", error=str(exc)), "error")
+        return _back(contract, "deposit")
+    db.session.commit()
+    if payment.method == PaymentMethod.STRIPE and payment.checkout_url:
+        return redirect(payment.checkout_url, 303)
+    flash(_("Transfer the deposit quoting the payment reference %(ref)s.", ref=payment.reference), "success")
+    return _back(contract, "deposit")
+
+
+@bp.post("/<int:contract_id>/deposit/confirm")
+@login_required
+def confirm_transfer(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    form = ConfirmTransferForm()
+    if form.validate_on_submit():
+        payment = db.session.get(Payment, int(form.payment_id.data)) if form.payment_id.data.isdigit() else None
+        if payment is None or payment.contract_id != contract.id:
+            abort(404)
+        _act(lambda: payments.confirm_bank_transfer(current_user, payment),
+             _("Deposit received: contract %(ref)s is active.", ref=contract.reference))
+    return _back(contract, "deposit")
+
+
+# --- public traceability of a delivery -----------------------------------------------------------------
+
+@bp.get("/deliveries/<public_id>")
+def public_delivery(public_id: str):
+    """What a QR code on a lot leads to: the delivery, its zones and their certificates. No login."""
+    delivery = db.session.scalar(sa.select(Delivery).where(Delivery.public_id == public_id))
+    if delivery is None:
+        abort(404)
+    return render_template("contracts/delivery.html", delivery=delivery, contract=delivery.contract,
+                           unit=delivery.contract.current.terms["items"][0]["unit"], on=today(), **LABELS)

@@ -21,9 +21,9 @@ api_bp = Blueprint("targets_api", __name__)
 
 def _scope() -> targets.Scope:
     """The scope from ?as_of=&commune=&crop=, checked against who is asking."""
-    as_of = targets.check_as_of(reports.parse_as_of(request.args.get("as_of")))
-    commune_id = targets.commune_for(current_user, request.args.get("commune", type=int))
-    crop_id = request.args.get("crop", type=int)
+    as_of = targets.check_as_of(reports.parse_as_of(request.values.get("as_of")))
+    commune_id = targets.commune_for(current_user, request.values.get("commune", type=int))
+    crop_id = request.values.get("crop", type=int)
     return targets.Scope(as_of=as_of, commune_id=commune_id, crop_id=crop_id)
 
 
@@ -79,8 +79,9 @@ def _send_snapshot(snapshot: ReportSnapshot, fmt: str):
     return render_template("dashboard/report.html", report=report, tables=reports.tables(report), snapshot=snapshot)
 
 
-@bp.get("/report.<any(xlsx, csv, html):fmt>")
+@bp.post("/report.<any(xlsx, csv, html):fmt>")
 def export(fmt: str):
+    """Exporting keeps a snapshot, so it is a POST (a prefetching browser must not create reports)."""
     try:
         scope = _scope()
     except ValidationFailed as exc:
