@@ -12,6 +12,8 @@ import pytest
 _INSTANCE = tempfile.mkdtemp(prefix="market-test-instance-")
 os.environ["MARKET_INSTANCE_DIR"] = _INSTANCE
 os.environ.pop("DATABASE_URL", None)  # tests choose their database below, never the app's default
+os.environ.pop("ELASTICSEARCH_URL", None)  # nor a real cluster: tests/search starts its own engines
+os.environ.pop("STRIPE_SECRET_KEY", None)
 
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402

@@ -4,6 +4,7 @@ engine (any Elasticsearch distribution, with or without analysis plugins, and SQ
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
 from market.labels import CERTIFICATE_LABELS, ORG_KIND_LABELS
@@ -37,8 +38,13 @@ def harvest_months(start: date, end: date) -> list[int]:
 
 
 def _vi(value) -> str:
-    """Lazy labels in Vietnamese and English both go into the text, so buyers find either."""
-    return str(value)
+    """Lazy labels in Vietnamese and English both go into the text, so buyers find either, whatever the
+    language of the request whose commit builds the document."""
+    with force_locale("vi"):
+        vi = str(value)
+    with force_locale("en"):
+        en = str(value)
+    return vi if vi == en else f"{vi} {en}"
 
 
 def _text(*parts) -> str:
@@ -55,7 +61,7 @@ def listing_document(listing: SupplyListing, on: date) -> dict | None:
     communes = sorted({z.commune.name for z in listing.zones}) or [listing.organisation.commune.name]
     title = listing.title
     body = _text(listing.description, crop.name_vi, crop.name_en, " ".join(crop.aliases or []),
-                 PRODUCT_FORMS.get(listing.product_form, ""), listing.grade, " ".join(communes),
+                 _vi(PRODUCT_FORMS.get(listing.product_form, "")), listing.grade, " ".join(communes),
                  listing.organisation.name, " ".join(z.code for z in listing.zones),
                  " ".join(_vi(CERTIFICATE_LABELS[c]) for c in certs))
     return {
@@ -83,7 +89,7 @@ def product_document(product: OcopProduct, on: date) -> dict | None:
     valid = product.certificate_valid(on)
     commune = product.organisation.commune.name if product.organisation.commune else None
     crop = product.crop
-    body = _text(product.description, CATEGORIES.get(product.category, ""), crop.name_vi if crop else "",
+    body = _text(product.description, _vi(CATEGORIES.get(product.category, "")), crop.name_vi if crop else "",
                  crop.name_en if crop else "", f"OCOP {product.stars} sao", commune, product.organisation.name)
     return {
         "key": key_of("product", product.id), "kind": "product", "object_id": product.id,

@@ -97,8 +97,8 @@ class ElasticsearchBackend(SearchBackend):
     # --- writes --------------------------------------------------------------------------------
     def _bulk(self, actions: list[dict], index: str | None = None, refresh=None) -> None:
         try:
-            helpers.bulk(self.client, actions, index=index or self.alias, refresh=refresh, raise_on_error=True,
-                         request_timeout=60)
+            helpers.bulk(self.client.options(request_timeout=60), actions, index=index or self.alias,
+                         refresh=refresh, raise_on_error=True)
         except UNREACHABLE as exc:
             raise SearchUnavailable(str(exc)) from exc
 
@@ -158,7 +158,7 @@ class ElasticsearchBackend(SearchBackend):
 
     def health(self) -> dict:
         try:
-            health = self.client.cluster.health(request_timeout=2)
+            health = self.client.options(request_timeout=2).cluster.health()
             return {"ok": health["status"] in ("green", "yellow"), "engine": self.name, "cluster": health["status"]}
         except (ApiError, *UNREACHABLE) as exc:
             return {"ok": False, "engine": self.name, "error": type(exc).__name__}
@@ -177,12 +177,23 @@ class ElasticsearchBackend(SearchBackend):
             filters.append({"term": {"retail": True}})
         return filters
 
+    @staticmethod
+    def _text_query(terms: list[str]) -> list[dict]:
+        """Every word must match, in the title or the body (as FTS5 matches the row), with the embedded
+        engine's typo tolerance; the last word may also be the start of one (as-you-type). Words arrive
+        folded, lower-case and alphanumeric, so prefix queries need no analysis."""
+        clauses = []
+        for position, term in enumerate(terms):
+            options = [{"multi_match": {"query": term, "fields": ["title_folded^4", "body_folded"],
+                                        "fuzziness": FUZZINESS, "prefix_length": 1, "operator": "and"}}]
+            if position == len(terms) - 1:
+                options += [{"prefix": {"title_folded": {"value": term, "boost": 4}}},
+                            {"prefix": {"body_folded": {"value": term}}}]
+            clauses.append({"bool": {"should": options, "minimum_should_match": 1}})
+        return clauses
+
     def search(self, query: SearchQuery) -> SearchResult:
-        must = []
-        if query.terms:
-            must.append({"multi_match": {"query": " ".join(query.terms), "type": "bool_prefix",
-                                         "fields": ["title_folded^4", "body_folded"], "operator": "and",
-                                         "fuzziness": FUZZINESS, "prefix_length": 1}})
+        must = self._text_query(query.terms)
         body = {
             "query": {"bool": {"must": must or [{"match_all": {}}], "filter": self._filters(query)}},
             "sort": SORTS[query.sort],

@@ -58,6 +58,23 @@ _es_java_home() {
   [ -n "$best" ] && echo "$best"
 }
 
+# unzip, else Python's zipfile (keeping the files' modes, so that bin/ stays executable).
+_es_unzip() {
+  if command -v unzip >/dev/null; then
+    unzip -q "$1" -d "$2"
+    return
+  fi
+  "${PYTHON_BIN:-python3}" - "$1" "$2" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    for info in archive.infolist():
+        path = archive.extract(info, sys.argv[2])
+        mode = info.external_attr >> 16
+        if mode:
+            os.chmod(path, mode & 0o7777)
+PY
+}
+
 # The unpacked distribution in the project's cache, fetched through Maven the first time.
 _es_distribution() {
   local cache home zip_dir log
@@ -72,7 +89,6 @@ _es_distribution() {
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null) || true
   fi
   command -v mvn >/dev/null || { echo "Maven (mvn) is missing, so the distribution cannot be fetched"; return 1; }
-  command -v unzip >/dev/null || { echo "unzip is missing"; return 1; }
   mkdir -p "$cache"
   zip_dir=$(mktemp -d "$cache/download.XXXXXX")
   log="$zip_dir/maven.log"
@@ -80,11 +96,11 @@ _es_distribution() {
   # Run outside the project so that Maven never picks up a pom.xml; quiet, the log is kept for errors.
   if ! (cd "$zip_dir" && mvn -q -B -Dstyle.color=never dependency:copy -Dartifact="$ES_ARTIFACT" \
         -Dtransitive=false -DoutputDirectory="$zip_dir" >"$log" 2>&1); then
-    echo "Maven could not fetch $ES_ARTIFACT: $(grep -m 1 'ERROR' "$log" | cut -c1-300)"
+    echo "Maven could not fetch $ES_ARTIFACT: $(sed 's/\x1b\[[0-9;]*m//g; s/^\[ERROR\] //' "$log" | grep -m 1 . | cut -c1-300)"
     rm -rf "$zip_dir"
     return 1
   fi
-  if ! unzip -q "$zip_dir/elasticsearch-$ES_VERSION.zip" -d "$zip_dir/unpacked" >"$log" 2>&1 \
+  if ! _es_unzip "$zip_dir/elasticsearch-$ES_VERSION.zip" "$zip_dir/unpacked" >"$log" 2>&1 \
       || [ ! -x "$zip_dir/unpacked/elasticsearch-$ES_VERSION/bin/elasticsearch" ]; then
     echo "the distribution zip could not be unpacked: $(tail -n 1 "$log")"
     rm -rf "$zip_dir"
@@ -105,7 +121,10 @@ _es_get() {
 start_elasticsearch() {
   if [ -n "${ELASTICSEARCH_URL:-}" ]; then
     export MARKET_TEST_ELASTICSEARCH_URL="$ELASTICSEARCH_URL"
-    echo "elasticsearch: using ELASTICSEARCH_URL"
+    # The search tests write under aliases of their own; the app under test must not default to that
+    # cluster (its `market` alias), so the variable stops here, as tests/conftest.py drops DATABASE_URL.
+    unset ELASTICSEARCH_URL
+    echo "elasticsearch: using ELASTICSEARCH_URL (for the search tests only)"
     return 0
   fi
   command -v curl >/dev/null || { _es_fail "curl is missing, so the node's health cannot be checked"; return 0; }
@@ -122,7 +141,7 @@ start_elasticsearch() {
   fi
 
   local as_user=()
-  ES_DIR=$(mktemp -d /tmp/market-es.XXXXXX)
+  ES_DIR=$(mktemp -d /tmp/market-es.XXXXXX) || { _es_fail "no temp dir for the node"; return 0; }
   if [ "$(id -u)" = 0 ]; then
     if ! id -u "$ES_USER" >/dev/null 2>&1; then
       useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$ES_USER" >/dev/null 2>&1 \
@@ -133,12 +152,14 @@ start_elasticsearch() {
     # gets a copy inside its own temp dir instead.
     chmod -R a+rX "$home" 2>/dev/null || true
     if ! runuser -u "$ES_USER" -- test -r "$home/lib" -a -x "$home/bin/elasticsearch"; then
-      cp -a "$home" "$ES_DIR/home"
+      cp -a "$home" "$ES_DIR/home" || { _es_fail "could not copy the distribution for $ES_USER"; return 0; }
       home="$ES_DIR/home"
     fi
   fi
-  mkdir -p "$ES_DIR/data" "$ES_DIR/logs" "$ES_DIR/tmp"
-  cp -a "$home/config" "$ES_DIR/config"
+  if ! mkdir -p "$ES_DIR/data" "$ES_DIR/logs" "$ES_DIR/tmp" || ! cp -a "$home/config" "$ES_DIR/config"; then
+    _es_fail "could not prepare $ES_DIR (is the disk full?)"
+    return 0
+  fi
   if [ "$(id -u)" = 0 ] && ! chown -R "$ES_USER:" "$ES_DIR"; then
     _es_fail "could not hand $ES_DIR to $ES_USER"
     return 0
@@ -149,6 +170,7 @@ start_elasticsearch() {
   transport_port=$(_es_free_port)
   while [ "$transport_port" = "$ES_PORT" ]; do transport_port=$(_es_free_port); done
 
+  local launched_at=$SECONDS
   # setsid: its own process group, so that stop_elasticsearch ends the launcher and the server together
   # (and a Ctrl-C of the test run reaches it only through our trap).
   setsid -w "${as_user[@]}" env ES_JAVA_HOME="$java_home" ES_PATH_CONF="$ES_DIR/config" ES_TMPDIR="$ES_DIR/tmp" \
@@ -182,7 +204,7 @@ start_elasticsearch() {
   local version
   version=$(_es_get "/_nodes/_local?filter_path=nodes.*.version" | sed -n 's/.*"version":"\([^"]*\)".*/\1/p')
   export MARKET_TEST_ELASTICSEARCH_URL="http://127.0.0.1:$ES_PORT"
-  echo "elasticsearch: ${version:-$ES_VERSION} on port $ES_PORT (throwaway, in $ES_DIR; JDK $(_es_java_major "$java_home") from $java_home; ready in $((SECONDS - started_at))s)"
+  echo "elasticsearch: ${version:-$ES_VERSION} on port $ES_PORT (throwaway, in $ES_DIR; JDK $(_es_java_major "$java_home") from $java_home; up in $((SECONDS - launched_at))s, $((SECONDS - started_at))s in all)"
 }
 
 stop_elasticsearch() {

@@ -14,14 +14,6 @@ from tests.conftest import require_service
 
 ENGINES = ["sqlite-fts5", "elasticsearch"]
 
-# BUG (market/search/elastic.py): _bulk() and health() pass request_timeout to the API methods, which the
-# elasticsearch client deprecates; with the project's filterwarnings = ["error"] every write and health check
-# would raise. The search test modules ignore that one warning (pytestmark = IGNORE_TRANSPORT_OPTIONS) so that
-# the rest of the contract is tested; test_contract.py::test_no_deprecation_warnings holds the bug itself.
-IGNORE_TRANSPORT_OPTIONS = pytest.mark.filterwarnings(
-    "ignore:Passing transport options in the API method is deprecated:DeprecationWarning")
-
-
 def elasticsearch_url() -> str:
     url = os.environ.get("MARKET_TEST_ELASTICSEARCH_URL")
     if not url:

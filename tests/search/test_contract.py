@@ -14,9 +14,7 @@ import pytest
 from market.search import SearchQuery, SearchResult
 from market.search.query import FACETS
 from market.text import fold
-from tests.search.conftest import IGNORE_TRANSPORT_OPTIONS
 
-pytestmark = IGNORE_TRANSPORT_OPTIONS
 
 # --- documents, built the way market/search/documents.py builds them -----------------------------------
 
@@ -191,21 +189,6 @@ def all_hits(engine, query: SearchQuery) -> SearchResult:
     return engine.search(query)
 
 
-def known_bug(request, engine, reason: str) -> None:
-    """Mark this run xfail(strict) on Elasticsearch, where the bug is: it starts failing when it is fixed."""
-    if engine.name == "elasticsearch":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"BUG: {reason}"))
-
-
-ES_LAST_WORD_NOT_FUZZY = ("elastic.py builds one multi_match of type bool_prefix; its last word becomes a "
-                          "prefix query, which ignores fuzziness, so a one-word query with a typo finds nothing")
-ES_DEPRECATED_OPTIONS = ("elastic.py passes request_timeout to helpers.bulk() and cluster.health(); the client "
-                         "deprecates transport options in API methods (DeprecationWarning, an error under this "
-                         "project's filterwarnings); use self.client.options(request_timeout=...) instead")
-ES_AND_PER_FIELD = ("elastic.py's multi_match (bool_prefix, operator and) requires every word in the SAME field, "
-                    "so words split between the title and the body find nothing; SQLite FTS5 matches the row")
-
-
 @pytest.fixture
 def docs(engine) -> list[dict]:
     docs = market_docs()
@@ -253,7 +236,6 @@ def test_vietnamese_words_fold(engine, docs, text, wanted):
     ("cinamon", "listing:3"),       # Cinnamon
 ])
 def test_a_one_letter_typo_in_a_long_word_still_finds_it(request, engine, docs, text, wanted):
-    known_bug(request, engine, ES_LAST_WORD_NOT_FUZZY)
     assert wanted in keys(all_hits(engine, SearchQuery(text=text)))
 
 
@@ -276,7 +258,6 @@ def test_every_word_must_match(engine, docs):
 
 
 def test_words_may_be_split_between_title_and_body(request, engine, docs):
-    known_bug(request, engine, ES_AND_PER_FIELD)
     # "hoa" is only in listing 1's title, "vietgap" only in its body.
     query = SearchQuery(text="hoa vietgap")
     assert set(keys(all_hits(engine, query))) == expected_keys(docs, query) == {"listing:1"}
@@ -542,7 +523,6 @@ def test_a_500_character_query_works(engine, docs, text):
 
 def test_no_deprecation_warnings(request, engine):
     """The project turns warnings into errors (pyproject's filterwarnings): the engines must not warn."""
-    known_bug(request, engine, ES_DEPRECATED_OPTIONS)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         engine.index(market_docs())
