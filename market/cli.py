@@ -28,6 +28,16 @@ def seed_command(demo: bool) -> None:
     db.session.commit()
 
 
+@market_cli.command("expire-orders")
+def expire_orders() -> None:
+    """Give back the stock of shop orders not paid in time (run it every few minutes from cron)."""
+    from market.services import orders
+
+    count = orders.expire_unpaid_orders()
+    db.session.commit()
+    click.echo(f"expired {count} unpaid orders")
+
+
 search_cli = AppGroup("search", help="Keep the search index in step with the database.")
 
 

@@ -124,6 +124,7 @@ def confirm_bank_transfer(actor: User, payment: Payment) -> Payment:
     require_role(actor, payment.payee, *RECEIVERS)
     if payment.method != PaymentMethod.BANK_TRANSFER:
         raise ValidationFailed({"payment": _("Card payments are confirmed by Stripe, not by hand.")})
+    db.session.refresh(payment, with_for_update=True)  # one confirmation, even on a double click
     if payment.status != PaymentStatus.PENDING:
         raise ValidationFailed({"payment": _("This payment is not waiting for confirmation.")})
     _received(payment, actor)
@@ -156,24 +157,30 @@ def refund_deposit(contract: Contract, actor: User | None) -> Payment | None:
 # --- the webhook -----------------------------------------------------------------------------------
 
 def _payment_for(obj: dict) -> Payment | None:
-    metadata = obj.get("metadata") or {}
+    """The payment an event is about, locked: Stripe sends several events for one payment at once."""
+    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     if str(metadata.get("payment_id", "")).isdigit():
-        return db.session.get(Payment, int(metadata["payment_id"]))
-    if obj.get("object") == "checkout.session":
-        return db.session.scalar(sa.select(Payment).where(Payment.stripe_checkout_session_id == obj.get("id")))
+        return db.session.get(Payment, int(metadata["payment_id"]), with_for_update=True, populate_existing=True)
+    if obj.get("object") == "checkout.session" and isinstance(obj.get("id"), str):
+        return db.session.scalar(sa.select(Payment).where(Payment.stripe_checkout_session_id == obj["id"])
+                                 .with_for_update().execution_options(populate_existing=True))
     return None
 
 
 def handle_webhook(payload: bytes, signature: str | None) -> tuple[str, int]:
     """(outcome, HTTP status). Verified by signature; each event id is handled once."""
     try:
-        event = gateway.verify_event(payload, signature)
-    except ValueError:
-        return "bad signature", 400
-    event_id, event_type = event["id"], event["type"]
+        gateway.verify_event(payload, signature)
+    except ValueError as exc:
+        return str(exc), 400
+    body = json.loads(payload)
+    event_id, event_type = body.get("id"), body.get("type")
+    obj = body["data"].get("object") if isinstance(body.get("data"), dict) else None
+    if not (isinstance(event_id, str) and 0 < len(event_id) <= 255 and isinstance(event_type, str)
+            and len(event_type) <= 80 and isinstance(obj, dict)):
+        return "malformed event", 400
     if db.session.get(StripeEvent, event_id) is not None:
         return "duplicate", 200
-    obj = json.loads(payload)["data"]["object"]
     payment = _payment_for(obj)
     outcome = "ignored"
     if payment is not None and event_type in ("checkout.session.completed", "payment_intent.succeeded",
@@ -192,7 +199,7 @@ def handle_webhook(payload: bytes, signature: str | None) -> tuple[str, int]:
             payment.stripe_payment_intent_id, payment.stripe_refund_id = obj["payment_intent"], refund.id
             payment.status, payment.refunded_at = PaymentStatus.REFUNDED, utcnow()
             outcome = "refunded late payment"
-        elif payment.status == PaymentStatus.PENDING:
+        elif payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):  # a retry after a declined card
             if obj.get("payment_intent"):
                 payment.stripe_payment_intent_id = obj["payment_intent"]
             elif obj.get("object") == "payment_intent":
@@ -201,6 +208,9 @@ def handle_webhook(payload: bytes, signature: str | None) -> tuple[str, int]:
             outcome = "received"
         else:
             outcome = f"already {payment.status}"
+    elif (payment is not None and event_type == "payment_intent.payment_failed"
+          and payment.stripe_checkout_session_id):
+        outcome = "attempt failed"  # Checkout lets the buyer retry; only checkout.session.expired ends it
     elif payment is not None and event_type in ("checkout.session.expired", "payment_intent.payment_failed"):
         if payment.status == PaymentStatus.PENDING:
             payment.status = PaymentStatus.FAILED if "failed" in event_type else PaymentStatus.CANCELLED

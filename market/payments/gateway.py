@@ -56,3 +56,5 @@ def verify_event(payload: bytes, signature: str | None):
         return stripe.Webhook.construct_event(payload, signature, secret)
     except stripe.SignatureVerificationError as exc:
         raise ValueError("bad signature") from exc
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:  # signed, but not a JSON object
+        raise ValueError("malformed event") from exc

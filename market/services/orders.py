@@ -135,8 +135,11 @@ def checkout(actor: User, buyer: Organisation, shipping_address: str = "") -> li
 def expire_unpaid_orders(now=None) -> int:
     """Orders not paid in time give their stock back."""
     now = now or utcnow()
+    # Locked rows, skipping those another process is expiring or paying: stock is given back once.
     expired = db.session.scalars(sa.select(ShopOrder).where(ShopOrder.status == OrderStatus.PENDING_PAYMENT,
-                                                            ShopOrder.reserved_until < now)).all()
+                                                            ShopOrder.reserved_until < now)
+                                 .with_for_update(skip_locked=True)
+                                 .execution_options(populate_existing=True)).all()
     for order in expired:
         _release(order)
         order.status = OrderStatus.EXPIRED
@@ -147,10 +150,19 @@ def expire_unpaid_orders(now=None) -> int:
 def mark_paid(order: ShopOrder) -> None:
     """Called when a payment is received. A payment that arrives after expiry takes stock again if it is
     still there; if not, the order stays expired and the seller is told to refund."""
+    db.session.refresh(order, with_for_update=True)  # not at the same time as an expiry of the same order
     if order.status == OrderStatus.EXPIRED:
-        if all(_reserve(item.product_id, item.quantity) for item in order.items):
-            order.status = OrderStatus.PENDING_PAYMENT
+        taken = []
+        for item in order.items:
+            if not _reserve(item.product_id, item.quantity):
+                break
+            taken.append(item)
         else:
+            order.status = OrderStatus.PENDING_PAYMENT
+        if order.status == OrderStatus.EXPIRED:
+            for item in taken:  # all or nothing: give back what this attempt took
+                db.session.execute(PRODUCTS.update().where(PRODUCTS.c.id == item.product_id)
+                                   .values(stock=PRODUCTS.c.stock + item.quantity))
             notifications.notify(order.seller, "order.refund_due", _(
                 "Order %(ref)s was paid after its reservation expired and the stock is gone: refund the buyer.",
                 ref=order.reference))
@@ -163,6 +175,7 @@ def mark_paid(order: ShopOrder) -> None:
 
 def advance(actor: User, order: ShopOrder, status: str) -> ShopOrder:
     """The seller marks an order packed, shipped, delivered; the buyer may cancel before paying."""
+    db.session.refresh(order, with_for_update=True)
     if status == OrderStatus.CANCELLED:
         require_role(actor, order.buyer)
         if order.status != OrderStatus.PENDING_PAYMENT:

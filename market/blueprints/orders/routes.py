@@ -71,7 +71,11 @@ def _order(order_id: int) -> ShopOrder:
 
 
 def _messages(exc: ValidationFailed) -> str:
-    return " ".join(sum(exc.errors.values(), []))
+    return " ".join(str(m) for m in sum(exc.errors.values(), []))
+
+
+def _form_messages(form) -> str:
+    return " ".join(str(m) for m in sum(form.errors.values(), []))
 
 
 def _run(work, *, success: str | None = None) -> bool:
@@ -102,7 +106,7 @@ def add_to_cart():
         flash(_("Choose which of your organisations orders."), "error")
         return redirect(back)
     if not form.validate_on_submit():
-        flash(" ".join(sum(form.errors.values(), [])), "error")
+        flash(_form_messages(form), "error")
         return redirect(back)
     if _run(lambda: orders.add_to_cart(current_user, buyer, product, form.quantity.data),
             success=_("%(name)s is in the cart.", name=product.name)):
@@ -151,7 +155,7 @@ def change_quantity(item_id: int):
     if form.validate_on_submit():
         _run(lambda: orders.add_to_cart(current_user, buyer, product, form.quantity.data), success=_("Saved."))
     else:
-        flash(" ".join(sum(form.errors.values(), [])), "error")
+        flash(_form_messages(form), "error")
     return redirect(url_for("orders.cart", buyer=buyer.id))
 
 

@@ -1,3 +1,92 @@
-from flask import Blueprint
+"""Money coming in: Stripe's webhook (the only thing that marks a card payment received) and the receiving
+side's confirmation that a bank transfer arrived. The rules are in market.payments."""
+import json
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from werkzeug.routing import BuildError
+
+from market import payments
+from market.blueprints.orders.forms import ActionForm
+from market.extensions import csrf, db
+from market.models import Payment, StripeEvent
+from market.services.errors import ValidationFailed
 
 bp = Blueprint("payments", __name__)
+
+
+def _signed_event_id(payload: bytes) -> str | None:
+    try:
+        event = json.loads(payload)
+    except ValueError:
+        return None
+    return event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+def webhook():
+    """Stripe calls this; it signs the body with STRIPE_WEBHOOK_SECRET. Never a 500: a bad signature or a body
+    that is not an event is a 400; Stripe unreachable for a refund is a 502 and the database down a 503, both
+    with nothing recorded, so that Stripe's retry of the event does the work again."""
+    payload = request.get_data()
+    try:
+        outcome, status = payments.handle_webhook(payload, request.headers.get("Stripe-Signature"))
+        if status == 200:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    except IntegrityError:
+        db.session.rollback()
+        # The same event delivered twice at once: the other delivery recorded it first.
+        event_id = _signed_event_id(payload)
+        if event_id and db.session.get(StripeEvent, event_id) is not None:
+            return jsonify({"outcome": "duplicate"}), 200
+        current_app.logger.exception("Stripe webhook not recorded")
+        return jsonify({"outcome": "malformed event"}), 400
+    except payments.PaymentGatewayError:
+        # A refund Stripe had to make (money paid after a cancellation) did not go through: nothing is recorded,
+        # so Stripe's retry of this event tries again.
+        db.session.rollback()
+        current_app.logger.exception("Stripe webhook: the refund it needed failed")
+        return jsonify({"outcome": "gateway error"}), 502
+    except OperationalError:
+        db.session.rollback()
+        current_app.logger.exception("Stripe webhook: the database is unavailable")
+        return jsonify({"outcome": "try again later"}), 503
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError, SQLAlchemyError):
+        # Signed, but not the shape of an event (handle_webhook should say so itself; see the report).
+        db.session.rollback()
+        current_app.logger.exception("malformed Stripe webhook")
+        return jsonify({"outcome": "malformed event"}), 400
+    return jsonify({"outcome": outcome}), status
+
+
+def _back(payment: Payment) -> str:
+    if payment.order_id:
+        return url_for("orders.show", order_id=payment.order_id)
+    try:
+        return url_for("contracts.show", contract_id=payment.contract_id)
+    except BuildError:
+        return url_for("main.home")
+
+
+@bp.post("/<int:payment_id>/confirm-transfer")
+@login_required
+def confirm_transfer(payment_id: int):
+    payment = db.get_or_404(Payment, payment_id)
+    if not (current_user.membership_in(payment.payee) or current_user.membership_in(payment.payer)):
+        abort(404)
+    back = _back(payment)
+    if ActionForm().validate_on_submit():
+        try:
+            payments.confirm_bank_transfer(current_user, payment)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(" ".join(str(m) for m in sum(exc.errors.values(), [])), "error")
+            return redirect(back)
+        db.session.commit()
+        flash(_("Transfer %(ref)s confirmed: the payment is received.", ref=payment.reference), "success")
+    return redirect(back)

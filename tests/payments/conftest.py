@@ -1,0 +1,118 @@
+"""Fixtures for the payment tests: the shop's cast (as in tests/orders), Stripe settings put on the app and
+taken off again, stripe-mock's address, and a signer for webhook bodies (Stripe's scheme:
+"t=<unix time>,v1=<hex HMAC-SHA256 of '<t>.<body>' keyed with the endpoint secret>")."""
+import hashlib
+import hmac
+import json
+import os
+import time
+import uuid
+
+import pytest
+
+from market.models import Role
+from tests.conftest import require_service
+from tests.orders.builders import Shop
+
+WEBHOOK_SECRET = "whsec_test"
+STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET")
+
+
+@pytest.fixture
+def shop(app, factory):
+    return Shop(app, factory)
+
+
+@pytest.fixture
+def seller(shop):
+    return shop.seller(name="HTX Hồi Văn Quan")
+
+
+@pytest.fixture
+def seller_owner(shop, seller):
+    return shop.member(seller, Role.OWNER)
+
+
+@pytest.fixture
+def product(shop, seller):
+    return shop.product(seller, stock=10, price=50_000, name="Tinh dầu hồi Văn Quan")
+
+
+@pytest.fixture
+def buyer(shop):
+    return shop.buyer(name="Siêu thị Lạng Sơn")
+
+
+@pytest.fixture
+def buyer_user(shop, buyer):
+    return shop.member(buyer, Role.MEMBER)
+
+
+@pytest.fixture
+def order_id(shop, product, buyer, buyer_user):
+    """A 2 × 50,000 ₫ order waiting for payment."""
+    (order_id,) = shop.place(buyer_user, buyer, {product: 2})
+    return order_id
+
+
+def _set_stripe(app, **values):
+    saved = {key: app.config.get(key) for key in STRIPE_KEYS}
+    app.config.update(values)
+    return saved
+
+
+@pytest.fixture
+def webhook_secret(app):
+    """Webhooks verified with whsec_test; no Stripe API needed (and none configured)."""
+    saved = _set_stripe(app, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    yield WEBHOOK_SECRET
+    app.config.update(saved)
+
+
+@pytest.fixture(scope="session")
+def stripe_api_base():
+    url = os.environ.get("MARKET_TEST_STRIPE_API_BASE")
+    if not url:
+        require_service("stripe-mock", os.environ.get(
+            "MARKET_TEST_STRIPE_REASON", "MARKET_TEST_STRIPE_API_BASE is not set; run ./scripts/test"))
+    return url
+
+
+@pytest.fixture
+def stripe_mock(app, stripe_api_base):
+    """Card payments on: the official client talks to stripe-mock (sk_test_...), webhooks use whsec_test."""
+    saved = _set_stripe(app, STRIPE_SECRET_KEY="sk_test_123", STRIPE_API_BASE=stripe_api_base,
+                        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    yield stripe_api_base
+    app.config.update(saved)
+
+
+def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signed = f"{timestamp}.".encode() + payload
+    return f"t={timestamp},v1={hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()}"
+
+
+def event(event_type: str, obj: dict, event_id: str | None = None) -> bytes:
+    return json.dumps({"id": event_id or f"evt_test_{uuid.uuid4().hex[:24]}", "object": "event",
+                       "type": event_type, "api_version": "2025-03-31.basil", "created": int(time.time()),
+                       "livemode": False, "data": {"object": obj}}).encode()
+
+
+def session_completed(payment, **changes) -> dict:
+    """The Checkout Session of `payment` as checkout.session.completed carries it."""
+    obj = {"id": payment.stripe_checkout_session_id, "object": "checkout.session", "mode": "payment",
+           "amount_total": payment.amount, "currency": "vnd", "payment_status": "paid", "status": "complete",
+           "payment_intent": "pi_1PgafyB7WZ01zgkWSjxsAJo3", "client_reference_id": payment.reference,
+           "metadata": {"payment_id": str(payment.id), "reference": payment.reference}}
+    obj.update(changes)
+    return obj
+
+
+def post_event(client, payload: bytes, signature: str | None = "sign"):
+    headers = {}
+    if signature == "sign":
+        signature = sign(payload)
+    if signature is not None:
+        headers["Stripe-Signature"] = signature
+    return client.post("/payments/stripe/webhook", data=payload, headers=headers, content_type="application/json")
