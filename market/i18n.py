@@ -21,9 +21,10 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
-    from market.labels import status_label
+    from market.labels import status_label, unit_label
 
     app.jinja_env.globals["status_label"] = status_label  # a global, so imported macros see it too
+    app.jinja_env.filters["unit"] = unit_label
 
     @app.context_processor
     def inject_locale():

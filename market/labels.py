@@ -52,5 +52,13 @@ STATUS_LABELS = {
 }
 
 
+def unit_label(code: str) -> str:
+    """A unit code as people read it (tan -> tấn, lit -> lít, hop -> hộp...)."""
+    from market.services.listings import UNITS
+    from market.services.products import PRODUCT_UNITS
+
+    return str(UNITS.get(code) or PRODUCT_UNITS.get(code) or code)
+
+
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))

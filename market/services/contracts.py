@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from market.clock import LOCAL_TZ, today
 from market.extensions import db
-from market.labels import status_label
+from market.labels import status_label, unit_label
 from market.models import (
     Contract, ContractSignature, ContractState, ContractVersion, Crop, Delivery, DeliveryStatus, GrowingZone,
     ListingStatus, OfferStatus, Organisation, OrgKind, ReviewStatus, Role, SourcingOffer, SupplyListing, User,
@@ -342,7 +342,7 @@ def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
     if side != "seller":
         raise PermissionDenied(_("The seller records deliveries; the buyer confirms them."))
     if contract.state not in (ContractState.ACTIVE, ContractState.DISPUTED):
-        raise ValidationFailed({"state": _("Deliveries are recorded on active contracts only.")})
+        raise ValidationFailed({"state": _("Deliveries are recorded on active or disputed contracts only.")})
     errors: dict[str, list[str]] = {}
     remaining = remaining_quantity(contract)
     unit = str(UNITS.get(contract.current.terms["items"][0]["unit"], contract.current.terms["items"][0]["unit"]))
@@ -398,7 +398,8 @@ def confirm_delivery(actor: User, delivery: Delivery) -> Delivery:
     delivery.status, delivery.answered_by_id, delivery.answered_at = DeliveryStatus.CONFIRMED, actor.id, utcnow()
     audit.record("delivery.confirmed", actor, organisation=org, obj=delivery)
     notifications.notify(delivery.contract.seller, "delivery.confirmed", _(
-        "%(org)s confirmed the delivery of %(n)s on %(ref)s.", org=org.name, n=f"{delivery.quantity:g}",
+        "%(org)s confirmed the delivery of %(n)s %(unit)s on %(ref)s.", org=org.name, n=f"{delivery.quantity:g}",
+        unit=unit_label(delivery.contract.current.terms["items"][0]["unit"]),
         ref=delivery.contract.reference), f"/contracts/{delivery.contract_id}")
     _settle(delivery.contract)
     return delivery
@@ -432,7 +433,8 @@ def withdraw_delivery(actor: User, delivery: Delivery) -> None:
     contract = delivery.contract
     audit.record("delivery.withdrawn", actor, organisation=org, obj=delivery)
     notifications.notify(contract.buyer, "delivery.withdrawn", _(
-        "%(org)s withdrew the disputed delivery of %(n)s on %(ref)s.", org=org.name, n=f"{delivery.quantity:g}",
+        "%(org)s withdrew the disputed delivery of %(n)s %(unit)s on %(ref)s.", org=org.name,
+        n=f"{delivery.quantity:g}", unit=unit_label(contract.current.terms["items"][0]["unit"]),
         ref=contract.reference), f"/contracts/{contract.id}")
     contract.deliveries.remove(delivery)
     db.session.delete(delivery)

@@ -1,4 +1,6 @@
 """Turning a search result into what the page and the API show: facet labels, chips, highlights."""
+from datetime import date
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -71,8 +73,13 @@ def chips(query: SearchQuery, locale: str) -> list[dict]:
     return result
 
 
+def _day(value):
+    return date.fromisoformat(value) if value else None
+
+
 def hit_view(hit, terms: list[str]) -> dict:
     return {"id": hit.object_id, "kind": hit.kind, "title": hit.title, "url": hit.url,
+            "harvest_start": _day(hit.data.get("harvest_start")), "harvest_end": _day(hit.data.get("harvest_end")),
             "title_html": highlight(hit.title, terms), "snippet_html": snippet(hit.data.get("body") or "", terms),
             "price": hit.data.get("price"), "seller": hit.data.get("seller"), "data": hit.data}
 

@@ -83,7 +83,7 @@ def check_as_of(value: date | None) -> date:
     if as_of > today():
         raise ValidationFailed({"as_of": _("The date cannot be in the future.")})
     if as_of < PERIOD_START:
-        raise ValidationFailed({"as_of": _("The plan starts on 1 January 2026: choose a later date.")})
+        raise ValidationFailed({"as_of": _("The plan starts on 1 January 2026: choose that date or a later one.")})
     return as_of
 
 

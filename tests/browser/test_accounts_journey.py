@@ -11,6 +11,7 @@ def _log_in(page, email, password):
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("form.form button[type=submit]")
+    page.wait_for_url(lambda url: "/auth/login" not in url)
 
 
 def _log_out(page):

@@ -23,6 +23,7 @@ def test_zone_certificate_listing_and_qr_verification(page, browser, live_server
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("form.form button[type=submit]")
+    page.wait_for_url(lambda url: "/auth/login" not in url)
 
     # The workspace opens straight on the only organisation.
     page.goto("/workspace/")
@@ -33,6 +34,7 @@ def test_zone_certificate_listing_and_qr_verification(page, browser, live_server
     page.fill("#area_ha", "12,5")
     page.fill("#households", "9")
     page.click("form.form button[type=submit]")
+    page.wait_for_url(f"**/workspace/{org_id}/")
     assert page.locator("td a", has_text="LS-KK-HOI-0042").is_visible()
 
     page.click("a[href*='/certificates/new']")
@@ -42,7 +44,8 @@ def test_zone_certificate_listing_and_qr_verification(page, browser, live_server
     page.fill("#issued_on", (on - timedelta(days=30)).isoformat())
     page.fill("#expires_on", (on + timedelta(days=700)).isoformat())
     page.click("form.form button[type=submit]")
-    page.click("td a:has-text('LS-KK-HOI-0042')")
+    page.wait_for_url(f"**/workspace/{org_id}/")
+    page.goto("/zones/LS-KK-HOI-0042")
     assert page.locator("td", has_text="HC-2026-777").is_visible()
 
     # List a harvest from the zone, then publish it.
@@ -57,6 +60,7 @@ def test_zone_certificate_listing_and_qr_verification(page, browser, live_server
     page.select_option("#unit", "tan")
     page.fill("#price_per_unit", "92000")
     page.click("form.form button[type=submit]")
+    page.wait_for_url(f"**/workspace/{org_id}/")
     page.locator("form:has(input[name=status][value=open]) button").first.click()
     assert page.locator("td .badge-open").count() == 1
     listing_link = page.locator("td a", has_text="Hoa hồi khô Khánh Khê")

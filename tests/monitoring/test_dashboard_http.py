@@ -198,7 +198,7 @@ def test_the_api_figures_by_hand(client, world, market, staff):
 @pytest.mark.parametrize("raw,message", [
     ("2031-01-01", "The date cannot be in the future."),
     ("tomorrow", "The date cannot be in the future."),
-    ("2025-12-31", "The plan starts on 1 January 2026: choose a later date."),
+    ("2025-12-31", "The plan starts on 1 January 2026: choose that date or a later one."),
     ("15/06/2026", "Enter a date as YYYY-MM-DD."),
 ])
 def test_a_bad_date_is_a_400_in_the_api_and_a_flash_on_the_page(client, world, staff, raw, message):
@@ -224,7 +224,7 @@ def test_a_bad_date_is_a_400_in_the_api_and_a_flash_on_the_page(client, world, s
 def test_the_flash_shows_on_the_dashboard(client, world, staff):
     page = client.get("/dashboard/?as_of=2025-12-31", follow_redirects=True)
     assert page.status_code == 200
-    assert world.gettext("The plan starts on 1 January 2026: choose a later date.") in page.get_data(as_text=True)
+    assert world.gettext("The plan starts on 1 January 2026: choose that date or a later one.") in page.get_data(as_text=True)
 
 
 # --- the yearly report and its snapshots ----------------------------------------------------------------

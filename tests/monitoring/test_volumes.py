@@ -118,5 +118,5 @@ def test_a_future_date_or_one_before_the_plan_is_refused(world, day):
     assert list(caught.value.errors) == ["as_of"]
     message = caught.value.errors["as_of"][0]
     expected = "The date cannot be in the future." if day > today() else \
-        "The plan starts on 1 January 2026: choose a later date."
+        "The plan starts on 1 January 2026: choose that date or a later one."
     assert message == world.gettext(expected)

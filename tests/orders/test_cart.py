@@ -4,6 +4,7 @@ changing or removing lines. Real forms with CSRF tokens."""
 import re
 
 import pytest
+from flask_babel import force_locale
 from flask import render_template_string
 from flask_login import login_user
 
@@ -27,7 +28,7 @@ def page_text(response) -> str:
 # --- the product page's form -----------------------------------------------------------------------
 
 def render_add_form(app, user_id, product_id) -> str:
-    with app.test_request_context("/products/1"):
+    with app.test_request_context("/products/1"), force_locale("en"):  # assertions read the English text
         login_user(db.session.get(User, user_id))
         html = render_template_string('{% include "orders/_add_to_cart.html" %}',
                                       product=db.session.get(OcopProduct, product_id))

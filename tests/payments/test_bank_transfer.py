@@ -1,6 +1,7 @@
 """Bank transfers (POST /orders/<id>/pay, POST /payments/<id>/confirm-transfer): the buyer quotes the payment's
 reference, the seller's owner or manager confirms it arrived, which marks the order paid, once."""
 import pytest
+from flask_babel import force_locale
 
 from market.extensions import db
 from market.models import OrderStatus, Payment, PaymentMethod, PaymentStatus, Role, ShopOrder, User
@@ -99,7 +100,7 @@ def test_a_second_payment_for_a_paid_order_is_refused(app, client, shop, seller_
         with pytest.raises(ValidationFailed):
             start_order_payment(db.session.get(User, buyer_user), order, PaymentMethod.BANK_TRANSFER)
         order.status = OrderStatus.PENDING_PAYMENT  # as if the order had lost track: the payment still counts
-        with pytest.raises(ValidationFailed, match="already paid"):
+        with pytest.raises(ValidationFailed, match="already paid"), force_locale("en"):
             start_order_payment(db.session.get(User, buyer_user), order, PaymentMethod.BANK_TRANSFER)
         db.session.rollback()
     assert shop.count(Payment) == 1
