@@ -23,7 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from market import cli, errors, extensions, i18n, search
-    from market.models import User  # noqa: F401  (registers every table)
+    import market.models  # noqa: F401  (registers every table)
 
     extensions.db.init_app(app)
     _enforce_sqlite_foreign_keys()

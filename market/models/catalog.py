@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.extensions import db
-from market.models.account import Organisation, User
+from market.models.account import Organisation
 from market.models.geo import Commune, Crop
 from market.models.types import UTCDateTime, utcnow
 

@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
@@ -17,7 +17,7 @@ from market.models.types import utcnow
 from market.payments import gateway
 from market.payments.gateway import PaymentGatewayError
 from market.services import audit, notifications
-from market.services.errors import PermissionDenied, ValidationFailed
+from market.services.errors import ValidationFailed
 from market.services.organisations import require_role
 
 __all__ = ["PaymentGatewayError", "start_deposit", "start_order_payment", "confirm_bank_transfer",

@@ -1,7 +1,7 @@
 """Outgoing e-mail: sent through MAIL_SERVER when configured, printed to the console otherwise."""
 import sys
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_mail import Message, email_dispatched
 
 from market.extensions import mail

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from market.clock import LOCAL_TZ, today
 from market.extensions import db
 from market.models import (
-    Certificate, CertificateKind, Commune, Contract, ContractState, Crop, DeclaredChain, Delivery, DeliveryStatus,
+    CertificateKind, Commune, Contract, ContractState, Crop, DeclaredChain, DeliveryStatus,
     GrowingZone, OcopProduct, Organisation, OrgKind, OrgStatus, PlanTarget, ReviewStatus, product_retailer,
 )
 from market.services.errors import ValidationFailed

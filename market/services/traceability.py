@@ -11,15 +11,14 @@ import qrcode
 import qrcode.constants
 import qrcode.image.svg
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from market.clock import today
 from market import labels
+from market.clock import today
 from market.extensions import db
 from market.models import (
-    Certificate, CertificateKind, GrowingZone, ListingStatus, OcopProduct, Organisation, ProductStatus, ReviewStatus,
-    SupplyListing, User, ZoneKind,
+    Certificate, GrowingZone, ListingStatus, OcopProduct, Organisation, ProductStatus, ReviewStatus,
+    SupplyListing, User,
 )
 
 # The badge shown for a certificate or a zone, from the state the models compute.

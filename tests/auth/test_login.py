@@ -1,6 +1,5 @@
 """Log-in, log-out, CSRF on the log-in form, safe redirects and the rate limit."""
 import pytest
-import sqlalchemy as sa
 
 from market.extensions import db
 from market.models import User

@@ -4,7 +4,6 @@ import os
 
 import pytest
 
-import market.payments
 from market.extensions import db
 from tests.catalog.builders import CatalogBuilder
 from tests.conftest import require_service

@@ -3,7 +3,6 @@ their own signed-in client, from the proposal on a listing to the last confirmed
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from market.clock import today

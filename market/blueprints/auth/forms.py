@@ -3,7 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from market.blueprints.forms import ORG_KIND_LABELS, commune_choices
+from market.blueprints.forms import commune_choices
+from market.labels import ORG_KIND_LABELS
 from market.models import OrgKind
 
 

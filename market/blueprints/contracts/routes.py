@@ -13,7 +13,7 @@ from market.blueprints.contracts.forms import (
     TERM_LABELS, ActionForm, CancelForm, ConfirmTransferForm, CounterForm, DeliveryForm, DepositForm, DisputeForm,
     ProposalForm, SignForm, plain_number,
 )
-from market.blueprints.forms import attach_errors
+from market.blueprints.forms import run_action, save_form
 from market.clock import today
 from market.extensions import db
 from market.labels import CERTIFICATE_LABELS
@@ -55,31 +55,6 @@ def _delivery_or_404(contract: Contract, delivery_id: int) -> Delivery:
 
 def _back(contract: Contract, anchor: str = ""):
     return redirect(url_for("contracts.show", contract_id=contract.id) + (f"#{anchor}" if anchor else ""))
-
-
-def _save(form, work):
-    """Run a service call and commit; a broken rule is shown by the form's fields and nothing is saved."""
-    try:
-        result = work()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        attach_errors(form, exc)
-        return False, None
-    db.session.commit()
-    return True, result
-
-
-def _act(work, success: str) -> bool:
-    """A button without fields: run, commit and flash; a broken rule is flashed."""
-    try:
-        work()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(" ".join(sum(exc.errors.values(), [])), "error")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 def _note(text: str | None) -> str | None:
@@ -254,7 +229,7 @@ def new():
                                                 note=_note(form.note.data))
             return contracts.propose(current_user, contract)
 
-        ok, contract = _save(form, work)
+        ok, contract = save_form(form, work)
         if ok:
             flash(_("Contract %(ref)s was proposed to %(org)s.", ref=contract.reference, org=seller.name), "success")
             return _back(contract)
@@ -284,7 +259,7 @@ def print_view(contract_id: int):
 def propose(contract_id: int):
     contract = _contract_or_404(contract_id)
     if ActionForm().validate_on_submit():
-        _act(lambda: contracts.propose(current_user, contract),
+        run_action(lambda: contracts.propose(current_user, contract),
              _("Contract %(ref)s was sent to the other party.", ref=contract.reference))
     return _back(contract)
 
@@ -300,7 +275,7 @@ def counter(contract_id: int):
                                       "Read it before you propose new terms.", n=contract.current.number))
             form.base_version_id.data = str(contract.current.id)  # the page now shows that version
         else:
-            ok, version = _save(form, lambda: contracts.counter_propose(
+            ok, version = save_form(form, lambda: contracts.counter_propose(
                 current_user, contract, form.terms(), note=_note(form.note.data), base_version_id=contract.current.id))
             if ok:
                 flash(_("Version %(n)d was sent to the other party; earlier signatures no longer count.",
@@ -316,7 +291,7 @@ def sign(contract_id: int):
     form = SignForm()
     if form.validate_on_submit():
         version_id = int(form.version_id.data) if (form.version_id.data or "").isdigit() else 0
-        ok, _signature = _save(form, lambda: contracts.sign(current_user, contract, version_id=version_id,
+        ok, _signature = save_form(form, lambda: contracts.sign(current_user, contract, version_id=version_id,
                                                             password=form.password.data))
         if ok:
             if contract.state == ContractState.PROPOSED:
@@ -335,7 +310,7 @@ def cancel(contract_id: int):
     contract = _contract_or_404(contract_id)
     form = CancelForm()
     if form.validate_on_submit():
-        ok, _result = _save(form, lambda: contracts.cancel(current_user, contract, form.reason.data))
+        ok, _result = save_form(form, lambda: contracts.cancel(current_user, contract, form.reason.data))
         if ok:
             flash(_("Contract %(ref)s was cancelled.", ref=contract.reference), "success")
             return _back(contract)
@@ -352,7 +327,7 @@ def record_delivery(contract_id: int):
     if form.validate_on_submit():
         data = {name: form._fields[name].data for name in ("quantity", "delivered_on", "zone_ids", "lot_code",
                                                            "note")}
-        ok, _delivery = _save(form, lambda: contracts.record_delivery(current_user, contract, data))
+        ok, _delivery = save_form(form, lambda: contracts.record_delivery(current_user, contract, data))
         if ok:
             flash(_("Delivery recorded; the buyer will confirm it."), "success")
             return _back(contract, "deliveries")
@@ -365,7 +340,7 @@ def confirm_delivery(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
     delivery = _delivery_or_404(contract, delivery_id)
     if ActionForm().validate_on_submit():
-        _act(lambda: contracts.confirm_delivery(current_user, delivery), _("Delivery confirmed."))
+        run_action(lambda: contracts.confirm_delivery(current_user, delivery), _("Delivery confirmed."))
     return _back(contract, "deliveries")
 
 
@@ -376,7 +351,7 @@ def dispute_delivery(contract_id: int, delivery_id: int):
     delivery = _delivery_or_404(contract, delivery_id)
     form = _dispute_form(delivery)
     if form.validate_on_submit():
-        ok, _result = _save(form, lambda: contracts.dispute_delivery(current_user, delivery, form.note.data))
+        ok, _result = save_form(form, lambda: contracts.dispute_delivery(current_user, delivery, form.note.data))
         if ok:
             flash(_("Delivery disputed; the seller has been told."), "success")
             return _back(contract, "deliveries")
@@ -389,7 +364,7 @@ def withdraw_delivery(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
     delivery = _delivery_or_404(contract, delivery_id)
     if ActionForm().validate_on_submit():
-        _act(lambda: contracts.withdraw_delivery(current_user, delivery),
+        run_action(lambda: contracts.withdraw_delivery(current_user, delivery),
              _("Delivery withdrawn; record it again when the goods are delivered."))
     return _back(contract, "deliveries")
 
@@ -431,7 +406,7 @@ def confirm_transfer(contract_id: int):
         payment = db.session.get(Payment, int(form.payment_id.data)) if form.payment_id.data.isdigit() else None
         if payment is None or payment.contract_id != contract.id:
             abort(404)
-        _act(lambda: payments.confirm_bank_transfer(current_user, payment),
+        run_action(lambda: payments.confirm_bank_transfer(current_user, payment),
              _("Deposit received: contract %(ref)s is active.", ref=contract.reference))
     return _back(contract, "deposit")
 

@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market.blueprints.department.forms import RejectForm, VerifyForm
-from market.blueprints.forms import ORG_KIND_LABELS, attach_errors
+from market.blueprints.forms import attach_errors
+from market.labels import ORG_KIND_LABELS
 from market.extensions import db
 from market.blueprints.workspace.forms import CERTIFICATE_LABELS, ZONE_KIND_LABELS, ReasonForm
 from market.clock import today

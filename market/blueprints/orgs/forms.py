@@ -3,7 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from market.blueprints.forms import ORG_KIND_LABELS, ROLE_LABELS, commune_choices
+from market.blueprints.forms import commune_choices
+from market.labels import ORG_KIND_LABELS, ROLE_LABELS
 from market.models import OrgKind, Role
 
 

@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market.blueprints.auth.routes import send_reset_link
-from market.blueprints.forms import ORG_KIND_LABELS, ROLE_LABELS, attach_errors
+from market.blueprints.forms import attach_errors
+from market.labels import ORG_KIND_LABELS, ROLE_LABELS
 from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm, OrganisationForm, RoleForm
 from market.extensions import db
 from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market.blueprints.contracts.forms import TERM_LABELS, ActionForm, TermsForm, plain_number
-from market.blueprints.forms import attach_errors
+from market.blueprints.forms import run_action, save_form
 from market.blueprints.sourcing.forms import OfferForm, RequestForm
 from market.extensions import db
 from market.labels import CERTIFICATE_LABELS
@@ -15,7 +15,7 @@ from market.models import (
 )
 from market.services import contracts, sourcing
 from market.services.contracts import NEGOTIATORS
-from market.services.errors import PermissionDenied, ValidationFailed
+from market.services.errors import PermissionDenied
 from market.services.listings import PRODUCT_FORMS, UNITS
 
 bp = Blueprint("sourcing", __name__)
@@ -42,28 +42,6 @@ def _request_or_404(request_id: int) -> SourcingRequest:
     if item.status != RequestStatus.OPEN and not insider:
         abort(404)
     return item
-
-
-def _save(form, work):
-    try:
-        result = work()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        attach_errors(form, exc)
-        return False, None
-    db.session.commit()
-    return True, result
-
-
-def _act(work, success: str) -> None:
-    try:
-        work()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(" ".join(sum(exc.errors.values(), [])), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
 
 
 def _fitting(item: SourcingRequest) -> dict[Organisation, list]:
@@ -106,7 +84,7 @@ def new():
     form = RequestForm(buyers)
     if form.validate_on_submit():
         buyer = next(o for o in buyers if str(o.id) == form.buyer_id.data)
-        ok, item = _save(form, lambda: sourcing.create_request(current_user, buyer, form.data_for_service()))
+        ok, item = save_form(form, lambda: sourcing.create_request(current_user, buyer, form.data_for_service()))
         if ok:
             flash(_("Request posted; cooperatives whose zones fit it have been told."), "success")
             return redirect(url_for("sourcing.show", request_id=item.id))
@@ -145,7 +123,7 @@ def offer(request_id: int):
     form = OfferForm(fitting)
     if form.validate_on_submit():
         seller = next(o for o in fitting if str(o.id) == form.seller_id.data)
-        ok, _offer = _save(form, lambda: sourcing.make_offer(current_user, item, seller, form.data_for_service()))
+        ok, _offer = save_form(form, lambda: sourcing.make_offer(current_user, item, seller, form.data_for_service()))
         if ok:
             flash(_("Offer sent to %(org)s.", org=item.buyer.name), "success")
             return redirect(url_for("sourcing.show", request_id=item.id))
@@ -156,7 +134,7 @@ def offer(request_id: int):
 def close(request_id: int):
     item = _request_or_404(request_id)
     if ActionForm().validate_on_submit():
-        _act(lambda: sourcing.close_request(current_user, item),
+        run_action(lambda: sourcing.close_request(current_user, item),
              _("Request closed; open offers were declined."))
     return redirect(url_for("sourcing.show", request_id=item.id))
 
@@ -175,7 +153,7 @@ def _offer_or_404(offer_id: int) -> SourcingOffer:
 def withdraw_offer(offer_id: int):
     item = _offer_or_404(offer_id)
     if ActionForm().validate_on_submit():
-        _act(lambda: sourcing.withdraw_offer(current_user, item), _("Offer withdrawn."))
+        run_action(lambda: sourcing.withdraw_offer(current_user, item), _("Offer withdrawn."))
     return redirect(url_for("sourcing.show", request_id=item.request_id))
 
 
@@ -194,7 +172,7 @@ def propose(offer_id: int):
         form.delivery_start.data, form.delivery_end.data = wanted.delivery_start, wanted.delivery_end
         form.zone_ids.data = [str(z.id) for z in item.zones]
     if form.validate_on_submit():
-        ok, contract = _save(form, lambda: contracts.accept_offer_as_proposal(
+        ok, contract = save_form(form, lambda: contracts.accept_offer_as_proposal(
             current_user, item, form.terms(), note=(form.note.data or "").strip() or None))
         if ok:
             flash(_("Contract %(ref)s was proposed to %(org)s.", ref=contract.reference, org=item.seller.name),

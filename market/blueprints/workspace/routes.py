@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market.blueprints.forms import attach_errors
+from market.blueprints.forms import save_form
 from market.blueprints.workspace.forms import (
     CERTIFICATE_LABELS, ZONE_KIND_LABELS, CertificateForm, ListingForm, ProductForm, StatusForm, ZoneForm,
 )
@@ -57,19 +57,6 @@ def _attach_photo(form, org: Organisation, **link) -> None:
             setattr(upload, key, value)
 
 
-def _save(form, work, *, success: str) -> bool:
-    """Run a service call and commit; when a rule is broken, show the errors by the fields and save nothing."""
-    try:
-        work()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        attach_errors(form, exc)
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
-
-
 @bp.get("/")
 def home():
     mine = [m.organisation for m in current_user.memberships]
@@ -104,8 +91,8 @@ def new_zone(org_id: int):
     if request.method == "GET" and org.commune_id:
         form.commune_id.data = str(org.commune_id)
     if form.validate_on_submit():
-        if _save(form, lambda: zones.register_zone(current_user, org, _data(form)),
-                 success=_("Zone registered; the department will verify it.")):
+        if save_form(form, lambda: zones.register_zone(current_user, org, _data(form)))[0]:
+            flash(_("Zone registered; the department will verify it."), "success")
             return redirect(url_for("workspace.dashboard", org_id=org.id))
     return render_template("workspace/form.html", form=form, org=org, title=_("Register a growing zone"))
 
@@ -119,7 +106,8 @@ def edit_zone(org_id: int, zone_id: int):
         form.crop_id.data, form.commune_id.data = str(zone.crop_id), str(zone.commune_id)
         form.area_ha.data = plain_number(zone.area_ha)
     if form.validate_on_submit():
-        if _save(form, lambda: zones.update_zone(current_user, zone, _data(form)), success=_("Saved.")):
+        if save_form(form, lambda: zones.update_zone(current_user, zone, _data(form)))[0]:
+            flash(_("Saved."), "success")
             return redirect(url_for("workspace.dashboard", org_id=org.id))
     return render_template("workspace/form.html", form=form, org=org, title=_("Edit zone %(code)s", code=zone.code))
 
@@ -139,7 +127,8 @@ def new_certificate(org_id: int, zone_id: int):
                     raise ValidationFailed({"document": sum(exc.errors.values(), [])}) from None
             return zones.add_certificate(current_user, zone, _data(form), document=document)
 
-        if _save(form, work, success=_("Certificate added; the department will verify it.")):
+        if save_form(form, work)[0]:
+            flash(_("Certificate added; the department will verify it."), "success")
             return redirect(url_for("workspace.dashboard", org_id=org.id))
     return render_template("workspace/form.html", form=form, org=org,
                            title=_("Add a certificate to zone %(code)s", code=zone.code))
@@ -157,7 +146,8 @@ def new_listing(org_id: int):
             _attach_photo(form, org, listing_id=listing.id)
             return listing
 
-        if _save(form, work, success=_("Draft saved. Publish it when it is ready.")):
+        if save_form(form, work)[0]:
+            flash(_("Draft saved. Publish it when it is ready."), "success")
             return redirect(url_for("workspace.dashboard", org_id=org.id))
     return render_template("workspace/form.html", form=form, org=org, title=_("List a harvest"))
 
@@ -180,7 +170,8 @@ def edit_listing(org_id: int, listing_id: int):
             _attach_photo(form, org, listing_id=listing.id)
             return listing
 
-        if _save(form, work, success=_("Saved.")):
+        if save_form(form, work)[0]:
+            flash(_("Saved."), "success")
             return redirect(url_for("workspace.dashboard", org_id=org.id))
     return render_template("workspace/form.html", form=form, org=org, title=_("Edit listing"))
 
@@ -204,7 +195,8 @@ def new_product(org_id: int):
             _attach_photo(form, org, product_id=product.id)
             return product
 
-        if _save(form, work, success=_("Draft saved. Publish it when it is ready.")):
+        if save_form(form, work)[0]:
+            flash(_("Draft saved. Publish it when it is ready."), "success")
             return redirect(url_for("workspace.dashboard", org_id=org.id))
     return render_template("workspace/form.html", form=form, org=org, title=_("Add an OCOP product"))
 
@@ -227,7 +219,8 @@ def edit_product(org_id: int, product_id: int):
             _attach_photo(form, org, product_id=product.id)
             return product
 
-        if _save(form, work, success=_("Saved.")):
+        if save_form(form, work)[0]:
+            flash(_("Saved."), "success")
             return redirect(url_for("workspace.dashboard", org_id=org.id))
     return render_template("workspace/form.html", form=form, org=org, title=_("Edit %(name)s", name=product.name))
 
