@@ -1,5 +1,6 @@
 """The embedded engine: SQLite FTS5 in its own file under instance/, no server needed."""
 import json
+from collections import Counter
 import os
 import sqlite3
 import threading
@@ -25,14 +26,28 @@ CREATE INDEX IF NOT EXISTS doc_value_doc ON doc_value(doc_id, name, value);
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_fts USING fts5(title_folded, body_folded, tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_vocab USING fts5vocab(doc_fts, 'row');
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
+-- One character per (facet, value): facet counts are a group_concat of short strings, not a GROUP BY.
+CREATE TABLE IF NOT EXISTS facet_code (
+    code INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT NOT NULL, UNIQUE (name, value));
+-- The narrow side of a document: its facet codes and sort keys, so a search never reads the wide rows
+-- (body, JSON) of every match, only of the page it shows.
+CREATE TABLE IF NOT EXISTS doc_codes (
+    id INTEGER PRIMARY KEY, codes TEXT NOT NULL, price INTEGER, harvest_start TEXT, created_at TEXT,
+    retail INTEGER NOT NULL DEFAULT 0);
 """
+# Per connection: the matches of the current search, evaluated once for count, page and facets.
+TEMP_SCHEMA = """
+CREATE TEMP TABLE IF NOT EXISTS hit (id INTEGER PRIMARY KEY, rank REAL);
+CREATE TEMP TABLE IF NOT EXISTS allowed (id INTEGER PRIMARY KEY);
+"""
+CODE_OFFSET = 0x2F  # code 1 is "0": printable, and the first ~200 codes stay one byte a character
 
-SORT_SQL = {
-    "relevance": "rank, d.id DESC",
-    "price_asc": "d.price IS NULL, d.price ASC, d.id",
-    "price_desc": "d.price IS NULL, d.price DESC, d.id",
-    "harvest": "d.harvest_start IS NULL, d.harvest_start ASC, d.id",
-    "newest": "d.created_at DESC, d.id DESC",
+SORT_SQL = {  # on temp.hit h and doc_codes c
+    "relevance": "h.rank, h.id DESC",
+    "price_asc": "c.price IS NULL, c.price ASC, h.id",
+    "price_desc": "c.price IS NULL, c.price DESC, h.id",
+    "harvest": "c.harvest_start IS NULL, c.harvest_start ASC, h.id",
+    "newest": "c.created_at DESC, h.id DESC",
 }
 
 
@@ -62,6 +77,8 @@ class SqliteFtsBackend(SearchBackend):
         self.path = path
         self._local = threading.local()
         self._facet_cache: tuple[str, dict] | None = None
+        self._code_of: dict[tuple[str, str], str] = {}
+        self._value_of: dict[str, tuple[str, str]] = {}
 
     # --- connections ---------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -70,6 +87,7 @@ class SqliteFtsBackend(SearchBackend):
             os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.executescript(SCHEMA)
+            conn.executescript(TEMP_SCHEMA)
             self._local.conn = conn
         return conn
 
@@ -88,7 +106,22 @@ class SqliteFtsBackend(SearchBackend):
         return row[0] if row else "0"
 
     # --- writes --------------------------------------------------------------------------------
+    def _code(self, conn, name: str, value: str) -> str:
+        char = self._code_of.get((name, value))
+        if char is None:
+            conn.execute("INSERT OR IGNORE INTO facet_code(name, value) VALUES (?, ?)", (name, value))
+            code = conn.execute("SELECT code FROM facet_code WHERE name = ? AND value = ?", (name, value)).fetchone()[0]
+            char = self._code_of[(name, value)] = chr(CODE_OFFSET + code)
+        return char
+
     def _write(self, conn, docs: list[dict]) -> None:
+        try:
+            self._write_docs(conn, docs)
+        except BaseException:
+            self._code_of.clear()  # codes given out in a transaction that rolls back must not be kept
+            raise
+
+    def _write_docs(self, conn, docs: list[dict]) -> None:
         for doc in docs:
             row = conn.execute("SELECT id FROM doc WHERE key = ?", (doc["key"],)).fetchone()
             if row:
@@ -108,8 +141,12 @@ class SqliteFtsBackend(SearchBackend):
                     values.update((name, str(v)) for v in doc.get(name) or [])
             conn.executemany("INSERT INTO doc_value(name, value, doc_id) VALUES (?,?,?)",
                              [(n, v, doc_id) for n, v in values])
+            conn.execute("INSERT INTO doc_codes(id, codes, price, harvest_start, created_at, retail) VALUES (?,?,?,?,?,?)",
+                         (doc_id, "".join(sorted(self._code(conn, n, v) for n, v in values)), doc["price"],
+                          doc["harvest_start"], doc["created_at"], int(doc["retail"])))
 
     def _remove(self, conn, doc_id: int) -> None:
+        conn.execute("DELETE FROM doc_codes WHERE id = ?", (doc_id,))
         conn.execute("DELETE FROM doc_fts WHERE rowid = ?", (doc_id,))
         conn.execute("DELETE FROM doc_value WHERE doc_id = ?", (doc_id,))
         conn.execute("DELETE FROM doc WHERE id = ?", (doc_id,))
@@ -138,9 +175,8 @@ class SqliteFtsBackend(SearchBackend):
         conn = self._conn()
         total = 0
         with _transaction(conn):
-            conn.execute("DELETE FROM doc_fts")
-            conn.execute("DELETE FROM doc_value")
-            conn.execute("DELETE FROM doc")
+            for table in ("doc_fts", "doc_value", "doc_codes", "doc"):
+                conn.execute(f"DELETE FROM {table}")
             for batch in batches:
                 self._write(conn, batch)
                 total += len(batch)
@@ -166,9 +202,10 @@ class SqliteFtsBackend(SearchBackend):
         if not limit or conn.execute("SELECT 1 FROM doc_vocab WHERE term = ?", (term,)).fetchone():
             return None
         best = None
+        # A term range (not substr(term, 1, 1) = ?): fts5vocab seeks to it instead of reading every doclist.
         for candidate, docs in conn.execute(
-                "SELECT term, doc FROM doc_vocab WHERE length(term) BETWEEN ? AND ? AND substr(term, 1, 1) = ?",
-                (len(term) - limit, len(term) + limit, term[0])):
+                "SELECT term, doc FROM doc_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
+                (term[0], chr(ord(term[0]) + 1), len(term) - limit, len(term) + limit)):
             distance = edit_distance(term, candidate, limit)
             if distance <= limit and (best is None or (distance, -docs) < best[0]):
                 best = ((distance, -docs), candidate)
@@ -187,51 +224,84 @@ class SqliteFtsBackend(SearchBackend):
             parts.append("(" + " OR ".join(options) + ")")
         return " AND ".join(parts)
 
+    def _fill_hits(self, conn, query: SearchQuery, match: str | None, rank: str) -> None:
+        """temp.hit := the matches: filters as sets of ids intersected on the narrow tables, the text from
+        doc_fts alone."""
+        conn.execute("DELETE FROM temp.hit")
+        sets, params = [], []
+        for name, values in query.filters.items():
+            sets.append(f"SELECT doc_id AS id FROM doc_value WHERE name = ? AND value IN ({','.join('?' * len(values))})")
+            params += [name, *values]
+        bounds = []
+        if query.price_min is not None:
+            bounds.append("price >= ?")
+            params.append(query.price_min)
+        if query.price_max is not None:
+            bounds.append("price <= ?")
+            params.append(query.price_max)
+        if query.retail_only:
+            bounds.append("retail = 1")
+        if bounds:
+            sets.append(f"SELECT id FROM doc_codes WHERE {' AND '.join(bounds)}")
+        allowed = " INTERSECT ".join(sets)
+        if match is None:
+            conn.execute(f"INSERT OR IGNORE INTO temp.hit(id, rank) SELECT id, 0 FROM ({allowed or 'SELECT id FROM doc'})",
+                         params)
+        elif not sets:
+            conn.execute(f"INSERT INTO temp.hit(id, rank) SELECT rowid, {rank} FROM doc_fts WHERE doc_fts MATCH ?",
+                         [match])
+        else:
+            conn.execute("DELETE FROM temp.allowed")
+            conn.execute(f"INSERT OR IGNORE INTO temp.allowed(id) {allowed}", params)
+            # CROSS JOIN keeps doc_fts the outer loop: the MATCH is read once, each row probes the allowed ids.
+            conn.execute(f"INSERT INTO temp.hit(id, rank) SELECT doc_fts.rowid, {rank} FROM doc_fts "
+                         f"CROSS JOIN temp.allowed a ON a.id = doc_fts.rowid WHERE doc_fts MATCH ?", [match])
+
     def search(self, query: SearchQuery) -> SearchResult:
         conn = self._conn()
         corrected: dict[str, str] = {}
-        joins, where, params = [], [], []
         terms = query.terms
-        if terms:
-            joins.append("JOIN doc_fts ON doc_fts.rowid = d.id")
-            where.append("doc_fts MATCH ?")
-            params.append(self._match_expression(conn, terms, corrected))
-        for name, values in query.filters.items():
-            where.append(f"d.id IN (SELECT doc_id FROM doc_value WHERE name = ? AND value IN "
-                         f"({','.join('?' * len(values))}))")
-            params += [name, *values]
-        if query.price_min is not None:
-            where.append("d.price >= ?")
-            params.append(query.price_min)
-        if query.price_max is not None:
-            where.append("d.price <= ?")
-            params.append(query.price_max)
-        if query.retail_only:
-            where.append("d.retail = 1")
-        base = f"FROM doc d {' '.join(joins)}" + (f" WHERE {' AND '.join(where)}" if where else "")
-        total = conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+        match = self._match_expression(conn, terms, corrected) if terms else None
         rank = "bm25(doc_fts, 4.0, 1.0)" if terms else "0"
-        rows = conn.execute(
-            f"SELECT d.key, d.kind, d.object_id, d.title, d.url, {rank} AS rank, d.data, d.body, d.price, d.seller "
-            f"{base} ORDER BY {SORT_SQL[query.sort]} LIMIT ? OFFSET ?",
-            [*params, query.per_page, query.offset]).fetchall()
-        hits = [Hit(key=r[0], kind=r[1], object_id=r[2], title=r[3], url=r[4], score=-r[5] if terms else None,
-                    data={**json.loads(r[6]), "body": r[7], "price": r[8], "seller": r[9]}) for r in rows]
-        return SearchResult(total=total, hits=hits, facets=self._facets(conn, base, params, bool(where)),
-                            engine=self.name, corrected_terms=corrected)
+        # The matches are evaluated once; count, page and facets all read them.
+        self._fill_hits(conn, query, match, rank)
+        total = conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
+        page = conn.execute(f"SELECT h.id, h.rank FROM temp.hit h JOIN doc_codes c ON c.id = h.id "
+                            f"ORDER BY {SORT_SQL[query.sort]} LIMIT ? OFFSET ?",
+                            (query.per_page, query.offset)).fetchall()
+        rows = {}
+        if page:  # the wide rows of the page only
+            rows = {r[0]: r for r in conn.execute(
+                f"SELECT id, key, kind, object_id, title, url, data, body, price, seller FROM doc "
+                f"WHERE id IN ({','.join('?' * len(page))})", [p[0] for p in page])}
+        hits = []
+        for doc_id, doc_rank in page:
+            r = rows[doc_id]
+            hits.append(Hit(key=r[1], kind=r[2], object_id=r[3], title=r[4], url=r[5],
+                            score=-doc_rank if terms else None,
+                            data={**json.loads(r[6]), "body": r[7], "price": r[8], "seller": r[9]}))
+        filtered = bool(terms or query.filters or query.price_min is not None or query.price_max is not None
+                        or query.retail_only)
+        return SearchResult(total=total, hits=hits, facets=self._facets(conn, filtered), engine=self.name,
+                            corrected_terms=corrected)
 
-    def _facets(self, conn, base: str, params: list, filtered: bool) -> dict:
+    def _decode(self, conn, char: str) -> tuple[str, str]:
+        if char not in self._value_of:
+            self._value_of = {chr(CODE_OFFSET + code): (name, value)
+                              for code, name, value in conn.execute("SELECT code, name, value FROM facet_code")}
+        return self._value_of[char]
+
+    def _facets(self, conn, filtered: bool) -> dict:
         # Counts over all documents are asked on every empty search page: cache them per index generation.
         if not filtered:
             generation = self._generation(conn)
             if self._facet_cache and self._facet_cache[0] == generation:
                 return self._facet_cache[1]
-            rows = conn.execute("SELECT name, value, count(*) FROM doc_value GROUP BY name, value").fetchall()
-        else:
-            rows = conn.execute(f"SELECT v.name, v.value, count(*) FROM doc_value v WHERE v.doc_id IN "
-                                f"(SELECT d.id {base}) GROUP BY v.name, v.value", params).fetchall()
+        codes = conn.execute("SELECT group_concat(c.codes, '') FROM temp.hit h "
+                             "JOIN doc_codes c ON c.id = h.id").fetchone()[0] or ""
         facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
-        for name, value, count in rows:
+        for char, count in Counter(codes).items():
+            name, value = self._decode(conn, char)
             facets[name].append((value, count))
         for name in facets:
             facets[name].sort(key=lambda item: (-item[1], item[0]))
