@@ -263,12 +263,21 @@ class SqliteFtsBackend(SearchBackend):
         terms = query.terms
         match = self._match_expression(conn, terms, corrected) if terms else None
         rank = "bm25(doc_fts, 4.0, 1.0)" if terms else "0"
-        # The matches are evaluated once; count, page and facets all read them.
-        self._fill_hits(conn, query, match, rank)
-        total = conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
-        page = conn.execute(f"SELECT h.id, h.rank FROM temp.hit h JOIN doc_codes c ON c.id = h.id "
-                            f"ORDER BY {SORT_SQL[query.sort]} LIMIT ? OFFSET ?",
-                            (query.per_page, query.offset)).fetchall()
+        filtered = bool(terms or query.filters or query.price_min is not None or query.price_max is not None
+                        or query.retail_only)
+        if filtered:
+            # The matches are evaluated once; count, page and facets all read them.
+            self._fill_hits(conn, query, match, rank)
+            total = conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
+            page = conn.execute(f"SELECT h.id, h.rank FROM temp.hit h JOIN doc_codes c ON c.id = h.id "
+                                f"ORDER BY {SORT_SQL[query.sort]} LIMIT ? OFFSET ?",
+                                (query.per_page, query.offset)).fetchall()
+        else:
+            # Browsing everything: no need to copy every id; the page comes straight from the narrow table.
+            total = conn.execute("SELECT count(*) FROM doc_codes").fetchone()[0]
+            order = SORT_SQL[query.sort].replace("h.rank, ", "").replace("h.", "c.")
+            page = conn.execute(f"SELECT c.id, 0 FROM doc_codes c ORDER BY {order} LIMIT ? OFFSET ?",
+                                (query.per_page, query.offset)).fetchall()
         rows = {}
         if page:  # the wide rows of the page only
             rows = {r[0]: r for r in conn.execute(
@@ -280,8 +289,6 @@ class SqliteFtsBackend(SearchBackend):
             hits.append(Hit(key=r[1], kind=r[2], object_id=r[3], title=r[4], url=r[5],
                             score=-doc_rank if terms else None,
                             data={**json.loads(r[6]), "body": r[7], "price": r[8], "seller": r[9]}))
-        filtered = bool(terms or query.filters or query.price_min is not None or query.price_max is not None
-                        or query.retail_only)
         return SearchResult(total=total, hits=hits, facets=self._facets(conn, filtered), engine=self.name,
                             corrected_terms=corrected)
 
@@ -297,8 +304,8 @@ class SqliteFtsBackend(SearchBackend):
             generation = self._generation(conn)
             if self._facet_cache and self._facet_cache[0] == generation:
                 return self._facet_cache[1]
-        codes = conn.execute("SELECT group_concat(c.codes, '') FROM temp.hit h "
-                             "JOIN doc_codes c ON c.id = h.id").fetchone()[0] or ""
+        codes = conn.execute("SELECT group_concat(c.codes, '') FROM temp.hit h JOIN doc_codes c ON c.id = h.id"
+                             if filtered else "SELECT group_concat(codes, '') FROM doc_codes").fetchone()[0] or ""
         facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
         for char, count in Counter(codes).items():
             name, value = self._decode(conn, char)
