@@ -139,11 +139,5 @@ def change_status(actor: User, listing: SupplyListing, status: str, *, on: date 
     return listing
 
 
-def public_listings(limit: int = 20) -> list[SupplyListing]:
-    return list(db.session.scalars(
-        sa.select(SupplyListing).where(SupplyListing.status.in_(ListingStatus.PUBLIC))
-        .order_by(SupplyListing.harvest_start).limit(limit)))
-
-
 def is_public(listing: SupplyListing) -> bool:
     return listing.status in ListingStatus.PUBLIC and listing.organisation.is_verified

@@ -2,7 +2,8 @@
 anything of an unverified organisation only to its members and the department."""
 from flask_login import current_user
 
-from market.models import GrowingZone, ListingStatus, OcopProduct, ProductStatus, SupplyListing
+from market.models import GrowingZone, OcopProduct, SupplyListing
+from market.services import listings, products
 
 
 def _insider(org) -> bool:
@@ -11,13 +12,11 @@ def _insider(org) -> bool:
 
 
 def can_see_listing(listing: SupplyListing) -> bool:
-    public = listing.status in ListingStatus.PUBLIC and listing.organisation.is_verified
-    return public or _insider(listing.organisation)
+    return listings.is_public(listing) or _insider(listing.organisation)
 
 
 def can_see_product(product: OcopProduct) -> bool:
-    public = product.status == ProductStatus.PUBLISHED and product.organisation.is_verified
-    return public or _insider(product.organisation)
+    return products.is_public(product) or _insider(product.organisation)
 
 
 def can_see_zone(zone: GrowingZone) -> bool:

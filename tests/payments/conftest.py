@@ -10,42 +10,12 @@ import uuid
 
 import pytest
 
-from market.models import Role
 from tests.conftest import require_service
-from tests.orders.builders import Shop
+# The shop's cast is the same as in tests/orders: one definition, imported.
+from tests.orders.conftest import buyer, buyer_user, product, seller, seller_owner, shop  # noqa: F401
 
 WEBHOOK_SECRET = "whsec_test"
 STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET")
-
-
-@pytest.fixture
-def shop(app, factory):
-    return Shop(app, factory)
-
-
-@pytest.fixture
-def seller(shop):
-    return shop.seller(name="HTX Hồi Văn Quan")
-
-
-@pytest.fixture
-def seller_owner(shop, seller):
-    return shop.member(seller, Role.OWNER)
-
-
-@pytest.fixture
-def product(shop, seller):
-    return shop.product(seller, stock=10, price=50_000, name="Tinh dầu hồi Văn Quan")
-
-
-@pytest.fixture
-def buyer(shop):
-    return shop.buyer(name="Siêu thị Lạng Sơn")
-
-
-@pytest.fixture
-def buyer_user(shop, buyer):
-    return shop.member(buyer, Role.MEMBER)
 
 
 @pytest.fixture
