@@ -48,6 +48,15 @@ def _data(form, *skip: str) -> dict:
             if name not in ("csrf_token", "photo", "document", *skip)}
 
 
+def _saved(form, org: Organisation, work, message: str):
+    """Save through the service; on success flash `message` and go back to the workspace, else None
+    (the form shows its errors)."""
+    if save_form(form, work)[0]:
+        flash(message, "success")
+        return redirect(url_for("workspace.dashboard", org_id=org.id))
+    return None
+
+
 def _attach_photo(form, org: Organisation, **link) -> None:
     """Save the form's photo, if any, linked to the listing or product; errors roll everything back."""
     file = form.photo.data
@@ -91,9 +100,8 @@ def new_zone(org_id: int):
     if request.method == "GET" and org.commune_id:
         form.commune_id.data = str(org.commune_id)
     if form.validate_on_submit():
-        if save_form(form, lambda: zones.register_zone(current_user, org, _data(form)))[0]:
-            flash(_("Zone registered; the department will verify it."), "success")
-            return redirect(url_for("workspace.dashboard", org_id=org.id))
+        if saved := _saved(form, org, lambda: zones.register_zone(current_user, org, _data(form)), _("Zone registered; the department will verify it.")):
+            return saved
     return render_template("workspace/form.html", form=form, org=org, title=_("Register a growing zone"))
 
 
@@ -106,9 +114,8 @@ def edit_zone(org_id: int, zone_id: int):
         form.crop_id.data, form.commune_id.data = str(zone.crop_id), str(zone.commune_id)
         form.area_ha.data = plain_number(zone.area_ha)
     if form.validate_on_submit():
-        if save_form(form, lambda: zones.update_zone(current_user, zone, _data(form)))[0]:
-            flash(_("Saved."), "success")
-            return redirect(url_for("workspace.dashboard", org_id=org.id))
+        if saved := _saved(form, org, lambda: zones.update_zone(current_user, zone, _data(form)), _("Saved.")):
+            return saved
     return render_template("workspace/form.html", form=form, org=org, title=_("Edit zone %(code)s", code=zone.code))
 
 
@@ -127,9 +134,8 @@ def new_certificate(org_id: int, zone_id: int):
                     raise ValidationFailed({"document": sum(exc.errors.values(), [])}) from None
             return zones.add_certificate(current_user, zone, _data(form), document=document)
 
-        if save_form(form, work)[0]:
-            flash(_("Certificate added; the department will verify it."), "success")
-            return redirect(url_for("workspace.dashboard", org_id=org.id))
+        if saved := _saved(form, org, work, _("Certificate added; the department will verify it.")):
+            return saved
     return render_template("workspace/form.html", form=form, org=org,
                            title=_("Add a certificate to zone %(code)s", code=zone.code))
 
@@ -146,9 +152,8 @@ def new_listing(org_id: int):
             _attach_photo(form, org, listing_id=listing.id)
             return listing
 
-        if save_form(form, work)[0]:
-            flash(_("Draft saved. Publish it when it is ready."), "success")
-            return redirect(url_for("workspace.dashboard", org_id=org.id))
+        if saved := _saved(form, org, work, _("Draft saved. Publish it when it is ready.")):
+            return saved
     return render_template("workspace/form.html", form=form, org=org, title=_("List a harvest"))
 
 
@@ -170,9 +175,8 @@ def edit_listing(org_id: int, listing_id: int):
             _attach_photo(form, org, listing_id=listing.id)
             return listing
 
-        if save_form(form, work)[0]:
-            flash(_("Saved."), "success")
-            return redirect(url_for("workspace.dashboard", org_id=org.id))
+        if saved := _saved(form, org, work, _("Saved.")):
+            return saved
     return render_template("workspace/form.html", form=form, org=org, title=_("Edit listing"))
 
 
@@ -195,9 +199,8 @@ def new_product(org_id: int):
             _attach_photo(form, org, product_id=product.id)
             return product
 
-        if save_form(form, work)[0]:
-            flash(_("Draft saved. Publish it when it is ready."), "success")
-            return redirect(url_for("workspace.dashboard", org_id=org.id))
+        if saved := _saved(form, org, work, _("Draft saved. Publish it when it is ready.")):
+            return saved
     return render_template("workspace/form.html", form=form, org=org, title=_("Add an OCOP product"))
 
 
@@ -219,9 +222,8 @@ def edit_product(org_id: int, product_id: int):
             _attach_photo(form, org, product_id=product.id)
             return product
 
-        if save_form(form, work)[0]:
-            flash(_("Saved."), "success")
-            return redirect(url_for("workspace.dashboard", org_id=org.id))
+        if saved := _saved(form, org, work, _("Saved.")):
+            return saved
     return render_template("workspace/form.html", form=form, org=org, title=_("Edit %(name)s", name=product.name))
 
 
