@@ -137,6 +137,20 @@ def withdraw_offer(actor: User, offer: SourcingOffer) -> None:
     audit.record("sourcing.offer_withdrawn", actor, organisation=offer.seller, obj=offer)
 
 
+def can_view_request(user: User, request: SourcingRequest) -> bool:
+    """Open requests are for every signed-in member; a closed one stays visible to the buyer, to the
+    cooperatives that offered, and to the department."""
+    if request.status == RequestStatus.OPEN:
+        return True
+    return bool(user.membership_in(request.buyer) or user.is_department_staff
+                or any(user.membership_in(o.seller) for o in request.offers))
+
+
+def can_view_offer(user: User, offer: SourcingOffer) -> bool:
+    return bool(user.membership_in(offer.request.buyer) or user.membership_in(offer.seller)
+                or user.is_department_staff)
+
+
 def close_request(actor: User, request: SourcingRequest) -> None:
     require_role(actor, request.buyer, *NEGOTIATORS)
     request.status = RequestStatus.CLOSED

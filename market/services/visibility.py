@@ -19,6 +19,11 @@ def can_see_product(product: OcopProduct) -> bool:
     return products.is_public(product) or _insider(product.organisation)
 
 
+def can_see_organisation(org) -> bool:
+    """Verified organisations are public; others only to their members and the department."""
+    return org.is_verified or _insider(org)
+
+
 def can_see_zone(zone: GrowingZone) -> bool:
     # Zones are the proof behind public listings: public once their organisation is verified.
     return zone.organisation.is_verified or _insider(zone.organisation)

@@ -12,21 +12,15 @@ from market.extensions import db
 from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role
 from market.clock import today
 from market.services import catalogue, organisations
+from market.services.visibility import can_see_organisation
 from market.services.errors import ValidationFailed
 
 bp = Blueprint("orgs", __name__)
 
 
-def _may_see(org: Organisation) -> bool:
-    """Verified organisations are public; others only to their members and the department."""
-    if org.is_verified:
-        return True
-    return current_user.is_authenticated and (current_user.membership_in(org) or current_user.is_department_staff)
-
-
 def _get_org(org_id: int) -> Organisation:
     org = db.get_or_404(Organisation, org_id)
-    if not _may_see(org):
+    if not can_see_organisation(org):
         abort(404)
     return org
 

@@ -37,9 +37,7 @@ def _my_orgs(kinds, roles=None) -> list[Organisation]:
 
 def _request_or_404(request_id: int) -> SourcingRequest:
     item = db.get_or_404(SourcingRequest, request_id)
-    insider = (current_user.membership_in(item.buyer) or current_user.is_department_staff
-               or any(current_user.membership_in(o.seller) for o in item.offers))
-    if item.status != RequestStatus.OPEN and not insider:
+    if not sourcing.can_view_request(current_user, item):
         abort(404)
     return item
 
@@ -143,8 +141,7 @@ def close(request_id: int):
 
 def _offer_or_404(offer_id: int) -> SourcingOffer:
     item = db.get_or_404(SourcingOffer, offer_id)
-    if not (current_user.membership_in(item.request.buyer) or current_user.membership_in(item.seller)
-            or current_user.is_department_staff):
+    if not sourcing.can_view_offer(current_user, item):
         abort(404)
     return item
 
