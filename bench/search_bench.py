@@ -36,7 +36,7 @@ import uuid
 import warnings
 from calendar import monthrange
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -198,7 +198,7 @@ GI_CROPS = {"hoi", "na", "quyt", "hong", "thach_den", "que"}
 
 
 def _utc(d: datetime) -> datetime:
-    return d.replace(tzinfo=timezone.utc)
+    return d.replace(tzinfo=UTC)
 
 
 def _abbr(name: str) -> str:
@@ -227,17 +227,24 @@ def _window(rng: random.Random, crop: dict, form: str, on: date) -> tuple[date, 
     return start, end
 
 
-def build_corpus(conn, *, listings: int, products: int, seed: int = 2026, on: date | None = None) -> dict:
+def build_corpus(conn, *, listings: int, products: int, seed: int = 2026, on: date | None = None) -> dict:  # noqa: C901 - one insert block per table
     """Insert the corpus through `conn` (a SQLAlchemy Core connection in a transaction). Returns counts."""
     from market.models import (
-        Certificate, Commune, Crop, GrowingZone, OcopProduct, Organisation, SupplyListing, listing_zone,
+        Certificate,
+        Commune,
+        Crop,
+        GrowingZone,
+        OcopProduct,
+        Organisation,
+        SupplyListing,
+        listing_zone,
     )
     from market.services.seed import plan_data
     from market.text import name_key
 
     rng = random.Random(seed)
     on = on or date.today()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     communes = {name: cid for cid, name in conn.execute(sa.select(Commune.id, Commune.name))}
     crops = {key: cid for cid, key in conn.execute(sa.select(Crop.id, Crop.key))}
     plan = {c["key"]: c for c in plan_data()["crops"]}
@@ -846,7 +853,7 @@ def parse_cli(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> int:
+def main(argv=None) -> int:  # noqa: C901 - one block per benchmark stage
     args = parse_cli(argv)
     workdir = Path(tempfile.mkdtemp(prefix="market-search-bench-"))
     # Before the app is imported: a throwaway instance folder, database and FTS file.
@@ -873,7 +880,7 @@ def main(argv=None) -> int:
         "RATELIMIT_STORAGE_URI": "memory://",
     })
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    report: dict = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    report: dict = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "command": " ".join([Path(sys.executable).name, *sys.argv]), "machine": machine_info(),
                     "settings": {"listings": args.listings, "products": args.products, "runs": args.runs,
                                  "warmup": args.warmup, "seed": args.seed},
@@ -1007,7 +1014,7 @@ def main(argv=None) -> int:
     report["engines"] = engines
     report["goal_results"] = goals(report)
     report["markdown"] = markdown(report)
-    report["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"search-{stamp}.json"
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

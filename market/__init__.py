@@ -22,8 +22,8 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from market import cli, errors, extensions, i18n, search
     import market.models  # noqa: F401  (registers every table)
+    from market import cli, errors, extensions, i18n, search
 
     extensions.db.init_app(app)
     _enforce_sqlite_foreign_keys()
@@ -35,25 +35,25 @@ def create_app(config: dict | None = None) -> Flask:
     search.init_app(app)
     _init_login(app)
 
-    from market.blueprints.main.routes import bp as main_bp
-    from market.blueprints.auth.routes import bp as auth_bp
-    from market.blueprints.orgs.routes import bp as orgs_bp
-    from market.blueprints.department.routes import bp as department_bp
-    from market.blueprints.catalog.routes import bp as catalog_bp
-    from market.blueprints.workspace.routes import bp as workspace_bp
-    from market.blueprints.media.routes import bp as media_bp
-    from market.blueprints.trace.routes import bp as trace_bp
-    from market.blueprints.imports.routes import bp as imports_bp
     from market.blueprints.api.routes import bp as api_bp
-    from market.blueprints.search.routes import api_bp as search_api_bp
-    from market.blueprints.search.routes import bp as search_bp
+    from market.blueprints.auth.routes import bp as auth_bp
+    from market.blueprints.catalog.routes import bp as catalog_bp
     from market.blueprints.contracts.routes import bp as contracts_bp
-    from market.blueprints.sourcing.routes import bp as sourcing_bp
-    from market.blueprints.orders.routes import bp as orders_bp
-    from market.blueprints.payments.routes import bp as payments_bp
-    from market.blueprints.notifications.routes import bp as notifications_bp
     from market.blueprints.dashboard.routes import api_bp as targets_api_bp
     from market.blueprints.dashboard.routes import bp as dashboard_bp
+    from market.blueprints.department.routes import bp as department_bp
+    from market.blueprints.imports.routes import bp as imports_bp
+    from market.blueprints.main.routes import bp as main_bp
+    from market.blueprints.media.routes import bp as media_bp
+    from market.blueprints.notifications.routes import bp as notifications_bp
+    from market.blueprints.orders.routes import bp as orders_bp
+    from market.blueprints.orgs.routes import bp as orgs_bp
+    from market.blueprints.payments.routes import bp as payments_bp
+    from market.blueprints.search.routes import api_bp as search_api_bp
+    from market.blueprints.search.routes import bp as search_bp
+    from market.blueprints.sourcing.routes import bp as sourcing_bp
+    from market.blueprints.trace.routes import bp as trace_bp
+    from market.blueprints.workspace.routes import bp as workspace_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")

@@ -1,15 +1,13 @@
 """Form helpers shared by the blueprints."""
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
-
 
 from market.extensions import db
 from market.models import Commune
 from market.services.errors import ValidationFailed
-
 
 
 def commune_choices(blank=True) -> list[tuple[str, str]]:

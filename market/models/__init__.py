@@ -1,19 +1,40 @@
 """All models, imported here so Alembic and the app see every table."""
 from market.models.account import AuditEvent, Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.models.catalog import (
-    Certificate, CertificateKind, GrowingZone, ListingStatus, OcopProduct, ProductStatus, ReviewStatus,
-    SupplyListing, Upload, ZoneKind, listing_zone, product_retailer, product_zone,
+    Certificate,
+    CertificateKind,
+    GrowingZone,
+    ListingStatus,
+    OcopProduct,
+    ProductStatus,
+    ReviewStatus,
+    SupplyListing,
+    Upload,
+    ZoneKind,
+    listing_zone,
+    product_retailer,
+    product_zone,
 )
 from market.models.contracts import (
-    Contract, ContractSignature, ContractState, ContractVersion, Delivery, DeliveryStatus, OfferStatus,
-    RequestStatus, SourcingOffer, SourcingRequest, delivery_zone, offer_zone,
+    Contract,
+    ContractSignature,
+    ContractState,
+    ContractVersion,
+    Delivery,
+    DeliveryStatus,
+    OfferStatus,
+    RequestStatus,
+    SourcingOffer,
+    SourcingRequest,
+    delivery_zone,
+    offer_zone,
 )
+from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
 from market.models.monitoring import DeclaredChain, ReportSnapshot
 from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
 from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
 from market.models.search import SearchOutbox
-from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
 
 __all__ = [
     "DeclaredChain", "ReportSnapshot",

@@ -55,21 +55,21 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     name_key: Mapped[str] = mapped_column(sa.String(200), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20), index=True)
-    tax_code: Mapped[Optional[str]] = mapped_column(sa.String(14), unique=True)
-    commune_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("commune.id"), index=True)
-    address: Mapped[Optional[str]] = mapped_column(sa.String(255))
-    contact_name: Mapped[Optional[str]] = mapped_column(sa.String(120))
-    phone: Mapped[Optional[str]] = mapped_column(sa.String(20))
-    email: Mapped[Optional[str]] = mapped_column(sa.String(254))
-    description: Mapped[Optional[str]] = mapped_column(sa.Text)
+    tax_code: Mapped[str | None] = mapped_column(sa.String(14), unique=True)
+    commune_id: Mapped[int | None] = mapped_column(sa.ForeignKey("commune.id"), index=True)
+    address: Mapped[str | None] = mapped_column(sa.String(255))
+    contact_name: Mapped[str | None] = mapped_column(sa.String(120))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    description: Mapped[str | None] = mapped_column(sa.Text)
 
     status: Mapped[str] = mapped_column(sa.String(10), default=OrgStatus.PENDING, index=True)
-    status_reason: Mapped[Optional[str]] = mapped_column(sa.Text)
-    status_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    status_changed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    commune: Mapped[Optional[Commune]] = relationship()
+    commune: Mapped[Commune | None] = relationship()
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
@@ -97,13 +97,13 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(120))
-    phone: Mapped[Optional[str]] = mapped_column(sa.String(20))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
     # None until the person sets one (members invited by e-mail).
-    password_hash: Mapped[Optional[str]] = mapped_column(sa.String(255))
-    locale: Mapped[Optional[str]] = mapped_column(sa.String(5))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -174,14 +174,14 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
-    organisation_id: Mapped[Optional[int]] = mapped_column(
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisation.id", ondelete="SET NULL"), index=True
     )
     action: Mapped[str] = mapped_column(sa.String(60), index=True)
-    object_type: Mapped[Optional[str]] = mapped_column(sa.String(40))
-    object_id: Mapped[Optional[str]] = mapped_column(sa.String(60))
+    object_type: Mapped[str | None] = mapped_column(sa.String(40))
+    object_id: Mapped[str | None] = mapped_column(sa.String(60))
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
-    actor: Mapped[Optional[User]] = relationship()
-    organisation: Mapped[Optional[Organisation]] = relationship()
+    actor: Mapped[User | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()

@@ -2,7 +2,6 @@
 OCOP products, seasonal supply listings, and the files uploaded for them."""
 import secrets
 from datetime import date, datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -71,17 +70,17 @@ class Upload(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    uploaded_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(sa.String(10))  # "image" or "pdf"
     content_type: Mapped[str] = mapped_column(sa.String(60))
     original_name: Mapped[str] = mapped_column(sa.String(255))
     stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    thumbnail_name: Mapped[Optional[str]] = mapped_column(sa.String(80))
+    thumbnail_name: Mapped[str | None] = mapped_column(sa.String(80))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
     # A photo belongs to at most one listing or product; certificate documents are linked from Certificate.
-    listing_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("supply_listing.id", ondelete="SET NULL"), index=True)
-    product_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("ocop_product.id", ondelete="SET NULL"), index=True)
+    listing_id: Mapped[int | None] = mapped_column(sa.ForeignKey("supply_listing.id", ondelete="SET NULL"), index=True)
+    product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ocop_product.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
@@ -95,18 +94,18 @@ class GrowingZone(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(20), default=ZoneKind.PLANTING_AREA)
-    name: Mapped[Optional[str]] = mapped_column(sa.String(200))
+    name: Mapped[str | None] = mapped_column(sa.String(200))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     commune_id: Mapped[int] = mapped_column(sa.ForeignKey("commune.id"), index=True)
     crop_id: Mapped[int] = mapped_column(sa.ForeignKey("crop.id"), index=True)
     area_ha: Mapped[float] = mapped_column(sa.Float)
-    households: Mapped[Optional[int]]
-    latitude: Mapped[Optional[float]] = mapped_column(sa.Float)
-    longitude: Mapped[Optional[float]] = mapped_column(sa.Float)
+    households: Mapped[int | None]
+    latitude: Mapped[float | None] = mapped_column(sa.Float)
+    longitude: Mapped[float | None] = mapped_column(sa.Float)
     status: Mapped[str] = mapped_column(sa.String(10), default=ReviewStatus.PENDING, index=True)
-    status_reason: Mapped[Optional[str]] = mapped_column(sa.Text)
-    status_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    status_changed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -147,16 +146,16 @@ class Certificate(db.Model):
     number: Mapped[str] = mapped_column(sa.String(60))
     issuer: Mapped[str] = mapped_column(sa.String(200))
     issued_on: Mapped[date]
-    expires_on: Mapped[Optional[date]] = mapped_column(index=True)  # None: no expiry (geographical indication)
-    document_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("upload.id", ondelete="SET NULL"))
+    expires_on: Mapped[date | None] = mapped_column(index=True)  # None: no expiry (geographical indication)
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("upload.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(sa.String(10), default=ReviewStatus.PENDING, index=True)
-    status_reason: Mapped[Optional[str]] = mapped_column(sa.Text)
-    status_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    status_changed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     zone: Mapped[GrowingZone] = relationship(back_populates="certificates")
-    document: Mapped[Optional[Upload]] = relationship()
+    document: Mapped[Upload | None] = relationship()
 
     def in_date(self, on: date) -> bool:
         """Within its dates: the expiry day itself still counts."""
@@ -201,10 +200,10 @@ class OcopProduct(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(sa.String(16), unique=True, default=_public_id)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
-    crop_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("crop.id"), index=True)
+    crop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("crop.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     category: Mapped[str] = mapped_column(sa.String(60))
-    description: Mapped[Optional[str]] = mapped_column(sa.Text)
+    description: Mapped[str | None] = mapped_column(sa.Text)
     stars: Mapped[int]
     certificate_number: Mapped[str] = mapped_column(sa.String(60))
     certificate_issued_on: Mapped[date]
@@ -220,7 +219,7 @@ class OcopProduct(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
-    crop: Mapped[Optional[Crop]] = relationship()
+    crop: Mapped[Crop | None] = relationship()
     zones: Mapped[list[GrowingZone]] = relationship(secondary=product_zone)
     retail_chains: Mapped[list[Organisation]] = relationship(secondary=product_retailer)
     photos: Mapped[list[Upload]] = relationship(primaryjoin="Upload.product_id == OcopProduct.id",
@@ -248,17 +247,17 @@ class SupplyListing(db.Model):
     crop_id: Mapped[int] = mapped_column(sa.ForeignKey("crop.id"), index=True)
     product_form: Mapped[str] = mapped_column(sa.String(20))
     title: Mapped[str] = mapped_column(sa.String(200))
-    description: Mapped[Optional[str]] = mapped_column(sa.Text)
+    description: Mapped[str | None] = mapped_column(sa.Text)
     harvest_start: Mapped[date]
     harvest_end: Mapped[date]
     quantity: Mapped[float] = mapped_column(sa.Float)
     unit: Mapped[str] = mapped_column(sa.String(20))
-    grade: Mapped[Optional[str]] = mapped_column(sa.String(60))
-    price_per_unit: Mapped[Optional[int]]  # VND; None means negotiable
+    grade: Mapped[str | None] = mapped_column(sa.String(60))
+    price_per_unit: Mapped[int | None]  # VND; None means negotiable
     currency: Mapped[str] = mapped_column(sa.String(3), default="VND")
-    min_order_qty: Mapped[Optional[float]] = mapped_column(sa.Float)
+    min_order_qty: Mapped[float | None] = mapped_column(sa.Float)
     status: Mapped[str] = mapped_column(sa.String(10), default=ListingStatus.DRAFT, index=True)
-    ends_on: Mapped[Optional[date]]
+    ends_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

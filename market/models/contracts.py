@@ -1,7 +1,6 @@
 """Linkage made real: sourcing requests and offers, offtake contracts with versioned terms and
 signatures, and deliveries traced back to zones."""
 from datetime import date, datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -59,15 +58,15 @@ class SourcingRequest(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     quantity: Mapped[float] = mapped_column(sa.Float)
     unit: Mapped[str] = mapped_column(sa.String(20))
-    grade: Mapped[Optional[str]] = mapped_column(sa.String(60))
+    grade: Mapped[str | None] = mapped_column(sa.String(60))
     delivery_start: Mapped[date]
     delivery_end: Mapped[date]
     required_certificates: Mapped[list] = mapped_column(sa.JSON, default=list)
     preferred_commune_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
-    max_price_per_unit: Mapped[Optional[int]]
-    note: Mapped[Optional[str]] = mapped_column(sa.Text)
+    max_price_per_unit: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(10), default=RequestStatus.OPEN, index=True)
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     buyer: Mapped[Organisation] = relationship()
@@ -95,9 +94,9 @@ class SourcingOffer(db.Model):
     seller_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     quantity: Mapped[float] = mapped_column(sa.Float)
     price_per_unit: Mapped[int]
-    note: Mapped[Optional[str]] = mapped_column(sa.Text)
+    note: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(10), default=OfferStatus.SUBMITTED, index=True)
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     request: Mapped[SourcingRequest] = relationship(back_populates="offers")
@@ -119,23 +118,23 @@ class Contract(db.Model):
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
     buyer_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     seller_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
-    crop_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("crop.id"), index=True)
+    crop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("crop.id"), index=True)
     state: Mapped[str] = mapped_column(sa.String(10), default=ContractState.DRAFT, index=True)
-    listing_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("supply_listing.id", ondelete="SET NULL"))
-    offer_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("sourcing_offer.id", ondelete="SET NULL"))
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    listing_id: Mapped[int | None] = mapped_column(sa.ForeignKey("supply_listing.id", ondelete="SET NULL"))
+    offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sourcing_offer.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    signed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    activated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    cancel_reason: Mapped[Optional[str]] = mapped_column(sa.Text)
-    dispute_reason: Mapped[Optional[str]] = mapped_column(sa.Text)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    dispute_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     buyer: Mapped[Organisation] = relationship(foreign_keys=[buyer_id])
     seller: Mapped[Organisation] = relationship(foreign_keys=[seller_id])
-    crop: Mapped[Optional[Crop]] = relationship()
-    listing: Mapped[Optional[SupplyListing]] = relationship()
+    crop: Mapped[Crop | None] = relationship()
+    listing: Mapped[SupplyListing | None] = relationship()
     versions: Mapped[list["ContractVersion"]] = relationship(
         back_populates="contract", order_by="ContractVersion.number", cascade="all, delete-orphan")
     signatures: Mapped[list["ContractSignature"]] = relationship(
@@ -168,13 +167,13 @@ class ContractVersion(db.Model):
     terms: Mapped[dict] = mapped_column(sa.JSON)
     terms_hash: Mapped[str] = mapped_column(sa.String(64))
     proposed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    note: Mapped[Optional[str]] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contract: Mapped[Contract] = relationship(back_populates="versions")
     proposed_by: Mapped[Organisation] = relationship()
-    created_by: Mapped[Optional[User]] = relationship()
+    created_by: Mapped[User | None] = relationship()
 
 
 class ContractSignature(db.Model):
@@ -187,7 +186,7 @@ class ContractSignature(db.Model):
     contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contract.id", ondelete="CASCADE"), index=True)
     version_id: Mapped[int] = mapped_column(sa.ForeignKey("contract_version.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
-    signer_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    signer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     signer_name: Mapped[str] = mapped_column(sa.String(120))  # kept as signed, even if the account goes
     terms_hash: Mapped[str] = mapped_column(sa.String(64))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -214,14 +213,14 @@ class Delivery(db.Model):
     contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contract.id", ondelete="CASCADE"), index=True)
     quantity: Mapped[float] = mapped_column(sa.Float)
     delivered_on: Mapped[date]
-    lot_code: Mapped[Optional[str]] = mapped_column(sa.String(60))
-    note: Mapped[Optional[str]] = mapped_column(sa.Text)
+    lot_code: Mapped[str | None] = mapped_column(sa.String(60))
+    note: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(10), default=DeliveryStatus.RECORDED, index=True)
-    dispute_note: Mapped[Optional[str]] = mapped_column(sa.Text)
-    recorded_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    answered_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    dispute_note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    answered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contract: Mapped[Contract] = relationship(back_populates="deliveries")
     zones: Mapped[list[GrowingZone]] = relationship(secondary=delivery_zone, order_by=GrowingZone.code)

@@ -1,5 +1,4 @@
 """The province's geography and the plan's crops: reference data loaded by `flask market seed`."""
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -58,14 +57,14 @@ class Crop(db.Model):
     name_vi: Mapped[str] = mapped_column(sa.String(120))
     name_en: Mapped[str] = mapped_column(sa.String(120))
     kind: Mapped[str] = mapped_column(sa.String(20))  # forest, industrial, fruit, potential, conservation
-    target_ha_min: Mapped[Optional[int]]
-    target_ha_max: Mapped[Optional[int]]
+    target_ha_min: Mapped[int | None]
+    target_ha_max: Mapped[int | None]
     all_communes: Mapped[bool] = mapped_column(default=False)
     tradable: Mapped[bool] = mapped_column(default=True)
     products: Mapped[list] = mapped_column(sa.JSON, default=list)
     markets: Mapped[list] = mapped_column(sa.JSON, default=list)
     aliases: Mapped[list] = mapped_column(sa.JSON, default=list)
-    note: Mapped[Optional[str]] = mapped_column(sa.Text)
+    note: Mapped[str | None] = mapped_column(sa.Text)
 
     communes: Mapped[list[Commune]] = relationship(secondary=crop_commune, order_by=Commune.name)
 
@@ -86,8 +85,8 @@ class PlanTarget(db.Model):
     section: Mapped[str] = mapped_column(sa.String(40))
     label_vi: Mapped[str] = mapped_column(sa.String(255))
     label_en: Mapped[str] = mapped_column(sa.String(255))
-    goal_min: Mapped[Optional[float]]
-    goal_max: Mapped[Optional[float]]
+    goal_min: Mapped[float | None]
+    goal_max: Mapped[float | None]
     unit: Mapped[str] = mapped_column(sa.String(20))
     year: Mapped[int] = mapped_column(default=2030)
     position: Mapped[int] = mapped_column(default=0)

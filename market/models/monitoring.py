@@ -1,6 +1,5 @@
 """The department's monitoring: linkage chains declared outside the market, and report snapshots."""
 from datetime import date, datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,16 +20,16 @@ class DeclaredChain(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     partner_name: Mapped[str] = mapped_column(sa.String(200))
-    crop_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("crop.id"))
+    crop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("crop.id"))
     started_on: Mapped[date]
-    ended_on: Mapped[Optional[date]]
+    ended_on: Mapped[date | None]
     evidence_id: Mapped[int] = mapped_column(sa.ForeignKey("upload.id"))
-    note: Mapped[Optional[str]] = mapped_column(sa.Text)
-    declared_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    declared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
-    crop: Mapped[Optional[Crop]] = relationship()
+    crop: Mapped[Crop | None] = relationship()
     evidence: Mapped[Upload] = relationship()
 
 
@@ -41,7 +40,7 @@ class ReportSnapshot(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     as_of: Mapped[date] = mapped_column(index=True)
-    commune_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("commune.id"))
+    commune_id: Mapped[int | None] = mapped_column(sa.ForeignKey("commune.id"))
     figures: Mapped[dict] = mapped_column(sa.JSON)
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,6 +1,5 @@
 """Shop orders of OCOP products: one order per seller, stock reserved at checkout."""
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -49,11 +48,11 @@ class ShopOrder(db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), default=OrderStatus.PENDING_PAYMENT, index=True)
     total: Mapped[int]  # minor units of currency (VND has none)
     currency: Mapped[str] = mapped_column(sa.String(3), default="VND")
-    reserved_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
-    shipping_address: Mapped[Optional[str]] = mapped_column(sa.String(255))
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    shipping_address: Mapped[str | None] = mapped_column(sa.String(255))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     buyer: Mapped[Organisation] = relationship(foreign_keys=[buyer_id])

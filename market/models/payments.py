@@ -1,7 +1,6 @@
 """Money: payments for contract deposits and shop orders, by Stripe or bank transfer, and the Stripe
 events that alone mark card payments as received."""
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -32,8 +31,8 @@ class Payment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(sa.String(24), unique=True)  # quoted on bank transfers
     purpose: Mapped[str] = mapped_column(sa.String(10))  # "deposit" or "order"
-    contract_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("contract.id", ondelete="SET NULL"), index=True)
-    order_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("shop_order.id", ondelete="SET NULL"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contract.id", ondelete="SET NULL"), index=True)
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shop_order.id", ondelete="SET NULL"), index=True)
     payer_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     payee_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     amount: Mapped[int]  # minor units of currency; VND is zero-decimal
@@ -41,15 +40,15 @@ class Payment(db.Model):
     method: Mapped[str] = mapped_column(sa.String(16))
     status: Mapped[str] = mapped_column(sa.String(10), default=PaymentStatus.PENDING, index=True)
     idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    stripe_checkout_session_id: Mapped[Optional[str]] = mapped_column(sa.String(255), unique=True)
-    stripe_payment_intent_id: Mapped[Optional[str]] = mapped_column(sa.String(255), index=True)
-    stripe_refund_id: Mapped[Optional[str]] = mapped_column(sa.String(255))
-    checkout_url: Mapped[Optional[str]] = mapped_column(sa.Text)
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    confirmed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    stripe_refund_id: Mapped[str | None] = mapped_column(sa.String(255))
+    checkout_url: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    succeeded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    refunded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     payer: Mapped[Organisation] = relationship(foreign_keys=[payer_id])
     payee: Mapped[Organisation] = relationship(foreign_keys=[payee_id])
@@ -68,5 +67,5 @@ class StripeEvent(db.Model):
     id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     type: Mapped[str] = mapped_column(sa.String(80))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    payment_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("payment.id", ondelete="SET NULL"))
+    payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payment.id", ondelete="SET NULL"))
     outcome: Mapped[str] = mapped_column(sa.String(40))

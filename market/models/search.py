@@ -1,6 +1,5 @@
 """The search outbox: documents to (re)index, written in the same transaction as the change."""
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -16,4 +15,4 @@ class SearchOutbox(db.Model):
     doc_key: Mapped[str] = mapped_column(sa.String(40), index=True)  # "listing:12", "product:3", ...
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))

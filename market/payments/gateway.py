@@ -1,6 +1,6 @@
 """Stripe through the official client. STRIPE_API_BASE points it at stripe-mock in tests."""
-from flask import current_app
 import stripe
+from flask import current_app
 
 
 class PaymentGatewayError(Exception):

@@ -1,6 +1,6 @@
 """The one interface both engines implement. Contract tests (tests/search/test_contract.py) hold them to it."""
 from abc import ABC, abstractmethod
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from market.search.query import SearchQuery, SearchResult
 
@@ -32,7 +32,7 @@ class SearchBackend(ABC):
     def health(self) -> dict:
         """{"ok": bool, "engine": name, ...} without raising."""
 
-    def refresh(self) -> None:
+    def refresh(self) -> None:  # noqa: B027 - optional hook: only Elasticsearch needs it
         """Make the last writes visible to searches (tests; Elasticsearch refreshes every second anyway)."""
 
     @abstractmethod

@@ -9,8 +9,17 @@ from sqlalchemy.orm import selectinload
 
 from market.labels import CERTIFICATE_LABELS, ORG_KIND_LABELS
 from market.models import (
-    Certificate, GrowingZone, ListingStatus, OcopProduct, Organisation, OrgKind, OrgStatus, ProductStatus,
-    SupplyListing, listing_zone, product_zone,
+    Certificate,
+    GrowingZone,
+    ListingStatus,
+    OcopProduct,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    ProductStatus,
+    SupplyListing,
+    listing_zone,
+    product_zone,
 )
 from market.text import fold
 

@@ -1,7 +1,7 @@
 """Elasticsearch through the official client. Documents arrive already folded, so the standard analyzer
 is all that is needed: any distribution works, with or without analysis plugins."""
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 

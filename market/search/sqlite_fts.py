@@ -1,10 +1,10 @@
 """The embedded engine: SQLite FTS5 in its own file under instance/, no server needed."""
 import json
-from collections import Counter
 import os
 import sqlite3
 import threading
-from typing import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 
 from market.search.base import SearchBackend
 from market.search.query import FACETS, Hit, SearchQuery, SearchResult

@@ -2,7 +2,15 @@
 import sqlalchemy as sa
 
 from market.extensions import db
-from market.models import GrowingZone, ListingStatus, OcopProduct, Organisation, ProductStatus, ReviewStatus, SupplyListing
+from market.models import (
+    GrowingZone,
+    ListingStatus,
+    OcopProduct,
+    Organisation,
+    ProductStatus,
+    ReviewStatus,
+    SupplyListing,
+)
 
 
 def public_catalogue(org: Organisation) -> dict:

@@ -12,8 +12,23 @@ from market.clock import LOCAL_TZ, today
 from market.extensions import db
 from market.labels import status_label, unit_label
 from market.models import (
-    Contract, ContractSignature, ContractState, ContractVersion, Crop, Delivery, DeliveryStatus, GrowingZone,
-    ListingStatus, OfferStatus, Organisation, OrgKind, ReviewStatus, Role, SourcingOffer, SupplyListing, User,
+    Contract,
+    ContractSignature,
+    ContractState,
+    ContractVersion,
+    Crop,
+    Delivery,
+    DeliveryStatus,
+    GrowingZone,
+    ListingStatus,
+    OfferStatus,
+    Organisation,
+    OrgKind,
+    ReviewStatus,
+    Role,
+    SourcingOffer,
+    SupplyListing,
+    User,
 )
 from market.models.types import utcnow
 from market.services import audit, notifications

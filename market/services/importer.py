@@ -45,9 +45,10 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import format_decimal
@@ -57,8 +58,19 @@ from flask_babel import lazy_gettext as _l
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    Certificate, CertificateKind, Commune, CommuneAlias, Crop, GrowingZone, OcopProduct, OrgKind, Organisation,
-    ProductStatus, ReviewStatus, User, ZoneKind,
+    Certificate,
+    CertificateKind,
+    Commune,
+    CommuneAlias,
+    Crop,
+    GrowingZone,
+    OcopProduct,
+    Organisation,
+    OrgKind,
+    ProductStatus,
+    ReviewStatus,
+    User,
+    ZoneKind,
 )
 from market.models.types import utcnow
 from market.services import audit, products, seed, zones
@@ -85,7 +97,7 @@ class FileRejected(ValidationFailed):
 class ImportRejected(ValidationFailed):
     """Some rows break a rule, so nothing was saved. `preview` holds every row's errors."""
 
-    def __init__(self, preview: "Preview"):
+    def __init__(self, preview: Preview):
         self.preview = preview
         super().__init__({"file": [_("%(count)d row(s) have errors: nothing was saved.", count=preview.bad)]})
 
@@ -219,7 +231,7 @@ _GROUPED = {".": re.compile(r"^\d{1,3}(\.\d{3})+$"), ",": re.compile(r"^\d{1,3}(
 _LONE_THOUSANDS = re.compile(r"^[1-9]\d{0,2}[.,]\d{3}$")
 
 
-def parse_number(value: Any, *, integer: bool = False) -> int | float | None:
+def parse_number(value: Any, *, integer: bool = False) -> int | float | None:  # noqa: C901 - one branch per number format, read top to bottom
     """A cell as a number by the rule in this module's docstring; None for an empty cell; BadValue else."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -421,7 +433,7 @@ def detect_format(data: bytes) -> str:
     return "xlsx" if data.startswith(b"PK\x03\x04") else "csv"
 
 
-def read_table(data: bytes, filename: str, kind: str) -> Table:
+def read_table(data: bytes, filename: str, kind: str) -> Table:  # noqa: C901 - one check per file problem, read top to bottom
     """The file's header mapped to column keys and its non-empty rows; FileRejected for a bad file."""
     if kind not in KINDS:
         raise ValidationFailed({"kind": [_("Choose what the file holds.")]})
@@ -639,7 +651,7 @@ class Preview:
                 self.rows.append(check(raw))
             yield self.processed
 
-    def run(self) -> "Preview":
+    def run(self) -> Preview:
         for _done in self.steps():
             pass
         return self
@@ -693,7 +705,7 @@ class Preview:
 
     # zones
 
-    def _zone(self, raw: RawRow) -> RowResult:
+    def _zone(self, raw: RawRow) -> RowResult:  # noqa: C901 - one check per field, read top to bottom
         errors: dict[str, list[str]] = {}
         notes: list[str] = []
         lookups = self._lookups

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from market.clock import today
 from market.extensions import db
 from market.labels import status_label
-from market.models import Crop, GrowingZone, ListingStatus, OrgKind, Organisation, ReviewStatus, SupplyListing, User
+from market.models import Crop, GrowingZone, ListingStatus, Organisation, OrgKind, ReviewStatus, SupplyListing, User
 from market.services import audit
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
@@ -34,7 +34,7 @@ TRANSITIONS = {
 }
 
 
-def clean_listing(org: Organisation, data: dict) -> tuple[dict, list[GrowingZone]]:
+def clean_listing(org: Organisation, data: dict) -> tuple[dict, list[GrowingZone]]:  # noqa: C901 - one check per field, read top to bottom
     errors: dict[str, list[str]] = {}
     fields: dict = {}
     crop = db.session.get(Crop, int(data["crop_id"])) if str(data.get("crop_id") or "").isdigit() else None

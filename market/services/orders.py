@@ -11,7 +11,16 @@ from market.clock import today
 from market.extensions import db
 from market.labels import status_label
 from market.models import (
-    CartItem, OcopProduct, OrderItem, OrderStatus, Organisation, OrgKind, ProductStatus, Role, ShopOrder, User,
+    CartItem,
+    OcopProduct,
+    OrderItem,
+    OrderStatus,
+    Organisation,
+    OrgKind,
+    ProductStatus,
+    Role,
+    ShopOrder,
+    User,
 )
 from market.models.types import utcnow
 from market.services import audit, notifications

@@ -12,7 +12,6 @@ from market.search.highlight import highlight, snippet
 from market.search.query import FACETS
 
 
-
 def facet_titles() -> dict[str, str]:
     return {"kind": _("Type"), "crop": _("Crop"), "form": _("Product form"), "commune": _("Commune or ward"),
             "cert": _("Certificate"), "stars": _("OCOP stars"), "month": _("Available in month")}
@@ -94,7 +93,7 @@ def hit_json(hit, terms: list[str]) -> dict:
 def suggestions(query: SearchQuery) -> list[dict]:
     """When nothing matched: what to loosen, each as a link."""
     out = []
-    for name, values in query.filters.items():
+    for name in query.filters:
         out.append({"label": _("without the filter %(name)s", name=facet_titles()[name]),
                     "args": query.to_args(**{name: None, "page": None})})
     if query.retail_only:

@@ -219,7 +219,13 @@ def seed_demo_catalog() -> dict[str, int]:
 
     from market.clock import today
     from market.models import (
-        Certificate, GrowingZone, ListingStatus, OcopProduct, ProductStatus, ReviewStatus, SupplyListing,
+        Certificate,
+        GrowingZone,
+        ListingStatus,
+        OcopProduct,
+        ProductStatus,
+        ReviewStatus,
+        SupplyListing,
     )
 
     on = today()
@@ -301,7 +307,12 @@ def seed_demo_contracts() -> dict[str, int]:
 
     from market.clock import today
     from market.models import (
-        Contract, ContractSignature, ContractVersion, Delivery, Payment, SupplyListing,
+        Contract,
+        ContractSignature,
+        ContractVersion,
+        Delivery,
+        Payment,
+        SupplyListing,
     )
     from market.services.contracts import deposit_amount, terms_hash
 

@@ -7,18 +7,28 @@ from flask_babel import gettext as _
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    CertificateKind, Commune, Crop, GrowingZone, OfferStatus, Organisation, OrgKind, OrgStatus, RequestStatus,
+    CertificateKind,
+    Commune,
+    Crop,
+    GrowingZone,
+    OfferStatus,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    RequestStatus,
     ReviewStatus,
-    SourcingOffer, SourcingRequest, User,
+    SourcingOffer,
+    SourcingRequest,
+    User,
 )
 from market.services import audit, notifications
-from market.services.contracts import NEGOTIATORS, MAX_PRICE, MAX_QUANTITY, _num
+from market.services.contracts import MAX_PRICE, MAX_QUANTITY, NEGOTIATORS, _num
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.listings import PRODUCT_FORMS, UNITS
 from market.services.organisations import require_role
 
 
-def create_request(actor: User, buyer: Organisation, data: dict) -> SourcingRequest:
+def create_request(actor: User, buyer: Organisation, data: dict) -> SourcingRequest:  # noqa: C901 - one check per field, read top to bottom
     require_role(actor, buyer, *NEGOTIATORS)
     if buyer.kind not in OrgKind.BUYERS:
         raise PermissionDenied(_("Only processing enterprises, retail chains and shops post sourcing requests."))

@@ -20,8 +20,21 @@ from flask_babel import gettext as _
 from market.clock import LOCAL_TZ, today
 from market.extensions import db
 from market.models import (
-    CertificateKind, Commune, Contract, ContractState, Crop, DeclaredChain, DeliveryStatus,
-    GrowingZone, OcopProduct, Organisation, OrgKind, OrgStatus, PlanTarget, ReviewStatus, product_retailer,
+    CertificateKind,
+    Commune,
+    Contract,
+    ContractState,
+    Crop,
+    DeclaredChain,
+    DeliveryStatus,
+    GrowingZone,
+    OcopProduct,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    PlanTarget,
+    ReviewStatus,
+    product_retailer,
 )
 from market.services.errors import ValidationFailed
 

@@ -17,8 +17,15 @@ from market import labels
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    Certificate, GrowingZone, ListingStatus, OcopProduct, Organisation, ProductStatus, ReviewStatus,
-    SupplyListing, User,
+    Certificate,
+    GrowingZone,
+    ListingStatus,
+    OcopProduct,
+    Organisation,
+    ProductStatus,
+    ReviewStatus,
+    SupplyListing,
+    User,
 )
 
 # The badge shown for a certificate or a zone, from the state the models compute.

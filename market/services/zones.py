@@ -9,7 +9,16 @@ from market.clock import today
 from market.extensions import db
 from market.labels import status_label
 from market.models import (
-    Certificate, CertificateKind, Commune, Crop, GrowingZone, OrgKind, Organisation, ReviewStatus, Role, User,
+    Certificate,
+    CertificateKind,
+    Commune,
+    Crop,
+    GrowingZone,
+    Organisation,
+    OrgKind,
+    ReviewStatus,
+    Role,
+    User,
     ZoneKind,
 )
 from market.models.types import utcnow

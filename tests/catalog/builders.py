@@ -10,8 +10,16 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    Certificate, CertificateKind, Crop, GrowingZone, ListingStatus, OcopProduct, ProductStatus, ReviewStatus,
-    SupplyListing, ZoneKind,
+    Certificate,
+    CertificateKind,
+    Crop,
+    GrowingZone,
+    ListingStatus,
+    OcopProduct,
+    ProductStatus,
+    ReviewStatus,
+    SupplyListing,
+    ZoneKind,
 )
 from market.services import seed
 

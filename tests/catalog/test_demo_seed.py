@@ -5,8 +5,20 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    AuditEvent, Certificate, GrowingZone, ListingStatus, Membership, OcopProduct, Organisation, ProductStatus,
-    ReviewStatus, SupplyListing, User, listing_zone, product_retailer, product_zone,
+    AuditEvent,
+    Certificate,
+    GrowingZone,
+    ListingStatus,
+    Membership,
+    OcopProduct,
+    Organisation,
+    ProductStatus,
+    ReviewStatus,
+    SupplyListing,
+    User,
+    listing_zone,
+    product_retailer,
+    product_zone,
 )
 from market.services import listings, products, seed, zones
 

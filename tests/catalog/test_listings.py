@@ -8,7 +8,15 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    AuditEvent, ListingStatus, Organisation, OrgKind, OrgStatus, ReviewStatus, Role, SupplyListing, User,
+    AuditEvent,
+    ListingStatus,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    ReviewStatus,
+    Role,
+    SupplyListing,
+    User,
 )
 from market.services import listings
 from market.services.errors import PermissionDenied, ValidationFailed

@@ -1,5 +1,5 @@
 """market/services/zones.py: registering and editing zones, adding certificates, the department's review."""
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -7,7 +7,16 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    AuditEvent, Certificate, CertificateKind, GrowingZone, Organisation, OrgKind, OrgStatus, ReviewStatus, Role, User,
+    AuditEvent,
+    Certificate,
+    CertificateKind,
+    GrowingZone,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    ReviewStatus,
+    Role,
+    User,
 )
 from market.services import zones
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -389,14 +398,14 @@ def test_editing_a_rejected_zone_returns_it_to_the_queue(req, cat, coop, owner):
 def test_certificate_dates_are_judged_on_the_provinces_calendar(req, monkeypatch, owner, zone_id):
     """At 00:30 in Lạng Sơn it is still the previous day in UTC: a certificate that expired 'yesterday'
     (local) is refused, and one issued 'today' (local) is accepted."""
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     import market.clock
 
     class LateEvening(datetime):
         @classmethod
         def now(cls, tz=None):
-            return datetime(2026, 3, 14, 17, 30, tzinfo=timezone.utc).astimezone(tz)
+            return datetime(2026, 3, 14, 17, 30, tzinfo=UTC).astimezone(tz)
 
     monkeypatch.setattr(market.clock, "datetime", LateEvening)
     assert market.clock.today() == date(2026, 3, 15)

@@ -9,8 +9,20 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    AuditEvent, CertificateKind, Contract, ContractSignature, ContractState, ContractVersion, Delivery,
-    DeliveryStatus, GrowingZone, Notification, Organisation, OrgKind, Role, User,
+    AuditEvent,
+    CertificateKind,
+    Contract,
+    ContractSignature,
+    ContractState,
+    ContractVersion,
+    Delivery,
+    DeliveryStatus,
+    GrowingZone,
+    Notification,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
 )
 from market.models.types import utcnow
 from market.services import contracts

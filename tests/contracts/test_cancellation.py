@@ -6,7 +6,14 @@ import sqlalchemy as sa
 from market import payments
 from market.extensions import db
 from market.models import (
-    Contract, ContractState, Notification, Payment, PaymentMethod, PaymentStatus, Role, User,
+    Contract,
+    ContractState,
+    Notification,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Role,
+    User,
 )
 from market.services import contracts
 from market.services.errors import PermissionDenied, ValidationFailed

@@ -6,8 +6,18 @@ import pytest
 from market.clock import LOCAL_TZ, today
 from market.extensions import db
 from market.models import (
-    CertificateKind, Contract, ContractState, ContractVersion, Delivery, DeliveryStatus, GrowingZone, ReviewStatus,
-    Role, SourcingOffer, SourcingRequest, User,
+    CertificateKind,
+    Contract,
+    ContractState,
+    ContractVersion,
+    Delivery,
+    DeliveryStatus,
+    GrowingZone,
+    ReviewStatus,
+    Role,
+    SourcingOffer,
+    SourcingRequest,
+    User,
 )
 from market.services import contracts, sourcing
 from market.services.errors import PermissionDenied, ValidationFailed

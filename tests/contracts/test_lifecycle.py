@@ -10,15 +10,40 @@ from market import payments
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    AuditEvent, CertificateKind, Contract, ContractState, DeliveryStatus, ListingStatus, OfferStatus, Organisation,
-    OrgKind, OrgStatus, Payment, PaymentMethod, PaymentStatus, ReviewStatus, Role, SourcingOffer, SourcingRequest,
-    SupplyListing, User,
+    AuditEvent,
+    CertificateKind,
+    Contract,
+    ContractState,
+    DeliveryStatus,
+    ListingStatus,
+    OfferStatus,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    ReviewStatus,
+    Role,
+    SourcingOffer,
+    SourcingRequest,
+    SupplyListing,
+    User,
 )
 from market.services import contracts, sourcing
 from market.services.errors import PermissionDenied, ValidationFailed
 from tests.conftest import PASSWORD
 from tests.contracts.builders import (
-    DEPOSIT_PCT, PRICE, QUANTITY, actions, contract_data, count, delivery_data, get, notified, request_data,
+    DEPOSIT_PCT,
+    PRICE,
+    QUANTITY,
+    actions,
+    contract_data,
+    count,
+    delivery_data,
+    get,
+    notified,
+    request_data,
 )
 
 

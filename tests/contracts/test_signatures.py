@@ -7,8 +7,16 @@ import pytest
 
 from market.extensions import db
 from market.models import (
-    AuditEvent, Contract, ContractSignature, ContractState, ContractVersion, Notification, Organisation,
-    OrgStatus, Role, User,
+    AuditEvent,
+    Contract,
+    ContractSignature,
+    ContractState,
+    ContractVersion,
+    Notification,
+    Organisation,
+    OrgStatus,
+    Role,
+    User,
 )
 from market.services import contracts
 from market.services.errors import PermissionDenied, ValidationFailed

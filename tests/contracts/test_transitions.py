@@ -104,7 +104,7 @@ def test_cancelling_a_finished_or_disputed_contract_is_refused(req, build, world
 def test_cancelling_an_active_contract_with_deliveries_is_refused(req, build, world, status):
     contract_id = build.contract(S.ACTIVE, deliveries=((2.0, status),))
     for who in ("buyer_owner", "seller_owner"):
-        _refused(lambda c: contracts.cancel(world.user(who), c, "Không cần hàng nữa"), contract_id, S.ACTIVE)
+        _refused(lambda c, who=who: contracts.cancel(world.user(who), c, "Không cần hàng nữa"), contract_id, S.ACTIVE)
 
 
 def test_a_delivery_on_a_disputed_contract_is_accepted(req, build, world):

@@ -8,7 +8,15 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    AuditEvent, Contract, ContractSignature, ContractVersion, Delivery, Notification, OrgKind, Payment, Role,
+    AuditEvent,
+    Contract,
+    ContractSignature,
+    ContractVersion,
+    Delivery,
+    Notification,
+    OrgKind,
+    Payment,
+    Role,
 )
 from market.services.contracts import terms_hash
 from tests.catalog.builders import input_value

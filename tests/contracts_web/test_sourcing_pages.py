@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    CertificateKind, Contract, Notification, OfferStatus, OrgKind, RequestStatus, SourcingOffer,
+    CertificateKind,
+    Contract,
+    Notification,
+    OfferStatus,
+    OrgKind,
+    RequestStatus,
+    SourcingOffer,
     SourcingRequest,
 )
 from tests.catalog.builders import CatalogBuilder, commune_id, crop_id, input_value

@@ -7,13 +7,30 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    AuditEvent, Certificate, Commune, Crop, GrowingZone, OcopProduct, Organisation, ProductStatus, ReviewStatus,
-    User, ZoneKind,
+    AuditEvent,
+    Certificate,
+    Commune,
+    Crop,
+    GrowingZone,
+    OcopProduct,
+    Organisation,
+    ProductStatus,
+    ReviewStatus,
+    User,
+    ZoneKind,
 )
 from market.services import importer, seed
 from market.services.errors import PermissionDenied, ValidationFailed
 from tests.imports.conftest import (
-    ENTERPRISE, HOI, MAC_CA, PRODUCT_HEADER, RETAILER, THONG, ZONE_HEADER, csv_bytes, xlsx_bytes,
+    ENTERPRISE,
+    HOI,
+    MAC_CA,
+    PRODUCT_HEADER,
+    RETAILER,
+    THONG,
+    ZONE_HEADER,
+    csv_bytes,
+    xlsx_bytes,
 )
 
 pytestmark = pytest.mark.usefixtures("req")

@@ -10,7 +10,16 @@ from market.models import AuditEvent, Certificate, Crop, GrowingZone, OcopProduc
 from market.services import importer, seed
 from tests.conftest import log_in, submit
 from tests.imports.conftest import (
-    ENTERPRISE, HOI, IMPORT_URL, PRODUCT_HEADER, THONG, ZONE_HEADER, confirm, csv_bytes, token_of, upload,
+    ENTERPRISE,
+    HOI,
+    IMPORT_URL,
+    PRODUCT_HEADER,
+    THONG,
+    ZONE_HEADER,
+    confirm,
+    csv_bytes,
+    token_of,
+    upload,
     xlsx_bytes,
 )
 

@@ -3,9 +3,9 @@ membership, and files on disk that follow the transaction (nothing left behind o
 import hashlib
 import io
 import os
-from datetime import date
 import struct
 import zlib
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +13,16 @@ from PIL import Image
 
 from market.extensions import db
 from market.models import (
-    AuditEvent, Certificate, CertificateKind, Commune, Crop, GrowingZone, Organisation, ReviewStatus, Role, Upload,
+    AuditEvent,
+    Certificate,
+    CertificateKind,
+    Commune,
+    Crop,
+    GrowingZone,
+    Organisation,
+    ReviewStatus,
+    Role,
+    Upload,
     User,
 )
 from market.services import uploads

@@ -4,6 +4,7 @@ import pytest
 
 from tests.monitoring.worlds import World
 
+
 @pytest.fixture
 def world(app):
     return World(app)

@@ -21,7 +21,7 @@ planting_area_code).
                                                    (three of the group: its area once)
     totals                                                                                        16.75  150     130.25
 (F: planted forest.)"""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -54,7 +54,7 @@ def zones(world):
     z(a, 30.25, crop="keo", kind=forest, certificates=[("sfm", *VALID, V)])                             # Z8
     z(a, 4, certificates=[("vietgap", date(2026, 6, 16), date(2028, 6, 16), V)])                        # Z9
     z(a, 3, certificates=[("geographical_indication", date(2020, 1, 1), None, V)])                      # Z10
-    z(a, 2, created_at=datetime(2026, 6, 20, 3, tzinfo=timezone.utc),
+    z(a, 2, created_at=datetime(2026, 6, 20, 3, tzinfo=UTC),
       certificates=[("vietgap", *VALID, V)])                                                            # Z11
     z(b, 6, crop="na", commune="Chi Lăng",
       certificates=[("planting_area_code", date(2024, 6, 1), date(2026, 6, 14), V)])                    # Z12

@@ -22,8 +22,16 @@ from market.models import AuditEvent, DeclaredChain, Organisation, ReportSnapsho
 from market.services import audit, targets
 from tests.conftest import csrf_token, log_in, submit
 from tests.monitoring.worlds import (
-    AS_OF, FIGURE_KEYS, MINIMAL_PDF, ContractState, OrgKind, OrgStatus, ReviewStatus, card_value,
+    AS_OF,
+    FIGURE_KEYS,
+    MINIMAL_PDF,
+    ContractState,
+    OrgKind,
+    OrgStatus,
+    ReviewStatus,
+    card_value,
 )
+
 
 def export(client, fmt: str, query: str = ""):
     """Export the report as the dashboard's buttons do: a POST with the CSRF token of the session."""

@@ -6,7 +6,7 @@ The base world, in every test:
     E2 enterprise,  verified, Chi Lăng    -- C2: E2 buys from A, quế, active since 2026-04-01
     -> contracted {A, E1, E2}: A once although it has two contracts, each enterprise once: 3.
 Each test adds one thing and says what it changes."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -101,7 +101,7 @@ def test_a_contract_activated_after_the_date_does_not_count_on_it(world, base):
 @pytest.mark.figures
 def test_a_contract_activated_on_the_date_counts(world, base):
     b, e3 = world.org(OrgKind.COOPERATIVE), world.org(OrgKind.ENTERPRISE)
-    world.contract(e3, b, ContractState.ACTIVE, activated=datetime(2026, 6, 15, 16, 59, tzinfo=timezone.utc))
+    world.contract(e3, b, ContractState.ACTIVE, activated=datetime(2026, 6, 15, 16, 59, tzinfo=UTC))
     # 16:59 UTC is 23:59 in Lạng Sơn on 2026-06-15: active on the date.
     assert linkage(world)[0] == 5
 
@@ -109,7 +109,7 @@ def test_a_contract_activated_on_the_date_counts(world, base):
 def test_the_activation_day_is_the_day_in_lang_son_not_in_utc(world, base):
     b, e3 = world.org(OrgKind.COOPERATIVE), world.org(OrgKind.ENTERPRISE)
     # 2026-06-15 19:00 UTC = 2026-06-16 02:00 in Lạng Sơn: not active yet on 15 June.
-    world.contract(e3, b, ContractState.ACTIVE, activated=datetime(2026, 6, 15, 19, 0, tzinfo=timezone.utc))
+    world.contract(e3, b, ContractState.ACTIVE, activated=datetime(2026, 6, 15, 19, 0, tzinfo=UTC))
     assert linkage(world, as_of=AS_OF + DAY)[0] == 5
     assert linkage(world, as_of=AS_OF)[0] == 3
 

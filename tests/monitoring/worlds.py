@@ -7,7 +7,7 @@ Every world is judged on AS_OF, a fixed day in the past (the report refuses futu
 worked out by hand in the tests do not move with the calendar."""
 import io
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import session
@@ -17,9 +17,24 @@ from werkzeug.datastructures import FileStorage
 from market.clock import LOCAL_TZ
 from market.extensions import db
 from market.models import (
-    Certificate, Contract, ContractSignature, ContractState, ContractVersion, Crop, Delivery,
-    GrowingZone, Membership, OcopProduct, Organisation, OrgKind, OrgStatus, ProductStatus, ReviewStatus, Role,
-    User, ZoneKind,
+    Certificate,
+    Contract,
+    ContractSignature,
+    ContractState,
+    ContractVersion,
+    Crop,
+    Delivery,
+    GrowingZone,
+    Membership,
+    OcopProduct,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    ProductStatus,
+    ReviewStatus,
+    Role,
+    User,
+    ZoneKind,
 )
 from market.services import chains, seed, targets
 from market.services.contracts import terms_hash
@@ -29,7 +44,7 @@ from tests.conftest import PASSWORD
 AS_OF = date(2026, 6, 15)
 DAY = timedelta(days=1)
 # Zones exist in the market from this day (a zone registered after the report date does not count on it).
-ZONES_REGISTERED = datetime(2026, 1, 5, 3, 0, tzinfo=timezone.utc)
+ZONES_REGISTERED = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
 MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
                b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 FIGURE_KEYS = ["linkage_orgs", "ocop_valid", "ocop_four_star", "ocop_five_star", "ocop_retail_share",
@@ -150,7 +165,7 @@ class World:
             contract = db.session.get(Contract, contract_id)
             contract.state = state
             if state == ContractState.CANCELLED:
-                contract.cancelled_at, contract.cancel_reason = datetime.now(timezone.utc), "Hủy để thử."
+                contract.cancelled_at, contract.cancel_reason = datetime.now(UTC), "Hủy để thử."
             db.session.commit()
 
     # --- zones and certificates --------------------------------------------------------------------

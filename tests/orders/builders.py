@@ -7,8 +7,22 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    CartItem, Membership, Notification, OcopProduct, OrderItem, OrderStatus, Organisation, OrgKind, OrgStatus,
-    Payment, PaymentMethod, PaymentStatus, ProductStatus, Role, ShopOrder, User,
+    CartItem,
+    Membership,
+    Notification,
+    OcopProduct,
+    OrderItem,
+    OrderStatus,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    ProductStatus,
+    Role,
+    ShopOrder,
+    User,
 )
 from market.models.types import utcnow
 from market.services import orders

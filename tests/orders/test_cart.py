@@ -4,8 +4,8 @@ changing or removing lines. Real forms with CSRF tokens."""
 import re
 
 import pytest
-from flask_babel import force_locale
 from flask import render_template_string
+from flask_babel import force_locale
 from flask_login import login_user
 
 from market.extensions import db

@@ -81,7 +81,7 @@ def test_buyers_racing_for_the_last_units_never_oversell(app, shop, seller, post
         winners = [i for i, r in enumerate(results) if r[0] == "placed"]
         assert winners, "somebody gets the first units"
         assert sum(racers[i][2] for i in winners) == ordered
-        for i, (user_id, buyer_id, want) in enumerate(racers):
+        for i, (_user_id, buyer_id, want) in enumerate(racers):
             order_count = shop.count_where(ShopOrder, ShopOrder.buyer_id == buyer_id)
             if i in winners:
                 assert order_count == 1 and shop.cart(buyer_id) == {}

@@ -1,7 +1,7 @@
 """The order pages: who may see an order (others get 404), what each side is offered (payment buttons for
 the buyer, the transfer confirmation and the next fulfilment step for the seller), the list of my orders,
 times in Asia/Ho_Chi_Minh, and the inbox the services fill."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -70,14 +70,14 @@ def test_my_orders_lists_what_i_bought_and_what_i_sold(client, shop, seller, sel
 
 
 def test_the_reservation_is_shown_in_asia_ho_chi_minh(client, shop, buyer_user, order_id):
-    until = datetime(2031, 1, 1, 17, 30, tzinfo=timezone.utc)  # 00:30 on 2 January in Lạng Sơn
+    until = datetime(2031, 1, 1, 17, 30, tzinfo=UTC)  # 00:30 on 2 January in Lạng Sơn
     shop.set_order(order_id, reserved_until=until)
     log_in_en(client, buyer_user)
     page = text(client.get(f"/orders/{order_id}"))
     local = format_datetime(until, "short", tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"), locale="en")
     assert "Stock held until" in page and local in page, local
     assert "12:30" in local and "1/2/31" in local
-    assert format_datetime(until, "short", tzinfo=timezone.utc, locale="en") not in page
+    assert format_datetime(until, "short", tzinfo=UTC, locale="en") not in page
 
 
 def test_the_page_speaks_vietnamese_by_default(client, buyer_user, order_id):

@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from tests.conftest import require_service
+
 # The shop's cast is the same as in tests/orders: one definition, imported.
 from tests.orders.conftest import buyer, buyer_user, product, seller, seller_owner, shop  # noqa: F401
 
@@ -19,7 +20,7 @@ STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET")
 
 
 @pytest.fixture
-def order_id(shop, product, buyer, buyer_user):
+def order_id(shop, product, buyer, buyer_user):  # noqa: F811 - the fixtures imported above
     """A 2 × 50,000 ₫ order waiting for payment."""
     (order_id,) = shop.place(buyer_user, buyer, {product: 2})
     return order_id

@@ -15,7 +15,6 @@ from market.search import SearchQuery, SearchResult
 from market.search.query import FACETS
 from market.text import fold
 
-
 # --- documents, built the way market/search/documents.py builds them -----------------------------------
 
 CROPS = {  # key: (name_vi, name_en, aliases), as in market/data/plan.json

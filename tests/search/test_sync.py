@@ -11,8 +11,17 @@ from flask_babel import gettext
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    Certificate, CertificateKind, GrowingZone, ListingStatus, OcopProduct, Organisation, OrgStatus, ProductStatus,
-    SearchOutbox, SupplyListing, User,
+    Certificate,
+    CertificateKind,
+    GrowingZone,
+    ListingStatus,
+    OcopProduct,
+    Organisation,
+    OrgStatus,
+    ProductStatus,
+    SearchOutbox,
+    SupplyListing,
+    User,
 )
 from market.search import SearchQuery, get_backend, set_backend, sync
 from market.search.elastic import ElasticsearchBackend
@@ -20,7 +29,6 @@ from market.services import listings, organisations, products, zones
 from market.text import name_key
 from tests.catalog.builders import CatalogBuilder, crop_id, listing_data
 from tests.conftest import log_in, submit
-
 
 UNAVAILABLE = "Search is unavailable for a moment. Your changes are saved and will appear when it is back."
 

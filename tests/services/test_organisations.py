@@ -9,7 +9,6 @@ from market.services import organisations, seed
 from market.services.errors import PermissionDenied, ValidationFailed
 
 
-
 @pytest.fixture
 def req(app):
     """Services speak to people (gettext picks the visitor's language), so they run inside a request;

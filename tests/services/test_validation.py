@@ -1,8 +1,13 @@
 """Vietnamese phone numbers, tax numbers and password strength (market/services/validation.py)."""
 import pytest
 
-from market.services.validation import (COMMON_PASSWORDS, PASSWORD_MIN_LENGTH, normalize_phone, normalize_tax_code,
-                                        password_problems)
+from market.services.validation import (
+    COMMON_PASSWORDS,
+    PASSWORD_MIN_LENGTH,
+    normalize_phone,
+    normalize_tax_code,
+    password_problems,
+)
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -7,7 +7,15 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    AuditEvent, Certificate, GrowingZone, ListingStatus, OcopProduct, OrgStatus, ProductStatus, ReviewStatus, Role,
+    AuditEvent,
+    Certificate,
+    GrowingZone,
+    ListingStatus,
+    OcopProduct,
+    OrgStatus,
+    ProductStatus,
+    ReviewStatus,
+    Role,
     SupplyListing,
 )
 from tests.catalog.builders import commune_id, crop_id, input_value

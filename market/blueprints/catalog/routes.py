@@ -6,7 +6,14 @@ from market.blueprints.workspace.forms import CERTIFICATE_LABELS, ZONE_KIND_LABE
 from market.clock import today
 from market.extensions import db
 from market.models import (
-    Crop, GrowingZone, ListingStatus, OcopProduct, Organisation, OrgStatus, ProductStatus, SupplyListing,
+    Crop,
+    GrowingZone,
+    ListingStatus,
+    OcopProduct,
+    Organisation,
+    OrgStatus,
+    ProductStatus,
+    SupplyListing,
 )
 from market.services.listings import PRODUCT_FORMS, UNITS
 from market.services.products import CATEGORIES, PRODUCT_UNITS

@@ -10,16 +10,34 @@ from flask_login import current_user, login_required
 
 from market import payments
 from market.blueprints.contracts.forms import (
-    TERM_LABELS, ActionForm, CancelForm, ConfirmTransferForm, CounterForm, DeliveryForm, DepositForm, DisputeForm,
-    ProposalForm, SignForm, plain_number,
+    TERM_LABELS,
+    ActionForm,
+    CancelForm,
+    ConfirmTransferForm,
+    CounterForm,
+    DeliveryForm,
+    DepositForm,
+    DisputeForm,
+    ProposalForm,
+    SignForm,
+    plain_number,
 )
 from market.blueprints.forms import run_action, save_form
 from market.clock import today
 from market.extensions import db
 from market.labels import CERTIFICATE_LABELS
 from market.models import (
-    Contract, ContractState, Delivery, DeliveryStatus, GrowingZone, OrgKind, Payment, PaymentMethod, PaymentStatus,
-    ReviewStatus, SupplyListing,
+    Contract,
+    ContractState,
+    Delivery,
+    DeliveryStatus,
+    GrowingZone,
+    OrgKind,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    ReviewStatus,
+    SupplyListing,
 )
 from market.payments import gateway
 from market.services import contracts

@@ -5,10 +5,10 @@ from flask_login import current_user, login_required
 
 from market.blueprints.department.forms import RejectForm, VerifyForm
 from market.blueprints.forms import attach_errors
-from market.labels import ORG_KIND_LABELS
-from market.extensions import db
 from market.blueprints.workspace.forms import CERTIFICATE_LABELS, ZONE_KIND_LABELS, ReasonForm
 from market.clock import today
+from market.extensions import db
+from market.labels import ORG_KIND_LABELS
 from market.models import Certificate, GrowingZone, Organisation, Role
 from market.services import mail, organisations, zones
 from market.services.errors import ValidationFailed

@@ -17,8 +17,17 @@ import time
 from pathlib import Path
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, get_flashed_messages, redirect, render_template,
-    send_from_directory, stream_template, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    send_from_directory,
+    stream_template,
+    url_for,
 )
 from flask_babel import format_decimal
 from flask_babel import gettext as _

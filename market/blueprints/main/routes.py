@@ -4,9 +4,9 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from market.blueprints.navigation import safe_local_path
 from market.extensions import db
+from market.models import Crop, Organisation, OrgKind, OrgStatus
 from market.search import get_backend
 from market.search.sync import backlog
-from market.models import Crop, Organisation, OrgKind, OrgStatus
 
 bp = Blueprint("main", __name__)
 

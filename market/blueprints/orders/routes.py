@@ -12,11 +12,23 @@ from flask_login import current_user, login_required
 from market import payments
 from market.blueprints.forms import attach_errors
 from market.blueprints.orders.forms import (
-    ActionForm, AddToCartForm, CheckoutForm, PayForm, QuantityForm, StatusForm,
+    ActionForm,
+    AddToCartForm,
+    CheckoutForm,
+    PayForm,
+    QuantityForm,
+    StatusForm,
 )
 from market.extensions import db
 from market.models import (
-    CartItem, OcopProduct, Organisation, OrderStatus, Payment, PaymentMethod, PaymentStatus, ShopOrder,
+    CartItem,
+    OcopProduct,
+    OrderStatus,
+    Organisation,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    ShopOrder,
 )
 from market.models.types import utcnow
 from market.payments import gateway

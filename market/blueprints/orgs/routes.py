@@ -6,14 +6,14 @@ from flask_login import current_user, login_required
 
 from market.blueprints.auth.routes import send_reset_link
 from market.blueprints.forms import attach_errors
-from market.labels import ORG_KIND_LABELS, ROLE_LABELS
 from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm, OrganisationForm, RoleForm
-from market.extensions import db
-from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role
 from market.clock import today
+from market.extensions import db
+from market.labels import ORG_KIND_LABELS, ROLE_LABELS
+from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role
 from market.services import catalogue, organisations
-from market.services.visibility import can_see_organisation
 from market.services.errors import ValidationFailed
+from market.services.visibility import can_see_organisation
 
 bp = Blueprint("orgs", __name__)
 

@@ -11,7 +11,12 @@ from market.blueprints.sourcing.forms import OfferForm, RequestForm
 from market.extensions import db
 from market.labels import CERTIFICATE_LABELS
 from market.models import (
-    Commune, Organisation, OrgKind, RequestStatus, SourcingOffer, SourcingRequest,
+    Commune,
+    Organisation,
+    OrgKind,
+    RequestStatus,
+    SourcingOffer,
+    SourcingRequest,
 )
 from market.services import contracts, sourcing
 from market.services.contracts import NEGOTIATORS

@@ -4,7 +4,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField,
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -15,7 +20,6 @@ from market.labels import CERTIFICATE_LABELS, ZONE_KIND_LABELS
 from market.models import Crop, GrowingZone, Organisation, OrgKind, OrgStatus
 from market.services.listings import PRODUCT_FORMS, UNITS
 from market.services.products import CATEGORIES, PRODUCT_UNITS
-
 
 
 class MultiCheckboxField(SelectMultipleField):

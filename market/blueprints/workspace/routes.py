@@ -6,7 +6,13 @@ from flask_login import current_user, login_required
 
 from market.blueprints.forms import save_form
 from market.blueprints.workspace.forms import (
-    CERTIFICATE_LABELS, ZONE_KIND_LABELS, CertificateForm, ListingForm, ProductForm, StatusForm, ZoneForm,
+    CERTIFICATE_LABELS,
+    ZONE_KIND_LABELS,
+    CertificateForm,
+    ListingForm,
+    ProductForm,
+    StatusForm,
+    ZoneForm,
 )
 from market.clock import today
 from market.extensions import db
