@@ -2,8 +2,10 @@
 import stripe
 from flask import current_app
 
+from market.services.errors import ExternalServiceFailed
 
-class PaymentGatewayError(Exception):
+
+class PaymentGatewayError(ExternalServiceFailed):
     """Stripe refused or could not be reached; nothing was charged."""
 
 

@@ -11,3 +11,8 @@ class ValidationFailed(Exception):
     def __init__(self, errors: dict[str, list[str]] | dict[str, str]):
         self.errors = {k: v if isinstance(v, list) else [v] for k, v in errors.items()}
         super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in self.errors.items()))
+
+
+class ExternalServiceFailed(Exception):
+    """A service outside the market (Stripe, a bank, a mail server) refused or could not be reached. The
+    message says so in words a user understands; nothing was saved (the write path rolls back)."""
