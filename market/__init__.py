@@ -79,10 +79,8 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     from market.services import mail as mail_service
-    from market.services import notifications
 
     mail_service.init_app(app)
-    notifications.init_app(app)
     return app
 
 

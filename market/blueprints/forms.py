@@ -1,6 +1,5 @@
 """Form helpers shared by the blueprints."""
 import sqlalchemy as sa
-from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
@@ -26,34 +25,6 @@ def attach_errors(form: FlaskForm, exc: ValidationFailed, prefix: str = "") -> N
             form.form_errors.extend(messages)
 
 
-
-
 def choices_of(labels: dict) -> list[SelectChoice]:
     """Select options from a {value: label} mapping (WTForms 3.3 wants SelectChoice, not tuples)."""
     return [SelectChoice(value, label) for value, label in labels.items()]
-
-
-def save_form(form: FlaskForm, work):
-    """Run a service call and commit once. When a rule is broken the errors go next to the form's fields
-    and nothing is saved. Returns (ok, what the service returned)."""
-    try:
-        result = work()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        attach_errors(form, exc)
-        return False, None
-    db.session.commit()
-    return True, result
-
-
-def run_action(work, success: str) -> bool:
-    """A button without fields: run, commit and flash `success`; a broken rule is flashed instead."""
-    try:
-        work()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(" ".join(sum(exc.errors.values(), [])), "error")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True

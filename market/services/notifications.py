@@ -1,13 +1,11 @@
 """Telling people: an in-app inbox row per member, and an e-mail sent only after the commit succeeds."""
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy import event
 
 from market.extensions import db
 from market.models import Notification, Organisation, User
 from market.models.types import utcnow
-
-_MAIL_QUEUE = "mail_after_commit"
+from market.services import mail
 
 
 def notify(org: Organisation, kind: str, message: str, link: str | None = None, *, roles=None,
@@ -22,7 +20,8 @@ def notify(org: Organisation, kind: str, message: str, link: str | None = None, 
             continue
         session.add(Notification(user_id=membership.user_id, organisation_id=org.id, kind=kind,
                                  message=message, link=link))
-        session.info.setdefault(_MAIL_QUEUE, []).append((membership.user.email, message, link))
+        url = (current_app.config.get("PUBLIC_URL", "") + link) if link else ""
+        mail.send_after_commit(membership.user.email, message[:120], f"{message}\n\n{url}".strip())
         count += 1
     return count
 
@@ -40,26 +39,3 @@ def inbox(user: User, limit: int = 50) -> list[Notification]:
 def mark_all_read(user: User) -> None:
     db.session.execute(sa.update(Notification).where(Notification.user_id == user.id,
                                                      Notification.read_at.is_(None)).values(read_at=utcnow()))
-
-
-def _send_queued(session) -> None:
-    from market.services import mail
-
-    queued = session.info.pop(_MAIL_QUEUE, [])
-    for email, message, link in queued:
-        try:
-            url = (current_app.config.get("PUBLIC_URL", "") + link) if link else ""
-            mail.send(email, message[:120], f"{message}\n\n{url}".strip())
-        except Exception:  # noqa: BLE001 - the change is saved; a mail server problem must not undo it
-            current_app.logger.exception("notification e-mail to %s failed", email)
-
-
-def _drop_queued(session, *_args) -> None:
-    session.info.pop(_MAIL_QUEUE, None)
-
-
-def init_app(app) -> None:
-    if not getattr(init_app, "done", False):
-        event.listen(db.session, "after_commit", _send_queued)
-        event.listen(db.session, "after_soft_rollback", _drop_queued)
-        init_app.done = True

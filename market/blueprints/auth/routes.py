@@ -3,10 +3,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from market.blueprints import write
 from market.blueprints.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
-from market.blueprints.forms import attach_errors
 from market.blueprints.navigation import safe_local_path
-from market.extensions import db, limiter
+from market.extensions import limiter
 from market.services import accounts, mail
 from market.services.errors import ValidationFailed
 
@@ -21,20 +21,14 @@ def _safe_next(default: str) -> str:
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
-        try:
-            user, org = accounts.sign_up(
-                full_name=form.full_name.data, email=form.email.data, phone=form.phone.data or "",
-                password=form.password.data,
-                organisation={"name": form.org_name.data, "kind": form.org_kind.data,
-                              "tax_code": form.org_tax_code.data, "commune_id": form.org_commune_id.data,
-                              "address": form.org_address.data, "phone": form.phone.data,
-                              "email": form.email.data, "contact_name": form.full_name.data},
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc, prefix="")
-        else:
-            db.session.commit()
+        organisation = {"name": form.org_name.data, "kind": form.org_kind.data, "tax_code": form.org_tax_code.data,
+                        "commune_id": form.org_commune_id.data, "address": form.org_address.data,
+                        "phone": form.phone.data, "email": form.email.data, "contact_name": form.full_name.data}
+        done = write.run(lambda: accounts.sign_up(
+            full_name=form.full_name.data, email=form.email.data, phone=form.phone.data or "",
+            password=form.password.data, organisation=organisation), form=form)
+        if done:
+            user, org = done.value
             login_user(user)
             flash(_("Welcome! %(org)s is waiting for the department's verification. You can already prepare drafts.",
                     org=org.name), "success")
@@ -54,11 +48,10 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        user = write.run(lambda: accounts.authenticate(form.email.data, form.password.data)).value
         if user is None:
             form.password.errors.append(_("E-mail or password is not right."))
         else:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(url_for("main.home")))
     return render_template("auth/login.html", form=form)
@@ -78,7 +71,7 @@ def reset_request():
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
         if user is not None and user.active:
-            send_reset_link(user)
+            write.run(lambda: send_reset_link(user))
         # Same answer whether or not the account exists: nobody learns who has one.
         flash(_("If an account uses this address, a link to set a new password is on its way."), "info")
         return redirect(url_for("auth.login"))
@@ -86,6 +79,7 @@ def reset_request():
 
 
 def send_reset_link(user, *, invited_to: str | None = None) -> None:
+    """Queue the e-mail with a link to set a password; it goes out after the commit."""
     link = url_for("auth.reset_password", token=accounts.make_reset_token(user), _external=True)
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
     if invited_to:
@@ -95,7 +89,7 @@ def send_reset_link(user, *, invited_to: str | None = None) -> None:
         subject = _("Set a new password")
         intro = _("Someone asked to set a new password for this account. If it was you, open:")
     body = f"{intro}\n\n{link}\n\n" + _("The link works once, for %(hours)d hour(s).", hours=hours)
-    mail.send(user.email, subject, body)
+    mail.send_after_commit(user.email, subject, body)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -105,17 +99,10 @@ def reset_password(token: str):
     except ValidationFailed as exc:
         return render_template("auth/reset_invalid.html", message=exc.errors["token"][0]), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.reset_password(token, form.password.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Your new password is saved."), "success")
-            return redirect(url_for("main.home"))
+    if form.validate_on_submit() and (done := write.run(lambda: accounts.reset_password(token, form.password.data),
+                                                        form=form, success=_("Your new password is saved."))):
+        login_user(done.value)
+        return redirect(url_for("main.home"))
     return render_template("auth/reset_password.html", form=form)
 
 
@@ -123,14 +110,8 @@ def reset_password(token: str):
 @login_required
 def account():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your password is changed."), "success")
-            return redirect(url_for("auth.account"))
+    if form.validate_on_submit() and write.run(
+            lambda: accounts.change_password(current_user, form.current_password.data, form.new_password.data),
+            form=form, success=_("Your password is changed.")):
+        return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market import payments
+from market.blueprints import write
 from market.blueprints.contracts.forms import (
     TERM_LABELS,
     ActionForm,
@@ -22,7 +23,6 @@ from market.blueprints.contracts.forms import (
     SignForm,
     plain_number,
 )
-from market.blueprints.forms import run_action, save_form
 from market.clock import today
 from market.extensions import db
 from market.labels import CERTIFICATE_LABELS
@@ -41,7 +41,7 @@ from market.models import (
 )
 from market.payments import gateway
 from market.services import contracts
-from market.services.errors import PermissionDenied, ValidationFailed
+from market.services.errors import PermissionDenied
 from market.services.listings import PRODUCT_FORMS, UNITS
 from market.services.visibility import can_see_listing
 
@@ -247,10 +247,9 @@ def new():
                                                 note=_note(form.note.data))
             return contracts.propose(current_user, contract)
 
-        ok, contract = save_form(form, work)
-        if ok:
-            flash(_("Contract %(ref)s was proposed to %(org)s.", ref=contract.reference, org=seller.name), "success")
-            return _back(contract)
+        if done := write.run(work, form=form, success=lambda contract: _(
+                "Contract %(ref)s was proposed to %(org)s.", ref=contract.reference, org=seller.name)):
+            return _back(done.value)
     return render_template("contracts/form.html", form=form, seller=seller, listing=listing, offer=None,
                            title=_("Propose an offtake contract"), **LABELS)
 
@@ -277,8 +276,8 @@ def print_view(contract_id: int):
 def propose(contract_id: int):
     contract = _contract_or_404(contract_id)
     if ActionForm().validate_on_submit():
-        run_action(lambda: contracts.propose(current_user, contract),
-             _("Contract %(ref)s was sent to the other party.", ref=contract.reference))
+        write.run(lambda: contracts.propose(current_user, contract),
+                  success=_("Contract %(ref)s was sent to the other party.", ref=contract.reference))
     return _back(contract)
 
 
@@ -292,13 +291,12 @@ def counter(contract_id: int):
             form.form_errors.append(_("The terms changed since you opened them: version %(n)d is shown above. "
                                       "Read it before you propose new terms.", n=contract.current.number))
             form.base_version_id.data = str(contract.current.id)  # the page now shows that version
-        else:
-            ok, version = save_form(form, lambda: contracts.counter_propose(
-                current_user, contract, form.terms(), note=_note(form.note.data), base_version_id=contract.current.id))
-            if ok:
-                flash(_("Version %(n)d was sent to the other party; earlier signatures no longer count.",
-                        n=version.number), "success")
-                return _back(contract)
+        elif write.run(lambda: contracts.counter_propose(current_user, contract, form.terms(),
+                                                         note=_note(form.note.data),
+                                                         base_version_id=contract.current.id), form=form,
+                       success=lambda version: _("Version %(n)d was sent to the other party; earlier signatures "
+                                                 "no longer count.", n=version.number)):
+            return _back(contract)
     return _show(contract, counter_form=form)
 
 
@@ -309,13 +307,14 @@ def sign(contract_id: int):
     form = SignForm()
     if form.validate_on_submit():
         version_id = int(form.version_id.data) if (form.version_id.data or "").isdigit() else 0
-        ok, _signature = save_form(form, lambda: contracts.sign(current_user, contract, version_id=version_id,
-                                                            password=form.password.data))
-        if ok:
+
+        def signed(_signature) -> str:
             if contract.state == ContractState.PROPOSED:
-                flash(_("Signed. The contract is signed once the other party signs the same version."), "success")
-            else:
-                flash(_("Both parties signed contract %(ref)s.", ref=contract.reference), "success")
+                return _("Signed. The contract is signed once the other party signs the same version.")
+            return _("Both parties signed contract %(ref)s.", ref=contract.reference)
+
+        if write.run(lambda: contracts.sign(current_user, contract, version_id=version_id,
+                                            password=form.password.data), form=form, success=signed):
             return _back(contract)
         if form.version_id.errors:  # stale: the page now shows the current terms, which may then be signed
             form.version_id.data = str(contract.current.id)
@@ -328,9 +327,8 @@ def cancel(contract_id: int):
     contract = _contract_or_404(contract_id)
     form = CancelForm()
     if form.validate_on_submit():
-        ok, _result = save_form(form, lambda: contracts.cancel(current_user, contract, form.reason.data))
-        if ok:
-            flash(_("Contract %(ref)s was cancelled.", ref=contract.reference), "success")
+        if write.run(lambda: contracts.cancel(current_user, contract, form.reason.data), form=form,
+                     success=_("Contract %(ref)s was cancelled.", ref=contract.reference)):
             return _back(contract)
     return _show(contract, cancel_form=form)
 
@@ -345,9 +343,8 @@ def record_delivery(contract_id: int):
     if form.validate_on_submit():
         data = {name: form._fields[name].data for name in ("quantity", "delivered_on", "zone_ids", "lot_code",
                                                            "note")}
-        ok, _delivery = save_form(form, lambda: contracts.record_delivery(current_user, contract, data))
-        if ok:
-            flash(_("Delivery recorded; the buyer will confirm it."), "success")
+        if write.run(lambda: contracts.record_delivery(current_user, contract, data), form=form,
+                     success=_("Delivery recorded; the buyer will confirm it.")):
             return _back(contract, "deliveries")
     return _show(contract, delivery_form=form)
 
@@ -358,7 +355,7 @@ def confirm_delivery(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
     delivery = _delivery_or_404(contract, delivery_id)
     if ActionForm().validate_on_submit():
-        run_action(lambda: contracts.confirm_delivery(current_user, delivery), _("Delivery confirmed."))
+        write.run(lambda: contracts.confirm_delivery(current_user, delivery), success=_("Delivery confirmed."))
     return _back(contract, "deliveries")
 
 
@@ -369,9 +366,8 @@ def dispute_delivery(contract_id: int, delivery_id: int):
     delivery = _delivery_or_404(contract, delivery_id)
     form = _dispute_form(delivery)
     if form.validate_on_submit():
-        ok, _result = save_form(form, lambda: contracts.dispute_delivery(current_user, delivery, form.note.data))
-        if ok:
-            flash(_("Delivery disputed; the seller has been told."), "success")
+        if write.run(lambda: contracts.dispute_delivery(current_user, delivery, form.note.data), form=form,
+                     success=_("Delivery disputed; the seller has been told.")):
             return _back(contract, "deliveries")
     return _show(contract, dispute_forms={delivery.id: form})
 
@@ -382,8 +378,8 @@ def withdraw_delivery(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
     delivery = _delivery_or_404(contract, delivery_id)
     if ActionForm().validate_on_submit():
-        run_action(lambda: contracts.withdraw_delivery(current_user, delivery),
-             _("Delivery withdrawn; record it again when the goods are delivered."))
+        write.run(lambda: contracts.withdraw_delivery(current_user, delivery),
+                  success=_("Delivery withdrawn; record it again when the goods are delivered."))
     return _back(contract, "deliveries")
 
 
@@ -397,18 +393,12 @@ def deposit(contract_id: int):
     if not form.validate_on_submit():
         flash(_("Choose how to pay."), "error")
         return _back(contract, "deposit")
-    try:
-        payment = payments.start_deposit(current_user, contract, form.method.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(" ".join(sum(exc.errors.values(), [])), "error")
+    done = write.run(lambda: payments.start_deposit(current_user, contract, form.method.data), failed=lambda exc: _(
+        "The card payment could not be started (%(error)s). Nothing was charged: try again, or pay by bank "
+        "transfer.", error=str(exc)))
+    if not done:
         return _back(contract, "deposit")
-    except payments.PaymentGatewayError as exc:
-        db.session.rollback()
-        flash(_("The card payment could not be started (%(error)s). Nothing was charged: try again, or pay by "
-                "bank transfer.", error=str(exc)), "error")
-        return _back(contract, "deposit")
-    db.session.commit()
+    payment = done.value
     if payment.method == PaymentMethod.STRIPE and payment.checkout_url:
         return redirect(payment.checkout_url, 303)
     flash(_("Transfer the deposit quoting the payment reference %(ref)s.", ref=payment.reference), "success")
@@ -424,8 +414,8 @@ def confirm_transfer(contract_id: int):
         payment = db.session.get(Payment, int(form.payment_id.data)) if form.payment_id.data.isdigit() else None
         if payment is None or payment.contract_id != contract.id:
             abort(404)
-        run_action(lambda: payments.confirm_bank_transfer(current_user, payment),
-             _("Deposit received: contract %(ref)s is active.", ref=contract.reference))
+        write.run(lambda: payments.confirm_bank_transfer(current_user, payment),
+                  success=_("Deposit received: contract %(ref)s is active.", ref=contract.reference))
     return _back(contract, "deposit")
 
 

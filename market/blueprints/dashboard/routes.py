@@ -5,8 +5,8 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market.blueprints import write
 from market.blueprints.dashboard.forms import DeclareChainForm
-from market.blueprints.forms import attach_errors
 from market.extensions import db
 from market.i18n import select_locale
 from market.labels import ORG_KIND_LABELS
@@ -60,12 +60,6 @@ def index():
                            commune_name=targets.commune_name(scope.commune_id))
 
 
-def _export(scope: targets.Scope, fmt: str):
-    snapshot = reports.take_snapshot(current_user, scope)
-    db.session.commit()
-    return _send_snapshot(snapshot, fmt)
-
-
 def _send_snapshot(snapshot: ReportSnapshot, fmt: str):
     report = snapshot.figures
     name = f"bao-cao-ke-hoach-{report['as_of']}-{snapshot.id}"
@@ -82,12 +76,10 @@ def _send_snapshot(snapshot: ReportSnapshot, fmt: str):
 @bp.post("/report.<any(xlsx, csv, html):fmt>")
 def export(fmt: str):
     """Exporting keeps a snapshot, so it is a POST (a prefetching browser must not create reports)."""
-    try:
-        scope = _scope()
-    except ValidationFailed as exc:
-        flash(" ".join(sum(exc.errors.values(), [])), "error")
+    done = write.run(lambda: reports.take_snapshot(current_user, _scope()))
+    if not done:
         return redirect(url_for("dashboard.index"))
-    return _export(scope, fmt)
+    return _send_snapshot(done.value, fmt)
 
 
 @bp.get("/snapshots/")
@@ -116,15 +108,9 @@ def declared_chains():
     form.organisation_id.choices = [("", "—")] + [(str(o.id), o.name) for o in orgs]
     form.crop_id.choices = [("", "—")] + [(str(c.id), c.name_vi) for c in _options()[1]]
     if form.validate_on_submit():
-        try:
-            data = {k: f.data for k, f in form._fields.items() if k not in ("csrf_token", "evidence")}
-            chains.declare(current_user, data, form.evidence.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The chain is declared; it counts apart from contracted chains."), "success")
+        data = {k: f.data for k, f in form._fields.items() if k not in ("csrf_token", "evidence")}
+        if write.run(lambda: chains.declare(current_user, data, form.evidence.data), form=form,
+                     success=_("The chain is declared; it counts apart from contracted chains.")):
             return redirect(url_for("dashboard.declared_chains"))
     return render_template("dashboard/chains.html", form=form, chains=chains.declared_chains())
 
@@ -153,13 +139,9 @@ def audit_log():
 def api_targets():
     if not current_user.is_authenticated:
         return jsonify({"error": {"status": 401, "message": _("Log in as department or commune staff.")}}), 401
-    try:
-        if not (current_user.is_department_staff or current_user.office_communes):
-            raise PermissionDenied(_("Only department and commune staff see the plan's figures."))
-        scope = _scope()
-    except ValidationFailed as exc:
-        return jsonify({"error": {"status": 400, "message": _("Some arguments are not valid."),
-                                  "fields": {k: v[0] for k, v in exc.errors.items()}}}), 400
+    if not (current_user.is_department_staff or current_user.office_communes):
+        raise PermissionDenied(_("Only department and commune staff see the plan's figures."))
+    scope = write.run_json(_scope, invalid=_("Some arguments are not valid.")).value
     figures = targets.compute(scope, select_locale())
     return jsonify([{"key": f.key, "label": f.label, "value": f.value, "goal": f.goal, "unit": f.unit,
                      "as_of": f.as_of, "progress": f.progress, "on_track": f.on_track} for f in figures])

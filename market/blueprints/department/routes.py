@@ -3,15 +3,14 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market.blueprints import write
 from market.blueprints.department.forms import RejectForm, VerifyForm
-from market.blueprints.forms import attach_errors
 from market.blueprints.workspace.forms import CERTIFICATE_LABELS, ZONE_KIND_LABELS, ReasonForm
 from market.clock import today
 from market.extensions import db
 from market.labels import ORG_KIND_LABELS
 from market.models import Certificate, GrowingZone, Organisation, Role
 from market.services import mail, organisations, zones
-from market.services.errors import ValidationFailed
 
 bp = Blueprint("department", __name__)
 
@@ -40,25 +39,22 @@ def review(org_id: int):
 
 
 def _tell_owners(org: Organisation, subject: str, body: str) -> None:
+    """E-mail the organisation's owners and managers once the decision is saved."""
     owners = [m.user.email for m in org.memberships if m.role in Role.ADMINS]
     if owners:
-        mail.send(owners, subject, body)
+        mail.send_after_commit(owners, subject, body)
 
 
 @bp.post("/organisations/<int:org_id>/verify")
 def verify(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     if VerifyForm().validate_on_submit():
-        try:
+        def work():
             organisations.verify_organisation(current_user, org)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash(" ".join(sum(exc.errors.values(), [])), "error")
-            return redirect(url_for("department.queue"))
-        db.session.commit()
-        _tell_owners(org, _("%(org)s is verified", org=org.name),
-                     _("The department verified %(org)s. You can now publish and sign contracts.", org=org.name))
-        flash(_("%(org)s is verified.", org=org.name), "success")
+            _tell_owners(org, _("%(org)s is verified", org=org.name),
+                         _("The department verified %(org)s. You can now publish and sign contracts.", org=org.name))
+
+        write.run(work, success=_("%(org)s is verified.", org=org.name))
     return redirect(url_for("department.queue"))
 
 
@@ -67,17 +63,13 @@ def reject(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     form = RejectForm()
     if form.validate_on_submit():
-        try:
+        def work():
             organisations.reject_organisation(current_user, org, form.reason.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
             _tell_owners(org, _("%(org)s needs corrections", org=org.name),
                          _("The department could not verify %(org)s: %(reason)s\n"
                            "Correct the profile and it returns to the queue.", org=org.name, reason=org.status_reason))
-            flash(_("%(org)s is rejected; the applicant was told why.", org=org.name), "success")
+
+        if write.run(work, form=form, success=_("%(org)s is rejected; the applicant was told why.", org=org.name)):
             return redirect(url_for("department.queue"))
     return render_template("department/review.html", org=org, verify_form=VerifyForm(), reject_form=form,
                            kind_labels=ORG_KIND_LABELS), 400
@@ -99,12 +91,6 @@ def review_item(what: str, item_id: int, action: str):
         flash(_("Say why, so the applicant can put it right."), "error")
         return redirect(url_for("department.queue"))
     handler = REVIEW_ACTIONS[(what, action)]
-    try:
-        handler(current_user, item) if action == "verify" else handler(current_user, item, form.reason.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(" ".join(sum(exc.errors.values(), [])), "error")
-    else:
-        db.session.commit()
-        flash(_("Done."), "success")
+    reason = () if action == "verify" else (form.reason.data,)
+    write.run(lambda: handler(current_user, item, *reason), success=_("Done."))
     return redirect(url_for("department.queue"))

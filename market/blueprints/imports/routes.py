@@ -35,10 +35,10 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from market.blueprints import write
 from market.blueprints.forms import attach_errors
 from market.blueprints.imports.forms import KIND_LABELS, TOKEN_PATTERN, ConfirmForm, UploadForm
 from market.config import PROJECT_DIR
-from market.extensions import db
 from market.services import importer, organisations
 from market.services.errors import ValidationFailed
 
@@ -183,24 +183,21 @@ def confirm():
         flash(_("This import has expired or was already saved. Upload the file again."), "error")
         return redirect(url_for(".upload"))
     meta, data = stored
+    # The write path's core (one commit, all rolled back on any error); the answers here are the import's own.
     try:
-        table = importer.read_table(data, meta["filename"], meta["kind"])
-        counts = importer.commit_import(current_user, meta["kind"], table)
-        db.session.commit()
+        counts = write.commit(lambda: importer.commit_import(
+            current_user, meta["kind"], importer.read_table(data, meta["filename"], meta["kind"]))).value
     except importer.ImportRejected as exc:
-        db.session.rollback()
         _release(token)
         return render_template("imports/preview.html", steps=(), rejected=True,
                                **_preview_context(exc.preview, token)), 409
     except ValidationFailed as exc:
-        db.session.rollback()
         _release(token)
         for messages in exc.errors.values():
             for message in messages:
                 flash(message, "error")
         return redirect(url_for(".upload"))
     except IntegrityError:
-        db.session.rollback()
         _release(token)
         flash(_("Another change registered some of these codes meanwhile; nothing was saved. "
                 "Upload the file again to see which rows."), "error")

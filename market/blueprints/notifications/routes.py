@@ -1,10 +1,10 @@
 """The in-app inbox: what the services told this person, newest first."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market.blueprints import write
 from market.blueprints.orders.forms import ActionForm
-from market.extensions import db
 from market.services import notifications
 
 bp = Blueprint("notifications", __name__)
@@ -44,7 +44,5 @@ def inbox():
 @bp.post("/read-all")
 def read_all():
     if ActionForm().validate_on_submit():
-        notifications.mark_all_read(current_user)
-        db.session.commit()
-        flash(_("All notifications are marked as read."), "success")
+        write.run(lambda: notifications.mark_all_read(current_user), success=_("All notifications are marked as read."))
     return redirect(url_for("notifications.inbox"))

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from market import payments
-from market.blueprints.forms import attach_errors
+from market.blueprints import write
 from market.blueprints.orders.forms import (
     ActionForm,
     AddToCartForm,
@@ -33,7 +33,6 @@ from market.models import (
 from market.models.types import utcnow
 from market.payments import gateway
 from market.services import orders
-from market.services.errors import ValidationFailed
 
 bp = Blueprint("orders", __name__)
 
@@ -82,26 +81,8 @@ def _order(order_id: int) -> ShopOrder:
     return order
 
 
-def _messages(exc: ValidationFailed) -> str:
-    return " ".join(str(m) for m in sum(exc.errors.values(), []))
-
-
 def _form_messages(form) -> str:
     return " ".join(str(m) for m in sum(form.errors.values(), []))
-
-
-def _run(work, *, success: str | None = None) -> bool:
-    """A service call, committed; on a broken rule nothing is saved and the reason is flashed."""
-    try:
-        work()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(_messages(exc), "error")
-        return False
-    db.session.commit()
-    if success:
-        flash(success, "success")
-    return True
 
 
 # --- the cart -------------------------------------------------------------------------------------
@@ -120,8 +101,8 @@ def add_to_cart():
     if not form.validate_on_submit():
         flash(_form_messages(form), "error")
         return redirect(back)
-    if _run(lambda: orders.add_to_cart(current_user, buyer, product, form.quantity.data),
-            success=_("%(name)s is in the cart.", name=product.name)):
+    if write.run(lambda: orders.add_to_cart(current_user, buyer, product, form.quantity.data),
+                 success=_("%(name)s is in the cart.", name=product.name)):
         return redirect(url_for("orders.cart", buyer=buyer.id))
     return redirect(back)
 
@@ -165,7 +146,7 @@ def change_quantity(item_id: int):
     buyer, product = db.session.get(Organisation, item.buyer_id), item.product
     form = QuantityForm()
     if form.validate_on_submit():
-        _run(lambda: orders.add_to_cart(current_user, buyer, product, form.quantity.data), success=_("Saved."))
+        write.run(lambda: orders.add_to_cart(current_user, buyer, product, form.quantity.data), success=_("Saved."))
     else:
         flash(_form_messages(form), "error")
     return redirect(url_for("orders.cart", buyer=buyer.id))
@@ -176,7 +157,7 @@ def remove_from_cart(item_id: int):
     item = _cart_item(item_id)
     buyer_id = item.buyer_id
     if ActionForm().validate_on_submit():
-        _run(lambda: orders.remove_from_cart(current_user, item), success=_("Removed from the cart."))
+        write.run(lambda: orders.remove_from_cart(current_user, item), success=_("Removed from the cart."))
     return redirect(url_for("orders.cart", buyer=buyer_id))
 
 
@@ -188,13 +169,10 @@ def checkout():
         abort(404)
     if not form.validate_on_submit():
         return _cart_page(buyer, form)
-    try:
-        placed = orders.checkout(current_user, buyer, form.shipping_address.data or "")
-    except ValidationFailed as exc:
-        db.session.rollback()  # all or nothing: no order, stock untouched, the cart kept
-        attach_errors(form, exc)
+    done = write.run(lambda: orders.checkout(current_user, buyer, form.shipping_address.data or ""), form=form)
+    if not done:  # all or nothing: no order, stock untouched, the cart kept
         return _cart_page(buyer, form)
-    db.session.commit()
+    placed = done.value
     if len(placed) == 1:
         flash(_("Order %(ref)s placed. Pay it before the reservation ends.", ref=placed[0].reference), "success")
         return redirect(url_for("orders.show", order_id=placed[0].id))
@@ -246,19 +224,16 @@ def pay(order_id: int):
     if not form.validate_on_submit():
         flash(_("Choose how to pay."), "error")
         return redirect(url_for("orders.show", order_id=order.id))
-    try:
-        payment = payments.start_order_payment(current_user, order, form.method.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(_messages(exc), "error")
-        return redirect(url_for("orders.show", order_id=order_id))
-    except payments.PaymentGatewayError as exc:
-        db.session.rollback()
+
+    def failed(exc) -> str:
         current_app.logger.warning("Stripe checkout for order %s failed: %s", order_id, exc)
-        flash(_("Card payment could not be started (%(reason)s). Try again, or pay by bank transfer.",
-                reason=str(exc)), "error")
+        return _("Card payment could not be started (%(reason)s). Try again, or pay by bank transfer.",
+                 reason=str(exc))
+
+    done = write.run(lambda: payments.start_order_payment(current_user, order, form.method.data), failed=failed)
+    if not done:
         return redirect(url_for("orders.show", order_id=order_id))
-    db.session.commit()
+    payment = done.value
     if payment.method == PaymentMethod.STRIPE and payment.status == PaymentStatus.PENDING and payment.checkout_url:
         return redirect(payment.checkout_url, code=303)
     if payment.method == PaymentMethod.BANK_TRANSFER:
@@ -275,5 +250,5 @@ def change_status(order_id: int):
         status = form.status.data
         success = _("The order is cancelled; its stock is released.") if status == OrderStatus.CANCELLED \
             else _("Status changed.")
-        _run(lambda: orders.advance(current_user, order, status), success=success)
+        write.run(lambda: orders.advance(current_user, order, status), success=success)
     return redirect(url_for("orders.show", order_id=order_id))

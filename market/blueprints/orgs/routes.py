@@ -4,15 +4,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market.blueprints import write
 from market.blueprints.auth.routes import send_reset_link
-from market.blueprints.forms import attach_errors
 from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm, OrganisationForm, RoleForm
 from market.clock import today
 from market.extensions import db
 from market.labels import ORG_KIND_LABELS, ROLE_LABELS
 from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role
 from market.services import catalogue, organisations
-from market.services.errors import ValidationFailed
 from market.services.visibility import can_see_organisation
 
 bp = Blueprint("orgs", __name__)
@@ -45,16 +44,11 @@ def directory():
 @login_required
 def apply():
     form = OrganisationForm()
-    if form.validate_on_submit():
-        try:
-            org = organisations.apply_for_organisation(current_user, **_org_data(form))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("%(org)s is registered and waits for the department's verification.", org=org.name), "success")
-            return redirect(url_for("orgs.show", org_id=org.id))
+    if form.validate_on_submit() and (done := write.run(
+            lambda: organisations.apply_for_organisation(current_user, **_org_data(form)), form=form,
+            success=lambda org: _("%(org)s is registered and waits for the department's verification.",
+                                  org=org.name))):
+        return redirect(url_for("orgs.show", org_id=done.value.id))
     return render_template("orgs/apply.html", form=form)
 
 
@@ -82,17 +76,10 @@ def edit(org_id: int):
         del form.kind  # the kind is fixed at application
     if request.method == "GET" and not org.is_verified:
         form.commune_id.data = str(org.commune_id or "")
-    if form.validate_on_submit():
-        data = _org_data(form)
-        try:
-            organisations.update_organisation(current_user, org, **data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("orgs.show", org_id=org.id))
+    if form.validate_on_submit() and write.run(
+            lambda: organisations.update_organisation(current_user, org, **_org_data(form)), form=form,
+            success=_("Saved.")):
+        return redirect(url_for("orgs.show", org_id=org.id))
     return render_template("orgs/edit.html", form=form, org=org)
 
 
@@ -103,19 +90,20 @@ def members(org_id: int):
     mine = organisations.require_role(current_user, org)
     form = AddMemberForm()
     if form.validate_on_submit():
-        try:
+        def work():
             membership, invited = organisations.add_member(
                 current_user, org, email=form.email.data, role=form.role.data, full_name=form.full_name.data or "")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        else:
-            db.session.commit()
             if invited:
                 send_reset_link(membership.user, invited_to=org.name)
-                flash(_("Invitation sent to %(email)s.", email=membership.user.email), "success")
-            else:
-                flash(_("%(name)s was added.", name=membership.user.full_name), "success")
+            return membership, invited
+
+        def success(added) -> str:
+            membership, invited = added
+            if invited:
+                return _("Invitation sent to %(email)s.", email=membership.user.email)
+            return _("%(name)s was added.", name=membership.user.full_name)
+
+        if write.run(work, form=form, success=success):
             return redirect(url_for("orgs.members", org_id=org.id))
     rows = sorted(org.memberships, key=lambda m: (m.role != "owner", m.user.full_name))
     return render_template("orgs/members.html", org=org, mine=mine, rows=rows, form=form,
@@ -135,15 +123,8 @@ def change_role(org_id: int, membership_id: int):
     membership = _get_membership(org_id, membership_id)
     form = RoleForm()
     if form.validate_on_submit():
-        try:
-            organisations.change_role(current_user, membership, form.role.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            for messages in exc.errors.values():
-                flash(" ".join(messages), "error")
-        else:
-            db.session.commit()
-            flash(_("Role changed."), "success")
+        write.run(lambda: organisations.change_role(current_user, membership, form.role.data),
+                  success=_("Role changed."))
     else:
         flash(_("Choose a role."), "error")
     return redirect(url_for("orgs.members", org_id=org_id))
@@ -155,16 +136,7 @@ def remove_member(org_id: int, membership_id: int):
     membership = _get_membership(org_id, membership_id)
     leaving = membership.user_id == current_user.id
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            organisations.remove_member(current_user, membership)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            for messages in exc.errors.values():
-                flash(" ".join(messages), "error")
-        else:
-            db.session.commit()
-            flash(_("Member removed."), "success")
-            if leaving:
-                return redirect(url_for("main.home"))
+    if form.validate_on_submit() and write.run(lambda: organisations.remove_member(current_user, membership),
+                                               success=_("Member removed.")) and leaving:
+        return redirect(url_for("main.home"))
     return redirect(url_for("orgs.members", org_id=org_id))

@@ -2,17 +2,17 @@
 side's confirmation that a bank transfer arrived. The rules are in market.payments."""
 import json
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.routing import BuildError
 
 from market import payments
+from market.blueprints import write
 from market.blueprints.orders.forms import ActionForm
 from market.extensions import csrf, db
 from market.models import Payment, StripeEvent
-from market.services.errors import ValidationFailed
 
 bp = Blueprint("payments", __name__)
 
@@ -81,12 +81,6 @@ def confirm_transfer(payment_id: int):
         abort(404)
     back = _back(payment)
     if ActionForm().validate_on_submit():
-        try:
-            payments.confirm_bank_transfer(current_user, payment)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash(" ".join(str(m) for m in sum(exc.errors.values(), [])), "error")
-            return redirect(back)
-        db.session.commit()
-        flash(_("Transfer %(ref)s confirmed: the payment is received.", ref=payment.reference), "success")
+        write.run(lambda: payments.confirm_bank_transfer(current_user, payment),
+                  success=_("Transfer %(ref)s confirmed: the payment is received.", ref=payment.reference))
     return redirect(back)

@@ -1,12 +1,12 @@
 """Sourcing: buyers post what they need, cooperatives whose zones fit answer with offers, and the buyer
 turns an offer into a contract proposal."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market.blueprints import write
 from market.blueprints.contracts.forms import TERM_LABELS, ActionForm, TermsForm, plain_number
-from market.blueprints.forms import run_action, save_form
 from market.blueprints.sourcing.forms import OfferForm, RequestForm
 from market.extensions import db
 from market.labels import CERTIFICATE_LABELS
@@ -87,10 +87,9 @@ def new():
     form = RequestForm(buyers)
     if form.validate_on_submit():
         buyer = next(o for o in buyers if str(o.id) == form.buyer_id.data)
-        ok, item = save_form(form, lambda: sourcing.create_request(current_user, buyer, form.data_for_service()))
-        if ok:
-            flash(_("Request posted; cooperatives whose zones fit it have been told."), "success")
-            return redirect(url_for("sourcing.show", request_id=item.id))
+        if done := write.run(lambda: sourcing.create_request(current_user, buyer, form.data_for_service()), form=form,
+                             success=_("Request posted; cooperatives whose zones fit it have been told.")):
+            return redirect(url_for("sourcing.show", request_id=done.value.id))
     return render_template("sourcing/form.html", form=form, title=_("Post a sourcing request"))
 
 
@@ -126,9 +125,8 @@ def offer(request_id: int):
     form = OfferForm(fitting)
     if form.validate_on_submit():
         seller = next(o for o in fitting if str(o.id) == form.seller_id.data)
-        ok, _offer = save_form(form, lambda: sourcing.make_offer(current_user, item, seller, form.data_for_service()))
-        if ok:
-            flash(_("Offer sent to %(org)s.", org=item.buyer.name), "success")
+        if write.run(lambda: sourcing.make_offer(current_user, item, seller, form.data_for_service()), form=form,
+                     success=_("Offer sent to %(org)s.", org=item.buyer.name)):
             return redirect(url_for("sourcing.show", request_id=item.id))
     return _show(item, offer_form=form)
 
@@ -137,8 +135,8 @@ def offer(request_id: int):
 def close(request_id: int):
     item = _request_or_404(request_id)
     if ActionForm().validate_on_submit():
-        run_action(lambda: sourcing.close_request(current_user, item),
-             _("Request closed; open offers were declined."))
+        write.run(lambda: sourcing.close_request(current_user, item),
+                  success=_("Request closed; open offers were declined."))
     return redirect(url_for("sourcing.show", request_id=item.id))
 
 
@@ -155,7 +153,7 @@ def _offer_or_404(offer_id: int) -> SourcingOffer:
 def withdraw_offer(offer_id: int):
     item = _offer_or_404(offer_id)
     if ActionForm().validate_on_submit():
-        run_action(lambda: sourcing.withdraw_offer(current_user, item), _("Offer withdrawn."))
+        write.run(lambda: sourcing.withdraw_offer(current_user, item), success=_("Offer withdrawn."))
     return redirect(url_for("sourcing.show", request_id=item.request_id))
 
 
@@ -174,11 +172,10 @@ def propose(offer_id: int):
         form.delivery_start.data, form.delivery_end.data = wanted.delivery_start, wanted.delivery_end
         form.zone_ids.data = [str(z.id) for z in item.zones]
     if form.validate_on_submit():
-        ok, contract = save_form(form, lambda: contracts.accept_offer_as_proposal(
-            current_user, item, form.terms(), note=(form.note.data or "").strip() or None))
-        if ok:
-            flash(_("Contract %(ref)s was proposed to %(org)s.", ref=contract.reference, org=item.seller.name),
-                  "success")
-            return redirect(url_for("contracts.show", contract_id=contract.id))
+        if done := write.run(lambda: contracts.accept_offer_as_proposal(
+                current_user, item, form.terms(), note=(form.note.data or "").strip() or None), form=form,
+                success=lambda contract: _("Contract %(ref)s was proposed to %(org)s.", ref=contract.reference,
+                                           org=item.seller.name)):
+            return redirect(url_for("contracts.show", contract_id=done.value.id))
     return render_template("contracts/form.html", form=form, seller=item.seller, listing=None, offer=item,
                            title=_("Turn the offer into a contract proposal"), **LABELS)

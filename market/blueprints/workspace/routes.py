@@ -1,10 +1,10 @@
 """The seller's workspace: my zones (with certificates), my listings, my products, expiring certificates."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market.blueprints.forms import save_form
+from market.blueprints import write
 from market.blueprints.workspace.forms import (
     CERTIFICATE_LABELS,
     ZONE_KIND_LABELS,
@@ -57,8 +57,7 @@ def _data(form, *skip: str) -> dict:
 def _saved(form, org: Organisation, work, message: str):
     """Save through the service; on success flash `message` and go back to the workspace, else None
     (the form shows its errors)."""
-    if save_form(form, work)[0]:
-        flash(message, "success")
+    if write.run(work, form=form, success=message):
         return redirect(url_for("workspace.dashboard", org_id=org.id))
     return None
 
@@ -242,12 +241,5 @@ def product_status(org_id: int, product_id: int):
 
 def _change_status(form: StatusForm, change, org: Organisation):
     if form.validate_on_submit():
-        try:
-            change(form.status.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash(" ".join(sum(exc.errors.values(), [])), "error")
-        else:
-            db.session.commit()
-            flash(_("Status changed."), "success")
+        write.run(lambda: change(form.status.data), success=_("Status changed."))
     return redirect(url_for("workspace.dashboard", org_id=org.id))
