@@ -25,6 +25,14 @@ def _signed_event_id(payload: bytes) -> str | None:
     return event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
 
 
+class _NotRecorded(Exception):
+    """handle_webhook refused the event (bad signature, not an event): answer `status`, keep nothing."""
+
+    def __init__(self, outcome: str, status: int):
+        super().__init__(outcome)
+        self.outcome, self.status = outcome, status
+
+
 @bp.post("/stripe/webhook")
 @csrf.exempt
 def webhook():
@@ -32,14 +40,18 @@ def webhook():
     that is not an event is a 400; Stripe unreachable for a refund is a 502 and the database down a 503, both
     with nothing recorded, so that Stripe's retry of the event does the work again."""
     payload = request.get_data()
-    try:
+
+    def handle() -> str:
         outcome, status = payments.handle_webhook(payload, request.headers.get("Stripe-Signature"))
-        if status == 200:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        if status != 200:
+            raise _NotRecorded(outcome, status)  # nothing of a refused event is kept
+        return outcome
+
+    try:
+        outcome = write.commit(handle).value  # rolled back whenever anything below is raised
+    except _NotRecorded as refused:
+        return jsonify({"outcome": refused.outcome}), refused.status
     except IntegrityError:
-        db.session.rollback()
         # The same event delivered twice at once: the other delivery recorded it first.
         event_id = _signed_event_id(payload)
         if event_id and db.session.get(StripeEvent, event_id) is not None:
@@ -49,19 +61,16 @@ def webhook():
     except payments.PaymentGatewayError:
         # A refund Stripe had to make (money paid after a cancellation) did not go through: nothing is recorded,
         # so Stripe's retry of this event tries again.
-        db.session.rollback()
         current_app.logger.exception("Stripe webhook: the refund it needed failed")
         return jsonify({"outcome": "gateway error"}), 502
     except OperationalError:
-        db.session.rollback()
         current_app.logger.exception("Stripe webhook: the database is unavailable")
         return jsonify({"outcome": "try again later"}), 503
     except (KeyError, IndexError, TypeError, AttributeError, ValueError, SQLAlchemyError):
         # Signed, but not the shape of an event (handle_webhook should say so itself; see the report).
-        db.session.rollback()
         current_app.logger.exception("malformed Stripe webhook")
         return jsonify({"outcome": "malformed event"}), 400
-    return jsonify({"outcome": outcome}), status
+    return jsonify({"outcome": outcome}), 200
 
 
 def _back(payment: Payment) -> str:
