@@ -73,7 +73,7 @@ from market.models import (
     ZoneKind,
 )
 from market.models.types import utcnow
-from market.services import audit, products, seed, zones
+from market.services import audit, products, reference_data, zones
 from market.services.errors import ValidationFailed
 from market.services.organisations import require_department
 from market.services.validation import normalize_tax_code
@@ -566,7 +566,7 @@ class _Lookups:
         return self._communes[key]
 
     def _find_commune(self, raw: str) -> Commune | None:
-        """seed.commune_named on the name as written, then without "xã"/"phường"; then ignoring case and
+        """reference_data.commune_named on the name as written, then without "xã"/"phường"; then ignoring case and
         spacing; then ignoring diacritics too, when that leaves a single commune ("Van Quan")."""
         name = " ".join(raw.split())
         candidates = [name]
@@ -575,7 +575,7 @@ class _Lookups:
             candidates.append(prefix.group(2))
         for candidate in candidates:
             try:
-                return seed.commune_named(candidate)
+                return reference_data.commune_named(candidate)
             except LookupError:
                 pass
         if self._commune_keys is None:
