@@ -20,7 +20,7 @@ from market.models import (
     product_retailer,
     product_zone,
 )
-from market.services import listings, products, seed, zones
+from market.services import demo_market, listings, products, zones
 
 TABLES = [Organisation, User, Membership, GrowingZone, Certificate, SupplyListing, OcopProduct, AuditEvent,
           listing_zone, product_zone, product_retailer]
@@ -36,18 +36,18 @@ def counts() -> dict:
 
 @pytest.fixture
 def demo(req):
-    seed.seed_demo()
-    seed.seed_demo_catalog()
+    demo_market.seed_demo()
+    demo_market.seed_demo_catalog()
     db.session.commit()
 
 
 def test_seeding_twice_changes_no_counts(demo):
     first = counts()
-    assert first["growing_zone"] == len(seed.DEMO_ZONES) + 1
-    assert first["supply_listing"] == len(seed.DEMO_LISTINGS) and first["ocop_product"] == len(seed.DEMO_PRODUCTS)
-    assert first["certificate"] == sum(len(z[-1]) for z in seed.DEMO_ZONES)
-    seed.seed_demo()
-    seed.seed_demo_catalog()
+    assert first["growing_zone"] == len(demo_market.DEMO_ZONES) + 1
+    assert first["supply_listing"] == len(demo_market.DEMO_LISTINGS) and first["ocop_product"] == len(demo_market.DEMO_PRODUCTS)
+    assert first["certificate"] == sum(len(z[-1]) for z in demo_market.DEMO_ZONES)
+    demo_market.seed_demo()
+    demo_market.seed_demo_catalog()
     db.session.commit()
     assert counts() == first
 
@@ -110,8 +110,8 @@ def test_demo_harvest_seasons_are_sound_on_every_day_of_the_year(year):
 
     day = date(year, 1, 1)
     while day.year == year:
-        for *_head, (start_month, end_month), _qty, _unit, _price, _grade in seed.DEMO_LISTINGS:
-            start, end = seed._season(start_month, end_month, day)
+        for *_head, (start_month, end_month), _qty, _unit, _price, _grade in demo_market.DEMO_LISTINGS:
+            start, end = demo_market._season(start_month, end_month, day)
             assert start <= end and end >= day, (day, start_month, end_month)
             assert (end - start).days <= 366 and start.month == start_month and end.month == end_month
         day += timedelta(days=1)
