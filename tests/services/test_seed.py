@@ -1,4 +1,7 @@
-"""market/services/seed.py: the plan's reference data and the demo market."""
+"""The plan's reference data (market/services/reference_data.py) and the demo market's organisations and
+accounts (market/services/demo_market.py)."""
+from contextlib import contextmanager
+
 import pytest
 import sqlalchemy as sa
 
@@ -13,6 +16,55 @@ def test_seed_plan_reports_what_it_loaded(ctx):
     db.session.commit()
     assert counts["communes"] == 65 and counts["crops"] == 13
     assert counts["targets"] == db.session.scalar(sa.select(sa.func.count()).select_from(PlanTarget))
+
+
+def _reference_rows() -> dict[str, list[tuple]]:
+    """Every row of every reference table, every column: not just counts."""
+    rows = {}
+    for name in ("commune", "commune_alias", "crop", "crop_commune", "plan_target"):
+        table = db.metadata.tables[name]
+        rows[name] = sorted(tuple(row) for row in db.session.execute(sa.select(table)))
+    return rows
+
+
+@contextmanager
+def _writes():
+    """The INSERT, UPDATE and DELETE statements run inside the block."""
+    writes: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield writes
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_seed_plan_twice_changes_nothing(ctx):
+    """The app fixture seeded the plan once already: running it again writes nothing at all, and after a
+    row was changed by hand it writes that row back and nothing else."""
+    before = _reference_rows()
+    with _writes() as writes:
+        reference_data.seed_plan()
+        db.session.commit()
+    assert writes == [] and _reference_rows() == before
+    target = db.session.scalar(sa.select(PlanTarget).where(PlanTarget.key == "linkage_orgs"))
+    target.goal_min = 1
+    db.session.commit()
+    with _writes() as writes:
+        reference_data.seed_plan()
+        db.session.commit()
+    assert len(writes) == 1 and "plan_target" in writes[0]
+    assert _reference_rows() == before
+
+
+def test_crop_named_finds_a_crop_by_its_key(ctx):
+    assert reference_data.crop_named("hoi").name_vi == "Hồi"
+    with pytest.raises(LookupError):
+        reference_data.crop_named("lua_mi")
 
 
 @pytest.mark.parametrize("name, expected", [
