@@ -239,7 +239,7 @@ def build_corpus(conn, *, listings: int, products: int, seed: int = 2026, on: da
         SupplyListing,
         listing_zone,
     )
-    from market.services.seed import plan_data
+    from market.services.reference_data import plan_data
     from market.text import name_key
 
     rng = random.Random(seed)
@@ -872,7 +872,7 @@ def main(argv=None) -> int:  # noqa: C901 - one block per benchmark stage
     from market.extensions import db
     from market.models import SearchOutbox
     from market.search.sqlite_fts import SqliteFtsBackend
-    from market.services import seed
+    from market.services import demo_market, reference_data
 
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"], "SEARCH_SQLITE_PATH": os.environ["SEARCH_SQLITE_PATH"],
@@ -903,8 +903,8 @@ def main(argv=None) -> int:  # noqa: C901 - one block per benchmark stage
             print(f"corpus: {args.listings} listings, {args.products} products in {workdir} ...", flush=True)
             started = time.perf_counter()
             upgrade(directory=str(ROOT / "migrations"))
-            seed.seed_plan()
-            seed.seed_demo()
+            reference_data.seed_plan()
+            demo_market.seed_demo()
             db.session.commit()
             db.session.remove()
             with db.engine.begin() as conn:

@@ -4,26 +4,28 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from market.extensions import db
-from market.services import seed as seed_service
+from market.services import demo_market, reference_data
 
 market_cli = AppGroup("market", help="Data commands for the linkage market.")
 
 
 @market_cli.command("seed")
-@click.option("--demo", is_flag=True, help="Also add the demo market (organisations, accounts).")
+@click.option("--demo", is_flag=True,
+              help="Also add the demo market (organisations, accounts, catalogue, contracts, orders).")
 def seed_command(demo: bool) -> None:
-    """Load the plan's communes, crops and targets. Safe to run again."""
-    counts = seed_service.seed_plan()
+    """Load the plan's communes, crops and targets (production data); with --demo, the demo market on top
+    (development only). Safe to run again."""
+    counts = reference_data.seed_plan()
     click.echo(f"plan: {counts['communes']} communes, {counts['crops']} crops, {counts['targets']} targets")
     if demo:
-        demo_counts = seed_service.seed_demo()
+        demo_counts = demo_market.seed_demo()
         click.echo(f"demo: {demo_counts['organisations']} organisations, {demo_counts['accounts']} accounts "
-                   f"(password: {seed_service.DEMO_PASSWORD})")
-        catalog_counts = seed_service.seed_demo_catalog()
+                   f"(password: {demo_market.DEMO_PASSWORD})")
+        catalog_counts = demo_market.seed_demo_catalog()
         click.echo(f"demo catalogue: {catalog_counts['zones']} zones, {catalog_counts['listings']} listings, "
                    f"{catalog_counts['products']} products")
-        contract_counts = seed_service.seed_demo_contracts()
-        seed_service.seed_demo_orders()
+        contract_counts = demo_market.seed_demo_contracts()
+        demo_market.seed_demo_orders()
         click.echo(f"demo contracts: {contract_counts['contracts']} in every state, and shop orders")
     db.session.commit()
 

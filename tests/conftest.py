@@ -21,7 +21,7 @@ from flask_migrate import upgrade  # noqa: E402
 from market import create_app  # noqa: E402
 from market.extensions import db, limiter, mail  # noqa: E402
 from market.models import Membership, Organisation, OrgKind, OrgStatus, Role, User  # noqa: E402
-from market.services import seed  # noqa: E402
+from market.services import reference_data  # noqa: E402
 from market.text import name_key  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -69,7 +69,7 @@ def app(database_url):
     with app.app_context():
         _drop_everything()
         upgrade()  # the migrations, not create_all: tests run on the schema users get
-        seed.seed_plan()
+        reference_data.seed_plan()
         db.session.commit()
         db.session.remove()
     yield app
@@ -131,7 +131,7 @@ class Factory:
 
     def commune_id(self, name: str = "Văn Quan") -> int:
         with self.app.app_context():
-            return seed.commune_named(name).id
+            return reference_data.commune_named(name).id
 
     def org(self, *, kind=OrgKind.COOPERATIVE, status=OrgStatus.VERIFIED, name=None, commune="Văn Quan",
             tax_code=None) -> int:
@@ -139,7 +139,7 @@ class Factory:
         name = name or f"HTX thử nghiệm số {n}"
         with self.app.app_context():
             org = Organisation(name=name, name_key=name_key(name), kind=kind, status=status, tax_code=tax_code,
-                               commune_id=seed.commune_named(commune).id)
+                               commune_id=reference_data.commune_named(commune).id)
             db.session.add(org)
             db.session.commit()
             return org.id

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from market.extensions import db
 from market.models import Commune, Crop, Membership, Organisation, PlanTarget, User
-from market.services import seed
+from market.services import demo_market
 
 REFERENCE = ("commune", "commune_alias", "crop", "crop_commune", "plan_target")
 
@@ -55,11 +55,11 @@ def test_seed_repairs_changed_reference_rows(app, runner):
 
 def test_seed_demo_twice_gives_the_same_rows(app, runner):
     output = run(runner, "--demo")
-    assert seed.DEMO_PASSWORD in output
+    assert demo_market.DEMO_PASSWORD in output
     first = table_counts(app)
-    assert first["organisation"] == len(seed.DEMO_ORGANISATIONS)
-    assert first["user"] == len(seed.DEMO_ACCOUNTS)
-    assert first["membership"] == len(seed.DEMO_ACCOUNTS)
+    assert first["organisation"] == len(demo_market.DEMO_ORGANISATIONS)
+    assert first["user"] == len(demo_market.DEMO_ACCOUNTS)
+    assert first["membership"] == len(demo_market.DEMO_ACCOUNTS)
     run(runner, "--demo")
     assert table_counts(app) == first
     run(runner)  # the plan alone leaves the demo alone

@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 
 from market.extensions import db
 from market.models import Commune, Crop, PlanTarget
-from market.services import seed
+from market.services import reference_data
 
 
 def _script(app) -> ScriptDirectory:
@@ -42,7 +42,7 @@ def test_downgrade_to_base_and_upgrade_again(app):
         finally:
             # Whatever happened, leave the schema and the reference data for the tests that follow.
             upgrade()
-            seed.seed_plan()
+            reference_data.seed_plan()
             db.session.commit()
         tables = set(sa.inspect(db.engine).get_table_names())
         assert {t.name for t in db.metadata.sorted_tables} <= tables

@@ -21,19 +21,9 @@ first sheet, cached values of formulas); anything else must be UTF-8 text (a BOM
 CSV whose delimiter is whichever of ";", "," or tab occurs most often in the header line (header names do
 not contain delimiters, while Vietnamese numbers such as "1.234,5" do).
 
-Numbers (`parse_number`). Cells that XLSX stores as numbers are taken as they are. In text, spaces are
-ignored and a trailing currency ("đ", "₫", "VND", "VNĐ") is dropped, then:
-- both "." and "," present: the last one is the decimal mark, the other groups thousands by three
-  ("1.234,5" and "1,234.5" are both 1234.5);
-- one kind of separator, several times: thousands groups of three ("1.234.567" is 1234567);
-- one separator once:
-  - whole-number fields (households, price in VND, stock, stars, minimum order): followed by exactly three
-    digits it groups thousands ("12.500" and "12,500" are 12500); otherwise it is a decimal mark, and a
-    non-zero fraction is an error ("1,5" households is not a whole number);
-  - decimal fields (area, coordinates): "," is the decimal mark, Vietnamese style ("1,5" is 1.5 and
-    "1,234" is 1.234); "." is a decimal mark too ("1234.5"), except "1.234" (one to three digits, a dot,
-    exactly three digits), which a Vietnamese register means as 1234 and an English one as 1.234: it is
-    rejected as ambiguous rather than guessed.
+Numbers: `market.numbers.parse_number`, the rule every form of the application uses too (in its docstring:
+both "1.234,5" and "1,234.5" are read, "12.500" is twelve thousand five hundred in a whole-number column,
+and "1.234" in a decimal column is refused as ambiguous). XLSX number cells are taken as they are.
 
 Dates (`parse_date`): date cells of XLSX; text as YYYY-MM-DD or DD/MM/YYYY (also DD-MM-YYYY, DD.MM.YYYY).
 Tax numbers: a cell of 9 digits gets its leading zero back (spreadsheets drop it: 0109003003 -> 109003003).
@@ -73,7 +63,8 @@ from market.models import (
     ZoneKind,
 )
 from market.models.types import utcnow
-from market.services import audit, products, seed, zones
+from market.numbers import BadValue, parse_number
+from market.services import audit, products, reference_data, zones
 from market.services.errors import ValidationFailed
 from market.services.organisations import require_department
 from market.services.validation import normalize_tax_code
@@ -183,10 +174,6 @@ _ALIASES = {kind: _alias_table(kind) for kind in KINDS}
 
 # --- values -------------------------------------------------------------------------------------
 
-class BadValue(ValueError):
-    """A cell that cannot be read; the message says why, in words for the user."""
-
-
 def _token(text: str) -> str:
     """'Mã số vùng trồng', 'ma_so_vung_trong' -> 'ma so vung trong'."""
     return re.sub(r"[^a-z0-9]+", " ", fold(str(text))).strip()
@@ -224,63 +211,6 @@ UNITS = _named({
     "lo": ("lọ", "jar"), "tui": ("túi", "bag"), "san_pham": ("sản phẩm", "piece", "cái", "chiếc"),
 })
 assert set(CATEGORIES.values()) <= set(products.CATEGORIES) and set(UNITS.values()) <= set(products.PRODUCT_UNITS)
-
-_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
-_CURRENCY = re.compile(r"\s*(vnđ|vnd|đồng|đ|₫)$", re.IGNORECASE)
-_GROUPED = {".": re.compile(r"^\d{1,3}(\.\d{3})+$"), ",": re.compile(r"^\d{1,3}(,\d{3})+$")}
-_LONE_THOUSANDS = re.compile(r"^[1-9]\d{0,2}[.,]\d{3}$")
-
-
-def parse_number(value: Any, *, integer: bool = False) -> int | float | None:  # noqa: C901 - one branch per number format, read top to bottom
-    """A cell as a number by the rule in this module's docstring; None for an empty cell; BadValue else."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool) or isinstance(value, (date, datetime)):
-        raise BadValue(_("'%(value)s' is not a number.", value=value))
-    if isinstance(value, (int, float)):
-        number: int | float = value
-    else:
-        raw = str(value).strip()
-        text = _NUMBER_SPACES.sub("", _CURRENCY.sub("", raw))
-        sign = text[:1] if text[:1] in "+-" else ""
-        text = text[len(sign):]
-        if not text or not re.fullmatch(r"[0-9.,]+", text):
-            raise BadValue(_("'%(value)s' is not a number.", value=raw))
-        if "." in text and "," in text:
-            decimal = "." if text.rfind(".") > text.rfind(",") else ","
-            whole, _sep, fraction = text.rpartition(decimal)
-            thousands = "," if decimal == "." else "."
-            if not fraction.isdigit() or not (whole.isdigit() or _GROUPED[thousands].match(whole)):
-                raise BadValue(_("'%(value)s' is not a number.", value=raw))
-            canonical = whole.replace(thousands, "") + "." + fraction
-        elif "." not in text and "," not in text:
-            canonical = text
-        else:
-            separator = "," if "," in text else "."
-            if text.count(separator) > 1:
-                if not _GROUPED[separator].match(text):
-                    raise BadValue(_("'%(value)s' is not a number.", value=raw))
-                canonical = text.replace(separator, "")
-            else:
-                whole, _sep, fraction = text.partition(separator)
-                if not whole or not fraction:
-                    raise BadValue(_("'%(value)s' is not a number.", value=raw))
-                if _LONE_THOUSANDS.match(text) and integer:
-                    canonical = whole + fraction
-                elif _LONE_THOUSANDS.match(text) and separator == ".":
-                    raise BadValue(_("'%(value)s' is ambiguous: write 1234 for a thousand and more, "
-                                     "or 1,234 with a decimal comma.", value=raw))
-                else:
-                    canonical = whole + "." + fraction
-        number = float(sign + canonical) if "." in canonical else int(sign + canonical)
-    if integer:
-        if isinstance(number, float):
-            if number != number or number in (float("inf"), float("-inf")) or not number.is_integer():
-                raise BadValue(_("'%(value)s' is not a whole number.", value=value))
-            number = int(number)
-        return number
-    return float(number)
-
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _DMY_DATE = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})$")
@@ -566,7 +496,7 @@ class _Lookups:
         return self._communes[key]
 
     def _find_commune(self, raw: str) -> Commune | None:
-        """seed.commune_named on the name as written, then without "xã"/"phường"; then ignoring case and
+        """reference_data.commune_named on the name as written, then without "xã"/"phường"; then ignoring case and
         spacing; then ignoring diacritics too, when that leaves a single commune ("Van Quan")."""
         name = " ".join(raw.split())
         candidates = [name]
@@ -575,7 +505,7 @@ class _Lookups:
             candidates.append(prefix.group(2))
         for candidate in candidates:
             try:
-                return seed.commune_named(candidate)
+                return reference_data.commune_named(candidate)
             except LookupError:
                 pass
         if self._commune_keys is None:

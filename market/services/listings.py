@@ -9,10 +9,11 @@ from market.clock import today
 from market.extensions import db
 from market.labels import status_label
 from market.models import Crop, GrowingZone, ListingStatus, Organisation, OrgKind, ReviewStatus, SupplyListing, User
+from market.numbers import clean_number
 from market.services import audit
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
-from market.services.zones import EDITORS, _number
+from market.services.zones import EDITORS
 
 PRODUCT_FORMS = {
     "fresh": _l("Fresh"), "dried": _l("Dried"), "oil": _l("Essential oil"), "powder": _l("Powder"),
@@ -66,17 +67,17 @@ def clean_listing(org: Organisation, data: dict) -> tuple[dict, list[GrowingZone
         errors["ends_on"] = [_("Enter a date.")]
     fields["ends_on"] = ends_on
 
-    fields["quantity"] = _number(errors, "quantity", data.get("quantity"), minimum=0.01, maximum=MAX_QUANTITY)
+    fields["quantity"] = clean_number(errors, "quantity", data.get("quantity"), minimum=0.01, maximum=MAX_QUANTITY)
     if data.get("unit") not in UNITS:
         errors["unit"] = [_("Choose the unit.")]
     fields["unit"] = data.get("unit")
     if data.get("negotiable") or data.get("price_per_unit") in (None, ""):
         fields["price_per_unit"] = None
     else:
-        fields["price_per_unit"] = _number(errors, "price_per_unit", data.get("price_per_unit"), minimum=0,
-                                           maximum=MAX_PRICE_VND, integer=True)
-    fields["min_order_qty"] = _number(errors, "min_order_qty", data.get("min_order_qty"), minimum=0.01,
-                                      maximum=MAX_QUANTITY, required=False)
+        fields["price_per_unit"] = clean_number(errors, "price_per_unit", data.get("price_per_unit"), minimum=0,
+                                                maximum=MAX_PRICE_VND, integer=True)
+    fields["min_order_qty"] = clean_number(errors, "min_order_qty", data.get("min_order_qty"), minimum=0.01,
+                                           maximum=MAX_QUANTITY, required=False)
     if fields["min_order_qty"] and fields["quantity"] and fields["min_order_qty"] > fields["quantity"]:
         errors["min_order_qty"] = [_("The minimum order is larger than the quantity offered.")]
 

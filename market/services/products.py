@@ -9,10 +9,11 @@ from market.clock import today
 from market.extensions import db
 from market.labels import status_label
 from market.models import Crop, GrowingZone, OcopProduct, Organisation, OrgKind, OrgStatus, ProductStatus, User
+from market.numbers import clean_number
 from market.services import audit
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
-from market.services.zones import EDITORS, _number
+from market.services.zones import EDITORS
 
 CATEGORIES = {
     "food": _l("Food"), "beverage": _l("Beverage"), "herbal": _l("Herbal and medicinal"),
@@ -55,10 +56,10 @@ def clean_product(org: Organisation, data: dict) -> dict:  # noqa: C901 - one ch
     if data.get("unit") not in PRODUCT_UNITS:
         errors["unit"] = [_("Choose the unit.")]
     fields["unit"] = data.get("unit")
-    fields["price"] = _number(errors, "price", data.get("price"), minimum=0, maximum=MAX_PRICE_VND, integer=True)
-    fields["stock"] = _number(errors, "stock", data.get("stock") or 0, minimum=0, maximum=MAX_STOCK, integer=True)
-    fields["min_order_qty"] = _number(errors, "min_order_qty", data.get("min_order_qty") or 1, minimum=1,
-                                      maximum=MAX_STOCK, integer=True)
+    fields["price"] = clean_number(errors, "price", data.get("price"), minimum=0, maximum=MAX_PRICE_VND, integer=True)
+    fields["stock"] = clean_number(errors, "stock", data.get("stock") or 0, minimum=0, maximum=MAX_STOCK, integer=True)
+    fields["min_order_qty"] = clean_number(errors, "min_order_qty", data.get("min_order_qty") or 1, minimum=1,
+                                           maximum=MAX_STOCK, integer=True)
     fields["tourist_shops_allowed"] = bool(data.get("tourist_shops_allowed"))
     crop = db.session.get(Crop, int(data["crop_id"])) if str(data.get("crop_id") or "").isdigit() else None
     fields["crop_id"] = crop.id if crop else None

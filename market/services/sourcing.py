@@ -21,8 +21,9 @@ from market.models import (
     SourcingRequest,
     User,
 )
+from market.numbers import clean_number
 from market.services import audit, notifications
-from market.services.contracts import MAX_PRICE, MAX_QUANTITY, NEGOTIATORS, _num
+from market.services.contracts import MAX_PRICE, MAX_QUANTITY, NEGOTIATORS
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.listings import PRODUCT_FORMS, UNITS
 from market.services.organisations import require_role
@@ -45,11 +46,11 @@ def create_request(actor: User, buyer: Organisation, data: dict) -> SourcingRequ
     title = " ".join((data.get("title") or "").split())
     if not title:
         errors["title"] = [_("Give the request a title.")]
-    quantity = _num(errors, "quantity", data.get("quantity"), low=0.01, high=MAX_QUANTITY)
+    quantity = clean_number(errors, "quantity", data.get("quantity"), minimum=0.01, maximum=MAX_QUANTITY)
     max_price = None
     if data.get("max_price_per_unit") not in (None, ""):
-        max_price = _num(errors, "max_price_per_unit", data["max_price_per_unit"], low=0, high=MAX_PRICE,
-                         integer=True)
+        max_price = clean_number(errors, "max_price_per_unit", data["max_price_per_unit"], minimum=0,
+                                 maximum=MAX_PRICE, integer=True)
     start, end = data.get("delivery_start"), data.get("delivery_end")
     if not isinstance(start, date):
         errors["delivery_start"] = [_("Enter the first delivery day.")]
@@ -116,8 +117,9 @@ def make_offer(actor: User, request: SourcingRequest, seller: Organisation, data
     if request.status != RequestStatus.OPEN:
         raise ValidationFailed({"request": _("This request is closed.")})
     errors: dict[str, list[str]] = {}
-    quantity = _num(errors, "quantity", data.get("quantity"), low=0.01, high=MAX_QUANTITY)
-    price = _num(errors, "price_per_unit", data.get("price_per_unit"), low=0, high=MAX_PRICE, integer=True)
+    quantity = clean_number(errors, "quantity", data.get("quantity"), minimum=0.01, maximum=MAX_QUANTITY)
+    price = clean_number(errors, "price_per_unit", data.get("price_per_unit"), minimum=0, maximum=MAX_PRICE,
+                         integer=True)
     fitting = {z.id: z for z in fitting_zones(request, seller)}
     zone_ids = [int(z) for z in data.get("zone_ids") or [] if str(z).isdigit()]
     if not zone_ids:

@@ -22,6 +22,7 @@ from market.models import (
     ZoneKind,
 )
 from market.models.types import utcnow
+from market.numbers import clean_number
 from market.services import audit
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_department, require_role
@@ -35,22 +36,6 @@ EDITORS = (Role.OWNER, Role.MANAGER, Role.SIGNER, Role.MEMBER)  # any member pre
 
 def normalize_code(raw: str) -> str:
     return re.sub(r"\s+", "", (raw or "")).upper()
-
-
-def _number(errors, field, raw, *, minimum, maximum, integer=False, required=True):
-    if raw in (None, ""):
-        if required:
-            errors[field] = [_("This field is required.")]
-        return None
-    try:
-        value = int(raw) if integer else float(str(raw).replace(",", "."))
-    except (TypeError, ValueError):
-        errors[field] = [_("Enter a number.")]
-        return None
-    if value != value or not minimum <= value <= maximum:  # value != value catches NaN
-        errors[field] = [_("Enter a number between %(low)s and %(high)s.", low=minimum, high=maximum)]
-        return None
-    return value
 
 
 def clean_zone(data: dict, *, exclude_id: int | None = None) -> dict:
@@ -81,11 +66,11 @@ def clean_zone(data: dict, *, exclude_id: int | None = None) -> dict:
     fields["commune_id"] = commune.id if commune else None
     fields["crop_id"] = crop.id if crop else None
     fields["name"] = (data.get("name") or "").strip() or None
-    fields["area_ha"] = _number(errors, "area_ha", data.get("area_ha"), minimum=0.01, maximum=MAX_AREA_HA)
-    fields["households"] = _number(errors, "households", data.get("households"), minimum=0,
-                                   maximum=MAX_HOUSEHOLDS, integer=True, required=False)
-    lat = _number(errors, "latitude", data.get("latitude"), minimum=-90, maximum=90, required=False)
-    lon = _number(errors, "longitude", data.get("longitude"), minimum=-180, maximum=180, required=False)
+    fields["area_ha"] = clean_number(errors, "area_ha", data.get("area_ha"), minimum=0.01, maximum=MAX_AREA_HA)
+    fields["households"] = clean_number(errors, "households", data.get("households"), minimum=0,
+                                        maximum=MAX_HOUSEHOLDS, integer=True, required=False)
+    lat = clean_number(errors, "latitude", data.get("latitude"), minimum=-90, maximum=90, required=False)
+    lon = clean_number(errors, "longitude", data.get("longitude"), minimum=-180, maximum=180, required=False)
     if (lat is None) != (lon is None) and "latitude" not in errors and "longitude" not in errors:
         errors["longitude" if lon is None else "latitude"] = [_("Give both latitude and longitude, or neither.")]
     fields["latitude"], fields["longitude"] = lat, lon

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from market.extensions import db
 from market.models import AuditEvent, Membership, Organisation, OrgKind, OrgStatus, Role, User
-from market.services import seed
+from market.services import reference_data
 from tests.conftest import PASSWORD, submit
 
 SIGNUP = "/auth/signup"
@@ -18,7 +18,7 @@ def row_counts(app) -> dict[str, int]:
 
 def commune_id(app, name="Văn Quan") -> str:
     with app.app_context():
-        return str(seed.commune_named(name).id)
+        return str(reference_data.commune_named(name).id)
 
 
 @pytest.fixture

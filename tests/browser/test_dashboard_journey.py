@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import ReportSnapshot
-from market.services import seed, targets
+from market.services import demo_market, targets
 
 pytestmark = pytest.mark.browser
 
@@ -17,9 +17,9 @@ pytestmark = pytest.mark.browser
 def _seed_demo(app) -> list[str]:
     """The demo market; returns the keys of the figures the dashboard shows today."""
     with app.app_context():
-        seed.seed_demo()
-        seed.seed_demo_catalog()
-        seed.seed_demo_contracts()
+        demo_market.seed_demo()
+        demo_market.seed_demo_catalog()
+        demo_market.seed_demo_contracts()
         db.session.commit()
     with app.test_request_context():
         return [f.key for f in targets.compute(targets.Scope(as_of=today()))]
@@ -35,8 +35,8 @@ def test_department_staff_read_the_targets_and_download_the_report(page, live_se
     assert page.viewport_size == {"width": 390, "height": 844}
 
     page.goto("/auth/login")
-    page.fill("#email", seed.DEMO_ACCOUNTS[0][0])  # so@demo.langson.vn, the department
-    page.fill("#password", seed.DEMO_PASSWORD)
+    page.fill("#email", demo_market.DEMO_ACCOUNTS[0][0])  # so@demo.langson.vn, the department
+    page.fill("#password", demo_market.DEMO_PASSWORD)
     page.click("form.form button[type=submit]")
     page.wait_for_url(lambda url: "/auth/login" not in url)
 

@@ -3,15 +3,15 @@ import pytest
 
 from market.extensions import db
 from market.search import sync
-from market.services import seed
+from market.services import demo_market
 
 pytestmark = pytest.mark.browser
 
 
 def test_search_without_diacritics_two_facets_open_result(page, factory):
     with factory.app.app_context():
-        seed.seed_demo()
-        seed.seed_demo_catalog()
+        demo_market.seed_demo()
+        demo_market.seed_demo_catalog()
         db.session.commit()
         sync.reindex()
 

@@ -21,7 +21,7 @@ from market.models import (
     SupplyListing,
     ZoneKind,
 )
-from market.services import seed
+from market.services import reference_data
 
 _DEFAULT = object()
 
@@ -31,7 +31,7 @@ def crop_id(key: str = "hoi") -> int:
 
 
 def commune_id(name: str = "Văn Quan") -> int:
-    return seed.commune_named(name).id
+    return reference_data.commune_named(name).id
 
 
 def count(model) -> int:

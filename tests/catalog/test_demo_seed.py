@@ -1,4 +1,4 @@
-"""The demo catalogue (market/services/seed.py): idempotent, and alive on the day it is loaded."""
+"""The demo market (market/services/demo_market.py): idempotent, and alive on the day it is loaded."""
 import pytest
 import sqlalchemy as sa
 
@@ -7,20 +7,27 @@ from market.extensions import db
 from market.models import (
     AuditEvent,
     Certificate,
+    Contract,
+    ContractSignature,
+    ContractVersion,
+    Delivery,
     GrowingZone,
     ListingStatus,
     Membership,
     OcopProduct,
+    OrderItem,
     Organisation,
+    Payment,
     ProductStatus,
     ReviewStatus,
+    ShopOrder,
     SupplyListing,
     User,
     listing_zone,
     product_retailer,
     product_zone,
 )
-from market.services import listings, products, seed, zones
+from market.services import demo_market, listings, products, zones
 
 TABLES = [Organisation, User, Membership, GrowingZone, Certificate, SupplyListing, OcopProduct, AuditEvent,
           listing_zone, product_zone, product_retailer]
@@ -36,20 +43,47 @@ def counts() -> dict:
 
 @pytest.fixture
 def demo(req):
-    seed.seed_demo()
-    seed.seed_demo_catalog()
+    demo_market.seed_demo()
+    demo_market.seed_demo_catalog()
     db.session.commit()
 
 
 def test_seeding_twice_changes_no_counts(demo):
     first = counts()
-    assert first["growing_zone"] == len(seed.DEMO_ZONES) + 1
-    assert first["supply_listing"] == len(seed.DEMO_LISTINGS) and first["ocop_product"] == len(seed.DEMO_PRODUCTS)
-    assert first["certificate"] == sum(len(z[-1]) for z in seed.DEMO_ZONES)
-    seed.seed_demo()
-    seed.seed_demo_catalog()
+    assert first["growing_zone"] == len(demo_market.DEMO_ZONES) + 1
+    assert first["supply_listing"] == len(demo_market.DEMO_LISTINGS) and first["ocop_product"] == len(demo_market.DEMO_PRODUCTS)
+    assert first["certificate"] == sum(len(z[-1]) for z in demo_market.DEMO_ZONES)
+    demo_market.seed_demo()
+    demo_market.seed_demo_catalog()
     db.session.commit()
     assert counts() == first
+
+
+def test_the_whole_demo_twice_changes_nothing(demo):
+    """Contracts and orders too: no new row, no stock taken twice, no version or payment added."""
+    tables = [*TABLES, Contract, ContractVersion, ContractSignature, Delivery, Payment, ShopOrder, OrderItem]
+
+    def snapshot():
+        rows = {}
+        for table in tables:
+            selectable = table if isinstance(table, sa.Table) else table.__table__
+            rows[selectable.name] = db.session.scalar(sa.select(sa.func.count()).select_from(selectable))
+        rows["stock"] = sorted(db.session.execute(sa.select(OcopProduct.name, OcopProduct.stock)).all())
+        rows["states"] = sorted(db.session.execute(sa.select(Contract.reference, Contract.state)).all())
+        return rows
+
+    result = demo_market.seed_demo_contracts()
+    demo_market.seed_demo_orders()
+    db.session.commit()
+    assert result["created"] == len(demo_market.DEMO_CONTRACTS)
+    first = snapshot()
+    assert first["contract"] == len(demo_market.DEMO_CONTRACTS) and first["shop_order"] == 2
+    for step in (demo_market.seed_demo, demo_market.seed_demo_catalog, demo_market.seed_demo_contracts,
+                 demo_market.seed_demo_orders):
+        step()
+    db.session.commit()
+    assert snapshot() == first
+    assert demo_market.seed_demo_contracts()["created"] == 0 and demo_market.seed_demo_orders() == 0
 
 
 def test_demo_has_expired_and_expiring_certificates(demo):
@@ -110,8 +144,8 @@ def test_demo_harvest_seasons_are_sound_on_every_day_of_the_year(year):
 
     day = date(year, 1, 1)
     while day.year == year:
-        for *_head, (start_month, end_month), _qty, _unit, _price, _grade in seed.DEMO_LISTINGS:
-            start, end = seed._season(start_month, end_month, day)
+        for *_head, (start_month, end_month), _qty, _unit, _price, _grade in demo_market.DEMO_LISTINGS:
+            start, end = demo_market._season(start_month, end_month, day)
             assert start <= end and end >= day, (day, start_month, end_month)
             assert (end - start).days <= 366 and start.month == start_month and end.month == end_month
         day += timedelta(days=1)

@@ -19,7 +19,7 @@ from market.models import (
     User,
     ZoneKind,
 )
-from market.services import importer, seed
+from market.services import importer, reference_data
 from market.services.errors import PermissionDenied, ValidationFailed
 from tests.imports.conftest import (
     ENTERPRISE,
@@ -62,7 +62,7 @@ def errors_by_line(preview) -> dict[int, dict[str, list[str]]]:
 
 def existing_zone(code: str, org_tax: str = HOI) -> None:
     org = db.session.scalar(sa.select(Organisation).where(Organisation.tax_code == org_tax))
-    db.session.add(GrowingZone(code=code, organisation=org, commune=seed.commune_named("Văn Quan"),
+    db.session.add(GrowingZone(code=code, organisation=org, commune=reference_data.commune_named("Văn Quan"),
                                crop=db.session.scalar(sa.select(Crop).where(Crop.key == "hoi")), area_ha=3))
     db.session.commit()
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from market.extensions import db
 from market.models import AuditEvent, Certificate, Crop, GrowingZone, OcopProduct, ReviewStatus
-from market.services import importer, seed
+from market.services import importer, reference_data
 from tests.conftest import log_in, submit
 from tests.imports.conftest import (
     ENTERPRISE,
@@ -158,7 +158,7 @@ def test_mixed_file_preview_lists_errors_and_offers_no_confirmation(app, staff_c
 def test_a_code_registered_between_preview_and_confirm_blocks_the_whole_file(app, staff_client, orgs):
     html = upload(staff_client, "zones", csv_bytes(ZONE_HEADER, CLEAN_ZONES), "z.csv").get_data(as_text=True)
     with app.app_context():
-        zone = GrowingZone(code="LS-VQ-HOI-0002", organisation_id=orgs[HOI], commune=seed.commune_named("Văn Quan"),
+        zone = GrowingZone(code="LS-VQ-HOI-0002", organisation_id=orgs[HOI], commune=reference_data.commune_named("Văn Quan"),
                            crop=db.session.scalar(sa.select(Crop).where(Crop.key == "hoi")), area_ha=1)
         db.session.add(zone)
         db.session.commit()

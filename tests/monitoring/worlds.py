@@ -1,6 +1,6 @@
 """Small worlds for the plan's figures: organisations, contracts (versions, signatures, deliveries),
 zones with certificates, OCOP products and declared chains, written straight through the models (the way
-seed.seed_demo_contracts does) so a test can set up any state on any date, then `figures()` to read every
+demo_market.seed_demo_contracts does) so a test can set up any state on any date, then `figures()` to read every
 figure of targets.compute for a scope.
 
 Every world is judged on AS_OF, a fixed day in the past (the report refuses future dates): the answers
@@ -36,7 +36,7 @@ from market.models import (
     User,
     ZoneKind,
 )
-from market.services import chains, seed, targets
+from market.services import chains, reference_data, targets
 from market.services.contracts import terms_hash
 from market.text import name_key
 from tests.conftest import PASSWORD
@@ -81,7 +81,7 @@ class World:
         name = name or f"{kind} thử nghiệm {self._next()}"
         with self.context():
             org = Organisation(name=name, name_key=name_key(name), kind=kind, status=status,
-                               commune_id=seed.commune_named(commune).id)
+                               commune_id=reference_data.commune_named(commune).id)
             db.session.add(org)
             db.session.commit()
             return org.id
@@ -176,7 +176,7 @@ class World:
         n = self._next()
         with self.context():
             zone = GrowingZone(code=f"LS-GS-{n:04d}", kind=kind, organisation_id=org_id,
-                               commune_id=seed.commune_named(commune).id,
+                               commune_id=reference_data.commune_named(commune).id,
                                crop_id=db.session.scalar(sa.select(Crop.id).where(Crop.key == crop)),
                                area_ha=area, status=status, created_at=created_at)
             for cert_kind, issued_on, expires_on, cert_status in certificates:
@@ -233,7 +233,7 @@ class World:
 
     def scope(self, as_of: date = AS_OF, commune: str | None = None, crop: str | None = None) -> targets.Scope:
         """Call inside a context."""
-        return targets.Scope(as_of=as_of, commune_id=seed.commune_named(commune).id if commune else None,
+        return targets.Scope(as_of=as_of, commune_id=reference_data.commune_named(commune).id if commune else None,
                              crop_id=db.session.scalar(sa.select(Crop.id).where(Crop.key == crop)) if crop else None)
 
     def values(self, *args, **kwargs) -> dict[str, float]:
@@ -241,7 +241,7 @@ class World:
 
     def commune_id(self, name: str) -> int:
         with self.context():
-            return seed.commune_named(name).id
+            return reference_data.commune_named(name).id
 
     def crop_id(self, key: str) -> int:
         with self.context():

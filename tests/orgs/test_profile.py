@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from market.extensions import db
 from market.models import AuditEvent, Membership, Organisation, OrgKind, OrgStatus, Role
-from market.services import seed
+from market.services import reference_data
 from tests.conftest import log_in, submit
 
 
@@ -16,7 +16,7 @@ def get_org(app, org_id) -> dict:
 
 def commune_id(app, name) -> str:
     with app.app_context():
-        return str(seed.commune_named(name).id)
+        return str(reference_data.commune_named(name).id)
 
 
 # --- who sees a profile ---------------------------------------------------------------------------

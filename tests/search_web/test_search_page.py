@@ -5,15 +5,15 @@ import pytest
 from market.extensions import db
 from market.models import Organisation
 from market.search import sync
-from market.services import seed
+from market.services import demo_market
 
 
 @pytest.fixture
 def demo(app):
     """The demo market, indexed."""
     with app.app_context():
-        seed.seed_demo()
-        seed.seed_demo_catalog()
+        demo_market.seed_demo()
+        demo_market.seed_demo_catalog()
         db.session.commit()
         sync.reindex()
     return app

@@ -5,7 +5,7 @@ from flask_babel import force_locale
 
 from market.extensions import db
 from market.models import AuditEvent, Membership, Organisation, OrgKind, OrgStatus, Role, User
-from market.services import accounts, seed
+from market.services import accounts, reference_data
 from market.services.errors import ValidationFailed
 from tests.conftest import PASSWORD
 
@@ -21,7 +21,7 @@ def req(app):
 
 def organisation(**overrides) -> dict:
     data = {"name": "HTX Hồi Tân Đoàn", "kind": OrgKind.COOPERATIVE, "tax_code": "4900123456",
-            "commune_id": str(seed.commune_named("Văn Quan").id)}
+            "commune_id": str(reference_data.commune_named("Văn Quan").id)}
     data.update(overrides)
     return data
 

@@ -5,7 +5,7 @@ from flask_babel import force_locale
 
 from market.extensions import db
 from market.models import AuditEvent, Membership, Organisation, OrgKind, OrgStatus, Role, User
-from market.services import organisations, seed
+from market.services import organisations, reference_data
 from market.services.errors import PermissionDenied, ValidationFailed
 
 
@@ -19,7 +19,7 @@ def req(app):
 
 
 def commune(name="Văn Quan") -> int:
-    return seed.commune_named(name).id
+    return reference_data.commune_named(name).id
 
 
 def org(org_id) -> Organisation:

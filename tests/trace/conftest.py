@@ -22,7 +22,7 @@ from market.models import (
     SupplyListing,
     ZoneKind,
 )
-from market.services import seed
+from market.services import reference_data
 
 
 class Catalog:
@@ -42,7 +42,7 @@ class Catalog:
              crop="hoi", commune="Văn Quan", area_ha=12.5) -> int:
         with self.app.app_context():
             zone = GrowingZone(code=code or f"LS-VQ-HOI-{self._next():04d}", kind=kind, organisation_id=org_id,
-                               commune_id=seed.commune_named(commune).id, crop_id=self.crop_id(crop),
+                               commune_id=reference_data.commune_named(commune).id, crop_id=self.crop_id(crop),
                                area_ha=area_ha, status=status)
             db.session.add(zone)
             db.session.commit()

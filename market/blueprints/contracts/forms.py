@@ -19,6 +19,7 @@ from market.blueprints.forms import choices_of
 from market.blueprints.workspace.forms import MultiCheckboxField
 from market.extensions import db
 from market.models import Crop, GrowingZone, Organisation, ReviewStatus
+from market.numbers import plain
 from market.services.listings import PRODUCT_FORMS, UNITS
 
 # What each term is called on screen (the keys of contracts.differences()).
@@ -57,10 +58,8 @@ def seller_zone_choices(seller: Organisation) -> list[SelectChoice]:
 
 
 def plain_number(value) -> str:
-    """A number as a person would type it back: no exponent, no trailing zeros."""
-    if value is None:
-        return ""
-    return f"{value:.6f}".rstrip("0").rstrip(".")
+    """A number as a person would type it back, read back as the same number (`market.numbers.plain`)."""
+    return plain(value)
 
 
 class TermsForm(FlaskForm):

@@ -17,6 +17,7 @@ from market.blueprints.workspace.forms import (
 from market.clock import today
 from market.extensions import db
 from market.models import GrowingZone, OcopProduct, Organisation, OrgKind, SupplyListing
+from market.numbers import plain
 from market.services import listings, organisations, products, uploads, zones
 from market.services.errors import ValidationFailed
 
@@ -43,10 +44,8 @@ def _owned(model, item_id: int, org: Organisation):
 
 
 def plain_number(value) -> str:
-    """A number as a person would type it back: no exponent, no digits lost, no trailing zeros."""
-    if value is None:
-        return ""
-    return f"{value:.6f}".rstrip("0").rstrip(".")
+    """A number as a person would type it back, read back as the same number (`market.numbers.plain`)."""
+    return plain(value)
 
 
 def _data(form, *skip: str) -> dict:

@@ -1,61 +1,46 @@
-"""Loading the plan's facts (idempotent) and a living demo market on top of them."""
-import json
-from importlib import resources
+"""The demo market (development only): organisations of every kind with one account per role, a catalogue
+that stays alive (dates relative to the day of seeding), contracts in every state, and shop orders.
+
+Built on the plan's reference data (`market.services.reference_data`), which must be loaded first.
+`flask market seed --demo` runs, in order, `seed_demo` (organisations and accounts), `seed_demo_catalog`,
+`seed_demo_contracts` and `seed_demo_orders`. Each is idempotent: rows are found by their natural keys
+(names, e-mails, codes, references) and left alone when they exist, so running it twice changes nothing."""
+import secrets
+from calendar import monthrange
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from market.clock import today
 from market.extensions import db
-from market.models import Commune, CommuneAlias, Crop, Membership, Organisation, OrgKind, OrgStatus, PlanTarget, User
+from market.models import (
+    Certificate,
+    Contract,
+    ContractSignature,
+    ContractVersion,
+    Crop,
+    Delivery,
+    GrowingZone,
+    ListingStatus,
+    Membership,
+    OcopProduct,
+    OrderItem,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    Payment,
+    ProductStatus,
+    ReviewStatus,
+    ShopOrder,
+    SupplyListing,
+    User,
+)
 from market.models.types import utcnow
-from market.text import name_key, slugify
+from market.services.contracts import deposit_amount, terms_hash
+from market.services.reference_data import commune_named
+from market.text import name_key
 
 DEMO_PASSWORD = "langson-demo-2026"
-
-
-def plan_data() -> dict:
-    return json.loads(resources.files("market.data").joinpath("plan.json").read_text(encoding="utf-8"))
-
-
-def _upsert(model, lookup: dict, values: dict):
-    row = db.session.scalar(sa.select(model).filter_by(**lookup))
-    if row is None:
-        row = model(**lookup)
-        db.session.add(row)
-    for key, value in values.items():
-        setattr(row, key, value)
-    return row
-
-
-def seed_plan() -> dict[str, int]:
-    """Communes (with aliases), crops (with their communes and target ranges) and plan targets.
-    Running it twice changes nothing."""
-    data = plan_data()
-    communes = {}
-    for item in data["communes"]:
-        commune = _upsert(Commune, {"name": item["name"]}, {"kind": item["kind"], "slug": slugify(item["name"])})
-        communes[item["name"]] = commune
-        existing = {a.name for a in commune.aliases}
-        for alias in item["aliases"]:
-            if alias not in existing:
-                commune.aliases.append(CommuneAlias(name=alias))
-    for item in data["crops"]:
-        fields = {k: v for k, v in item.items() if k not in ("key", "communes")}
-        crop = _upsert(Crop, {"key": item["key"]}, fields)
-        crop.communes = [communes[name] for name in item["communes"]]
-    for item in data["targets"]:
-        _upsert(PlanTarget, {"key": item["key"]}, {k: v for k, v in item.items() if k != "key"})
-    db.session.flush()
-    return {"communes": len(data["communes"]), "crops": len(data["crops"]), "targets": len(data["targets"])}
-
-
-def commune_named(name: str) -> Commune:
-    """A commune by its name or one of its aliases (names in old registers vary)."""
-    commune = db.session.scalar(sa.select(Commune).where(Commune.name == name))
-    if commune is None:
-        commune = db.session.scalar(sa.select(Commune).join(CommuneAlias).where(CommuneAlias.name == name))
-    if commune is None:
-        raise LookupError(f"unknown commune {name!r}")
-    return commune
 
 
 # The demo market: (key, name, kind, commune, tax code, verified?, description).
@@ -201,9 +186,6 @@ DEMO_PRODUCTS = [
 
 def _season(start_month: int, end_month: int, on):
     """The next window of a crop's usual season (this year's if it has not ended yet)."""
-    from calendar import monthrange
-    from datetime import date
-
     year = on.year
     end_year = year + (1 if end_month < start_month else 0)
     end = date(end_year, end_month, monthrange(end_year, end_month)[1])
@@ -215,19 +197,8 @@ def _season(start_month: int, end_month: int, on):
 
 
 def seed_demo_catalog() -> dict[str, int]:
-    from datetime import timedelta
-
-    from market.clock import today
-    from market.models import (
-        Certificate,
-        GrowingZone,
-        ListingStatus,
-        OcopProduct,
-        ProductStatus,
-        ReviewStatus,
-        SupplyListing,
-    )
-
+    """Zones with their certificates, listings in season and OCOP products of the demo organisations,
+    plus one zone waiting for the department. Needs `seed_demo` first; rows found by code or title."""
     on = today()
     orgs = {key: db.session.scalar(sa.select(Organisation).where(Organisation.name_key == name_key(name)))
             for key, name, *_rest in DEMO_ORGANISATIONS}
@@ -302,20 +273,6 @@ DEMO_CONTRACTS = [
 def seed_demo_contracts() -> dict[str, int]:
     """Contracts in every state, with deliveries and payments, so the department's figures have data.
     Built directly (not through the services) so the seed is quiet and idempotent by reference."""
-    import secrets as _secrets
-    from datetime import timedelta
-
-    from market.clock import today
-    from market.models import (
-        Contract,
-        ContractSignature,
-        ContractVersion,
-        Delivery,
-        Payment,
-        SupplyListing,
-    )
-    from market.services.contracts import deposit_amount, terms_hash
-
     on = today()
     orgs = {key: db.session.scalar(sa.select(Organisation).where(Organisation.name_key == name_key(name)))
             for key, name, *_rest in DEMO_ORGANISATIONS}
@@ -369,7 +326,7 @@ def seed_demo_contracts() -> dict[str, int]:
         if state == "disputed":
             contract.dispute_reason = "Độ ẩm tinh dầu vượt mức thỏa thuận."
         for delivered, after, status in deliveries:
-            db.session.add(Delivery(contract=contract, public_id=_secrets.token_urlsafe(9), quantity=float(delivered),
+            db.session.add(Delivery(contract=contract, public_id=secrets.token_urlsafe(9), quantity=float(delivered),
                                     delivered_on=signed_on + timedelta(days=after), lot_code=f"{ref}-L{after:02d}",
                                     status=status, zones=list(listing.zones), recorded_by_id=owners[seller.id].id,
                                     dispute_note=contract.dispute_reason if status == "disputed" else None))
@@ -378,7 +335,7 @@ def seed_demo_contracts() -> dict[str, int]:
             db.session.add(Payment(reference=f"TT-{ref[3:]}", purpose="deposit", contract_id=contract.id,
                                    payer_id=buyer.id, payee_id=seller.id, amount=amount, currency="VND",
                                    method="bank_transfer", status=payment_status,
-                                   idempotency_key=_secrets.token_hex(16), created_by_id=owners[buyer.id].id,
+                                   idempotency_key=secrets.token_hex(16), created_by_id=owners[buyer.id].id,
                                    confirmed_by_id=owners[seller.id].id if payment_status == "succeeded" else None,
                                    succeeded_at=utcnow() - timedelta(days=39) if payment_status == "succeeded"
                                    else None))
@@ -389,10 +346,6 @@ def seed_demo_contracts() -> dict[str, int]:
 
 def seed_demo_orders() -> int:
     """Two shop orders from the tourist-site shop: one paid and packed, one waiting for payment."""
-    from datetime import timedelta
-
-    from market.models import OcopProduct, OrderItem, ShopOrder
-
     shop = db.session.scalar(sa.select(Organisation).where(Organisation.name_key == name_key(DEMO_ORGANISATIONS[-1][1])))
     created = 0
     for reference, product_name, quantity, status in (("DH-DEMO-01", "Tinh dầu hồi Văn Quan", 12, "packed"),
