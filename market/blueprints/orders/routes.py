@@ -247,7 +247,7 @@ def pay(order_id: int):
         flash(_("Choose how to pay."), "error")
         return redirect(url_for("orders.show", order_id=order.id))
     try:
-        payment = payments.start_order_payment(current_user, order, form.method.data)
+        payment = orders.start_payment(current_user, order, form.method.data)
     except ValidationFailed as exc:
         db.session.rollback()
         flash(_messages(exc), "error")
