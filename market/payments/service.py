@@ -94,16 +94,22 @@ def confirm_bank_transfer(actor: User, payment: Payment) -> Payment:
     return payment
 
 
+def _for(contract_id: int | None, order_id: int | None):
+    if (contract_id is None) == (order_id is None):
+        raise ValueError("a payment is for one contract or one order")
+    return Payment.contract_id == contract_id if contract_id is not None else Payment.order_id == order_id
+
+
 def cancel_unpaid(*, contract_id: int | None = None, order_id: int | None = None) -> None:
     """The contract or order was cancelled: payments still waiting are abandoned (a transfer can no longer be
     confirmed; a card paid on a Checkout page still open is refunded by the webhook)."""
-    where = Payment.contract_id == contract_id if contract_id else Payment.order_id == order_id
+    where = _for(contract_id, order_id)
     for unpaid in db.session.scalars(sa.select(Payment).where(where, Payment.status == PaymentStatus.PENDING)):
         unpaid.status = PaymentStatus.CANCELLED
 
 
 def received_payment(*, contract_id: int | None = None, order_id: int | None = None) -> Payment | None:
-    where = Payment.contract_id == contract_id if contract_id else Payment.order_id == order_id
+    where = _for(contract_id, order_id)
     return db.session.scalar(sa.select(Payment).where(where, Payment.status == PaymentStatus.SUCCEEDED).limit(1))
 
 
