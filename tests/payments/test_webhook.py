@@ -1,5 +1,6 @@
 """Stripe's webhook (POST /payments/stripe/webhook -> market.payments.handle_webhook): only a body signed with
-STRIPE_WEBHOOK_SECRET is believed, each event id acts once, and the amount must match. Never a 500."""
+STRIPE_WEBHOOK_SECRET is believed, each event id acts once, and the amount must match. Malformed input is a
+400 or ignored, never a 500 (a bug is: tests/payments/test_events.py)."""
 
 import pytest
 import sqlalchemy as sa
