@@ -1,8 +1,10 @@
-"""Flask commands, registered in one place: `flask market seed [--demo]`."""
+"""Flask commands, registered in one place: `flask market seed [--demo]`, `flask market expire-orders`,
+`flask market retry-refunds`."""
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from market import payments
 from market.extensions import db
 from market.services import demo_market, reference_data
 
@@ -38,6 +40,16 @@ def expire_orders() -> None:
     count = orders.expire_unpaid_orders()
     db.session.commit()
     click.echo(f"expired {count} unpaid orders")
+
+
+@market_cli.command("retry-refunds")
+def retry_refunds() -> None:
+    """Ask Stripe again for every refund still `refunding` (Stripe was down when it was decided). Safe to repeat:
+    Stripe refunds each payment once (idempotency key). Run it from cron, e.g. hourly."""
+    made, failed = payments.retry_refunds()
+    click.echo(f"refunds: {made} made, {failed} still queued")
+    if failed:
+        raise SystemExit(1)
 
 
 search_cli = AppGroup("search", help="Keep the search index in step with the database.")

@@ -48,7 +48,7 @@ STATUS_LABELS = {
     # orders and payments
     "pending_payment": _l("Waiting for payment"), "paid": _l("Paid"), "packed": _l("Packed"),
     "shipped": _l("Shipped"), "delivered": _l("Delivered"), "succeeded": _l("Received"), "failed": _l("Failed"),
-    "refunded": _l("Refunded"),
+    "refunding": _l("Refund under way"), "refunded": _l("Refunded"),
 }
 
 

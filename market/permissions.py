@@ -1,9 +1,89 @@
 """Who may do what: every `can_*` predicate in one place, used by routes, services and templates alike
 (templates call them through the `can` global). Each takes the acting user first and never raises; services
 that must refuse call the matching `require_*`, which raises PermissionDenied with the reason."""
+from market.models import ContractState, PaymentMethod, PaymentStatus, Role
 
 # --- organisations and members ---------------------------------------------------------------------
 
 # --- catalogue: zones, certificates, products, listings ---------------------------------------------
 
 # --- contracts, payments and shop orders ------------------------------------------------------------
+# Roles, per organisation, for each kind of act on a contract or a payment.
+NEGOTIATORS = (Role.OWNER, Role.MANAGER, Role.SIGNER)  # propose, counter-propose, cancel, answer deliveries
+SIGNERS = (Role.OWNER, Role.SIGNER)  # sign for the organisation (the owner is its legal representative)
+PAYERS = (Role.OWNER, Role.MANAGER, Role.SIGNER)  # pay a deposit or an order
+RECEIVERS = (Role.OWNER, Role.MANAGER)  # confirm that a bank transfer arrived
+# States a party may cancel from (an active contract only before any delivery).
+CANCELLABLE = (ContractState.DRAFT, ContractState.PROPOSED, ContractState.SIGNED, ContractState.ACTIVE)
+
+
+def _user(user) -> bool:
+    return bool(user and user.is_authenticated)
+
+
+def can_view_contract(user, contract) -> bool:
+    return _user(user) and bool(user.membership_in(contract.buyer) or user.membership_in(contract.seller)
+                                or user.is_department_staff)
+
+
+def can_negotiate(user, contract) -> bool:
+    """Acts for either party with a negotiating role."""
+    return _user(user) and any(user.has_role(org, *NEGOTIATORS) for org in (contract.buyer, contract.seller))
+
+
+def can_propose(user, contract) -> bool:
+    return contract.state == ContractState.DRAFT and can_negotiate(user, contract)
+
+
+def can_counter_propose(user, contract) -> bool:
+    return contract.state == ContractState.PROPOSED and can_negotiate(user, contract)
+
+
+def signing_organisation(user, contract):
+    """The party `user` may sign the current version for now (None when there is none)."""
+    if not _user(user) or contract.state != ContractState.PROPOSED:
+        return None
+    signed = {s.organisation_id for s in contract.signatures_of(contract.current)}
+    return next((org for org in (contract.buyer, contract.seller)
+                 if org.id not in signed and user.has_role(org, *SIGNERS)), None)
+
+
+def can_sign(user, contract) -> bool:
+    return signing_organisation(user, contract) is not None
+
+
+def can_cancel_contract(user, contract) -> bool:
+    return (contract.state in CANCELLABLE and not (contract.state == ContractState.ACTIVE and contract.deliveries)
+            and can_negotiate(user, contract))
+
+
+def can_record_delivery(user, contract) -> bool:
+    return (contract.state in (ContractState.ACTIVE, ContractState.DISPUTED)
+            and can_withdraw_delivery(user, contract))
+
+
+def can_withdraw_delivery(user, contract) -> bool:
+    """Any member of the seller (deliveries are recorded where the goods leave)."""
+    return _user(user) and user.membership_in(contract.seller) is not None
+
+
+def can_answer_delivery(user, contract) -> bool:
+    """Confirm or dispute: the buyer's negotiators."""
+    return _user(user) and user.has_role(contract.buyer, *NEGOTIATORS)
+
+
+def can_pay_deposit(user, contract) -> bool:
+    """Signed, a deposit due, and the user pays for the buyer. (A received deposit makes the contract active.)"""
+    return (contract.state == ContractState.SIGNED and contract.current.terms.deposit_amount > 0
+            and _user(user) and user.has_role(contract.buyer, *PAYERS))
+
+
+def can_confirm_transfer(user, payment) -> bool:
+    """A bank transfer still waiting, and the user receives for the payee."""
+    return (payment is not None and payment.method == PaymentMethod.BANK_TRANSFER
+            and payment.status == PaymentStatus.PENDING and _user(user) and user.has_role(payment.payee, *RECEIVERS))
+
+
+def can_view_order(user, order) -> bool:
+    return _user(user) and bool(user.membership_in(order.buyer) or user.membership_in(order.seller)
+                                or user.is_department_staff)

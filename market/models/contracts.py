@@ -9,6 +9,7 @@ from market.extensions import db
 from market.models.account import Organisation, User
 from market.models.catalog import GrowingZone, SupplyListing
 from market.models.geo import Crop
+from market.models.terms import ContractTerms
 from market.models.types import UTCDateTime, utcnow
 
 
@@ -164,7 +165,7 @@ class ContractVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contract.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
-    terms: Mapped[dict] = mapped_column(sa.JSON)
+    terms_json: Mapped[dict] = mapped_column("terms", sa.JSON)  # ContractTerms.to_dict(); read `terms`
     terms_hash: Mapped[str] = mapped_column(sa.String(64))
     proposed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
@@ -174,6 +175,15 @@ class ContractVersion(db.Model):
     contract: Mapped[Contract] = relationship(back_populates="versions")
     proposed_by: Mapped[Organisation] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+    @property
+    def terms(self) -> ContractTerms:
+        return ContractTerms.from_dict(self.terms_json)
+
+    @terms.setter
+    def terms(self, terms: ContractTerms | dict) -> None:
+        """Checked on the way in; a dict (the stored shape, as demo seed code builds it) is accepted too."""
+        self.terms_json = ContractTerms.coerce(terms).to_dict()
 
 
 class ContractSignature(db.Model):

@@ -15,8 +15,9 @@ class PaymentStatus:
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    REFUNDING = "refunding"  # a card refund decided and committed, Stripe not yet done (see payments.refund)
     REFUNDED = "refunded"
-    ALL = (PENDING, SUCCEEDED, FAILED, CANCELLED, REFUNDED)
+    ALL = (PENDING, SUCCEEDED, FAILED, CANCELLED, REFUNDING, REFUNDED)
 
 
 class PaymentMethod:

@@ -16,6 +16,7 @@ from market.models import Certificate, GrowingZone, OcopProduct, Organisation, S
 from market.models.types import utcnow
 from market.search import documents
 from market.search.base import SearchUnavailable
+from market.search.registry import get_backend
 
 TRACKED = (SupplyListing, OcopProduct, Organisation, GrowingZone, Certificate)
 OUTBOX = SearchOutbox.__table__
@@ -63,8 +64,6 @@ def drain(*, batch_size: int = 500, max_batches: int | None = None, on=None) -> 
     """Push queued documents in batches until the outbox is empty (or `max_batches` were pushed).
     Returns counts; stops at the first batch the engine refuses, leaving it queued with its error."""
     global _backoff_until
-    from market.search import get_backend
-
     backend = get_backend()
     on = on or today()
     pushed = deleted = batches = 0
@@ -114,8 +113,6 @@ def backlog() -> dict:
 
 def reindex(progress=None) -> int:
     """Rebuild the whole index from the database; searches keep answering from the old one meanwhile."""
-    from market.search import get_backend
-
     on = today()
     with Session(db.engine) as session:
         started = session.scalar(sa.select(sa.func.max(OUTBOX.c.id))) or 0

@@ -1,13 +1,19 @@
 """Offtake contracts: versioned terms, signatures bound to a hash of the terms, the state machine,
-and deliveries. Every change checks who is acting; nothing here commits."""
+and deliveries. Every change checks who is acting; nothing here commits.
+
+The deposit goes through market.payments: this module decides it is due (`start_deposit`) or must be given
+back (`cancel`), and reacts to what payments announce (`payment_received` activates the contract,
+`payment_refunded` tells the buyer)."""
 import hashlib
-import json
 import secrets
 from datetime import date
 
 import sqlalchemy as sa
+from flask import url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from market import payments
 from market.clock import LOCAL_TZ, today
 from market.extensions import db
 from market.labels import status_label, unit_label
@@ -24,24 +30,27 @@ from market.models import (
     OfferStatus,
     Organisation,
     OrgKind,
+    Payment,
     ReviewStatus,
     Role,
     SourcingOffer,
     SupplyListing,
     User,
 )
+from market.models.terms import ContractTerms, DeliveryWindow, Item, Party, canonical_json
 from market.models.types import utcnow
+from market.permissions import NEGOTIATORS, PAYERS, SIGNERS, can_view_contract
 from market.services import audit, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.listings import PRODUCT_FORMS, UNITS
 from market.services.organisations import require_role
 
-NEGOTIATORS = (Role.OWNER, Role.MANAGER, Role.SIGNER)  # who may propose, counter-propose, cancel
-SIGNERS = (Role.OWNER, Role.SIGNER)  # who may sign for the organisation (the owner is its legal representative)
 MAX_QUANTITY = 10_000_000
 MAX_PRICE = 1_000_000_000
 
 # The state machine: (from, to) -> who may make the change ("buyer", "seller", "either", "system").
+# `move` enforces both: the change must be listed, and made by the side listed ("either" is the buyer or
+# the seller; "system" is this module reacting to signatures, payments and deliveries, never a person).
 TRANSITIONS = {
     (ContractState.DRAFT, ContractState.PROPOSED): "either",
     (ContractState.DRAFT, ContractState.CANCELLED): "either",
@@ -58,26 +67,46 @@ TRANSITIONS = {
 }
 
 
-def _move(contract: Contract, to: str) -> None:
-    if (contract.state, to) not in TRANSITIONS:
+SIDES = ("buyer", "seller", "system")
+
+
+def move(contract: Contract, to: str, *, by: str) -> None:
+    """The one place a contract changes state. `by` is "buyer", "seller" or "system"."""
+    if by not in SIDES:
+        raise ValueError(f"a contract is moved by the buyer, the seller or the system, not {by!r}")
+    who = TRANSITIONS.get((contract.state, to))
+    if who is None:
         raise ValidationFailed({"state": _("A contract cannot go from %(old)s to %(new)s.",
                                            old=status_label(contract.state), new=status_label(to))})
-    contract.state = to
+    if who == by or (who == "either" and by != "system"):
+        contract.state = to
+        return
+    old, new = status_label(contract.state), status_label(to)
+    if who == "system":
+        raise PermissionDenied(_("Nobody moves a contract from %(old)s to %(new)s by hand: it happens when the "
+                                 "signatures, the deposit or the deliveries are in.", old=old, new=new))
+    if who == "either":
+        raise PermissionDenied(_("Only the buyer or the seller moves a contract from %(old)s to %(new)s.",
+                                 old=old, new=new))
+    if who == "buyer":
+        raise PermissionDenied(_("Only the buyer moves a contract from %(old)s to %(new)s.", old=old, new=new))
+    raise PermissionDenied(_("Only the seller moves a contract from %(old)s to %(new)s.", old=old, new=new))
 
 
 # --- terms ------------------------------------------------------------------------------------
 
-def canonical(terms: dict) -> str:
+def canonical(terms: ContractTerms | dict) -> str:
     """The exact text that is hashed and signed: keys sorted, no spaces, UTF-8."""
-    return json.dumps(terms, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return terms.canonical() if isinstance(terms, ContractTerms) else canonical_json(terms)
 
 
-def terms_hash(terms: dict) -> str:
+def terms_hash(terms: ContractTerms | dict) -> str:
+    """SHA-256 of the canonical text. Takes the dict shape too (demo seed code builds terms that way)."""
     return hashlib.sha256(canonical(terms).encode("utf-8")).hexdigest()
 
 
-def _party(org: Organisation) -> dict:
-    return {"id": org.id, "name": org.name, "tax_code": org.tax_code}
+def _party(org: Organisation) -> Party:
+    return Party(id=org.id, name=org.name, tax_code=org.tax_code)
 
 
 def _num(errors, field, raw, *, low, high, integer=False):
@@ -92,7 +121,7 @@ def _num(errors, field, raw, *, low, high, integer=False):
     return value
 
 
-def clean_terms(contract: Contract, data: dict) -> dict:
+def clean_terms(contract: Contract, data: dict) -> ContractTerms:
     """Terms from a form or API body, checked; raises ValidationFailed with one message per field."""
     errors: dict[str, list[str]] = {}
     crop = db.session.get(Crop, int(data["crop_id"])) if str(data.get("crop_id") or "").isdigit() else None
@@ -127,46 +156,40 @@ def clean_terms(contract: Contract, data: dict) -> dict:
         errors["zone_ids"] = [_("Every zone must grow the contracted crop.")]
     if errors:
         raise ValidationFailed(errors)
-    return {
-        "contract": contract.reference,
-        "buyer": _party(contract.buyer),
-        "seller": _party(contract.seller),
-        "currency": "VND",
-        "items": [{"crop": crop.key, "crop_name": crop.name_vi, "product_form": data["product_form"],
-                   "grade": (data.get("grade") or "").strip() or None, "quantity": quantity, "unit": data["unit"],
-                   "price_per_unit": price}],
-        "delivery_windows": [{"start": start.isoformat(), "end": end.isoformat(), "quantity": quantity}],
-        "zone_codes": sorted(z.code for z in zones),
-        "deposit_pct": deposit,
-        "payment_days": payment_days,
-        "payment_terms": (data.get("payment_terms") or "").strip(),
-        "cancellation_terms": (data.get("cancellation_terms") or "").strip(),
-    }
+    return ContractTerms(
+        contract=contract.reference, buyer=_party(contract.buyer), seller=_party(contract.seller), currency="VND",
+        item=Item(crop=crop.key, crop_name=crop.name_vi, product_form=data["product_form"],
+                  grade=(data.get("grade") or "").strip() or None, quantity=quantity, unit=data["unit"],
+                  price_per_unit=price),
+        delivery_window=DeliveryWindow(start=start, end=end, quantity=quantity),
+        zone_codes=tuple(sorted(z.code for z in zones)), deposit_pct=deposit, payment_days=payment_days,
+        payment_terms=(data.get("payment_terms") or "").strip(),
+        cancellation_terms=(data.get("cancellation_terms") or "").strip())
 
 
-def total_quantity(terms: dict) -> float:
-    return sum(item["quantity"] for item in terms["items"])
+def total_quantity(terms: ContractTerms | dict) -> float:
+    return ContractTerms.coerce(terms).total_quantity
 
 
-def total_value(terms: dict) -> int:
-    return round(sum(item["quantity"] * item["price_per_unit"] for item in terms["items"]))
+def total_value(terms: ContractTerms | dict) -> int:
+    return ContractTerms.coerce(terms).total_value
 
 
-def deposit_amount(terms: dict) -> int:
-    return round(total_value(terms) * terms["deposit_pct"] / 100)
+def deposit_amount(terms: ContractTerms | dict) -> int:
+    return ContractTerms.coerce(terms).deposit_amount
 
 
-def differences(old: dict, new: dict) -> list[tuple[str, object, object]]:
+def differences(old: ContractTerms | dict, new: ContractTerms | dict) -> list[tuple[str, object, object]]:
     """(field, old, new) for each term that changed between two versions, for the counter-proposal view."""
-    def flat(terms):
-        item, window = terms["items"][0], terms["delivery_windows"][0]
-        return {"crop": item["crop_name"], "product_form": item["product_form"], "grade": item["grade"],
-                "quantity": item["quantity"], "unit": item["unit"], "price_per_unit": item["price_per_unit"],
-                "delivery_start": window["start"], "delivery_end": window["end"],
-                "zone_codes": ", ".join(terms["zone_codes"]), "deposit_pct": terms["deposit_pct"],
-                "payment_days": terms["payment_days"], "payment_terms": terms["payment_terms"],
-                "cancellation_terms": terms["cancellation_terms"]}
-    before, after = flat(old), flat(new)
+    def flat(terms: ContractTerms):
+        item, window = terms.item, terms.delivery_window
+        return {"crop": item.crop_name, "product_form": item.product_form, "grade": item.grade,
+                "quantity": item.quantity, "unit": item.unit, "price_per_unit": item.price_per_unit,
+                "delivery_start": window.start.isoformat(), "delivery_end": window.end.isoformat(),
+                "zone_codes": ", ".join(terms.zone_codes), "deposit_pct": terms.deposit_pct,
+                "payment_days": terms.payment_days, "payment_terms": terms.payment_terms,
+                "cancellation_terms": terms.cancellation_terms}
+    before, after = flat(ContractTerms.coerce(old)), flat(ContractTerms.coerce(new))
     return [(key, before[key], after[key]) for key in after if before[key] != after[key]]
 
 
@@ -183,8 +206,7 @@ def acting_side(actor: User, contract: Contract, roles=NEGOTIATORS) -> tuple[str
 
 
 def can_view(user: User, contract: Contract) -> bool:
-    return bool(user and user.is_authenticated and (
-        user.membership_in(contract.buyer) or user.membership_in(contract.seller) or user.is_department_staff))
+    return can_view_contract(user, contract)
 
 
 def _require_verified(*orgs: Organisation) -> None:
@@ -215,7 +237,7 @@ def start_contract(actor: User, buyer: Organisation, seller: Organisation, data:
                         listing=listing, offer_id=offer.id if offer else None, created_by_id=actor.id)
     db.session.add(contract)
     terms = clean_terms(contract, data)
-    contract.crop_id = db.session.scalar(sa.select(Crop.id).where(Crop.key == terms["items"][0]["crop"]))
+    contract.crop_id = db.session.scalar(sa.select(Crop.id).where(Crop.key == terms.item.crop))
     contract.versions.append(ContractVersion(number=1, terms=terms, terms_hash=terms_hash(terms),
                                              proposed_by_id=buyer.id, created_by_id=actor.id, note=note))
     db.session.flush()
@@ -231,7 +253,7 @@ def propose(actor: User, contract: Contract) -> Contract:
         raise ValidationFailed({"state": _("Only a draft can be proposed.")})
     if org.id != contract.current.proposed_by_id:
         raise PermissionDenied(_("Only the side that drafted the terms sends them."))
-    _move(contract, ContractState.PROPOSED)
+    move(contract, ContractState.PROPOSED, by=side)
     other = contract.seller if side == "buyer" else contract.buyer
     audit.record("contract.proposed", actor, organisation=org, obj=contract, version=contract.current.number)
     notifications.notify(other, "contract.proposed", _("%(org)s proposes offtake contract %(ref)s.",
@@ -265,7 +287,7 @@ def counter_propose(actor: User, contract: Contract, data: dict, note: str | Non
     version = ContractVersion(number=contract.current.number + 1, terms=terms, terms_hash=terms_hash(terms),
                               proposed_by_id=org.id, created_by_id=actor.id, note=note)
     contract.versions.append(version)
-    _move(contract, ContractState.PROPOSED)
+    move(contract, ContractState.PROPOSED, by=side)
     db.session.flush()
     other = contract.seller if side == "buyer" else contract.buyer
     audit.record("contract.countered", actor, organisation=org, obj=contract, version=version.number)
@@ -301,18 +323,18 @@ def sign(actor: User, contract: Contract, *, version_id: int, password: str) -> 
                                                       ref=contract.reference, org=org.name),
                          f"/contracts/{contract.id}")
     if {s.organisation_id for s in contract.signatures_of(version)} == {contract.buyer_id, contract.seller_id}:
-        _move(contract, ContractState.SIGNED)
+        move(contract, ContractState.SIGNED, by="system")
         contract.signed_at = utcnow()
-        if deposit_amount(version.terms) == 0:
+        if version.terms.deposit_amount == 0:
             activate(contract)
     return signature
 
 
 def activate(contract: Contract) -> None:
-    """Signed, and the deposit (if any) received: deliveries may start. Called by the payment service."""
+    """Signed, and the deposit (if any) received: deliveries may start."""
     if contract.state != ContractState.SIGNED:
         return
-    _move(contract, ContractState.ACTIVE)
+    move(contract, ContractState.ACTIVE, by="system")
     contract.activated_at = utcnow()
     for org in (contract.buyer, contract.seller):
         notifications.notify(org, "contract.active", _("Contract %(ref)s is active: deliveries can start.",
@@ -320,7 +342,9 @@ def activate(contract: Contract) -> None:
 
 
 def cancel(actor: User, contract: Contract, reason: str) -> Contract:
-    """Either party cancels before any delivery; a paid deposit is refunded (the payment service does it)."""
+    """Either party cancels before any delivery. A deposit being paid is abandoned; a received one is given
+    back: by Stripe after the commit (the contract is cancelled even if Stripe is down: the refund stays
+    queued), or by the seller's bank transfer, whom we tell."""
     side, org = acting_side(actor, contract)
     reason = (reason or "").strip()
     if len(reason) < 5:
@@ -328,17 +352,51 @@ def cancel(actor: User, contract: Contract, reason: str) -> Contract:
     if contract.state in (ContractState.ACTIVE, ContractState.DISPUTED) and contract.deliveries:
         raise ValidationFailed({"state": _("Goods were already delivered: settle the contract instead of "
                                            "cancelling it.")})
-    _move(contract, ContractState.CANCELLED)
+    move(contract, ContractState.CANCELLED, by=side)
     contract.cancelled_at, contract.cancel_reason = utcnow(), reason
     audit.record("contract.cancelled", actor, organisation=org, obj=contract, reason=reason)
     other = contract.seller if side == "buyer" else contract.buyer
     notifications.notify(other, "contract.cancelled", _("%(org)s cancelled %(ref)s: %(reason)s", org=org.name,
                                                          ref=contract.reference, reason=reason),
                          f"/contracts/{contract.id}")
-    from market import payments
-
-    payments.refund_deposit(contract, actor)
+    payments.cancel_unpaid(contract_id=contract.id)
+    paid = payments.received_payment(contract_id=contract.id)
+    if paid is not None and not payments.refund(paid, actor):
+        notifications.notify(contract.seller, "payment.refund_due", _(
+            "Contract %(ref)s was cancelled: return the deposit of %(amount)s VND to %(org)s by bank transfer.",
+            ref=contract.reference, amount=format_decimal(paid.amount), org=contract.buyer.name))
     return contract
+
+
+# --- the deposit, through market.payments -------------------------------------------------------
+
+def start_deposit(actor: User, contract: Contract, method: str) -> Payment:
+    """The buyer pays the deposit once both parties signed (card: a Stripe Checkout page; or bank transfer)."""
+    require_role(actor, contract.buyer, *PAYERS)
+    if contract.state != ContractState.SIGNED:
+        raise ValidationFailed({"payment": _("The deposit is paid once both parties have signed.")})
+    amount = contract.current.terms.deposit_amount
+    if amount <= 0:
+        raise ValidationFailed({"payment": _("This contract has no deposit.")})
+    return payments.start(actor, purpose="deposit", payer=contract.buyer, payee=contract.seller, amount=amount,
+                          method=method, contract_id=contract.id,
+                          name=_("Deposit for contract %(ref)s", ref=contract.reference),
+                          return_url=url_for("contracts.show", contract_id=contract.id, _external=True))
+
+
+@payments.payment_received.connect
+def _deposit_received(payment: Payment, **_kwargs) -> None:
+    if payment.contract_id:
+        activate(db.session.get(Contract, payment.contract_id))
+
+
+@payments.payment_refunded.connect
+def _deposit_refunded(payment: Payment, **_kwargs) -> None:
+    if payment.contract_id:
+        contract = db.session.get(Contract, payment.contract_id)
+        notifications.notify(contract.buyer, "payment.refunded", _(
+            "The deposit of %(amount)s VND for contract %(ref)s was refunded to your card.",
+            amount=format_decimal(payment.amount), ref=contract.reference), f"/contracts/{contract.id}")
 
 
 # --- deliveries ----------------------------------------------------------------------------------
@@ -349,7 +407,7 @@ def delivered_quantity(contract: Contract, *, confirmed_only: bool = False) -> f
 
 
 def remaining_quantity(contract: Contract) -> float:
-    return max(0.0, total_quantity(contract.current.terms) - delivered_quantity(contract))
+    return max(0.0, contract.current.terms.total_quantity - delivered_quantity(contract))
 
 
 def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
@@ -360,7 +418,7 @@ def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
         raise ValidationFailed({"state": _("Deliveries are recorded on active or disputed contracts only.")})
     errors: dict[str, list[str]] = {}
     remaining = remaining_quantity(contract)
-    unit = str(UNITS.get(contract.current.terms["items"][0]["unit"], contract.current.terms["items"][0]["unit"]))
+    unit = unit_label(contract.current.terms.item.unit)
     quantity = _num(errors, "quantity", data.get("quantity"), low=0.01, high=MAX_QUANTITY)
     if quantity is not None and quantity > remaining + 1e-9:
         errors["quantity"] = [_("Only %(n)s %(unit)s remain to deliver on this contract.",
@@ -372,7 +430,7 @@ def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
         errors["delivered_on"] = [_("A delivery cannot be recorded before it happens.")]
     elif contract.signed_at and delivered_on < contract.signed_at.astimezone(LOCAL_TZ).date():
         errors["delivered_on"] = [_("The delivery date is before the contract was signed.")]
-    allowed = set(contract.current.terms["zone_codes"])
+    allowed = set(contract.current.terms.zone_codes)
     zone_ids = [int(z) for z in data.get("zone_ids") or [] if str(z).isdigit()]
     zones = list(db.session.scalars(sa.select(GrowingZone).where(GrowingZone.id.in_(zone_ids)))) if zone_ids else []
     if not zones:
@@ -414,7 +472,7 @@ def confirm_delivery(actor: User, delivery: Delivery) -> Delivery:
     audit.record("delivery.confirmed", actor, organisation=org, obj=delivery)
     notifications.notify(delivery.contract.seller, "delivery.confirmed", _(
         "%(org)s confirmed the delivery of %(n)s %(unit)s on %(ref)s.", org=org.name, n=f"{delivery.quantity:g}",
-        unit=unit_label(delivery.contract.current.terms["items"][0]["unit"]),
+        unit=unit_label(delivery.contract.current.terms.item.unit),
         ref=delivery.contract.reference), f"/contracts/{delivery.contract_id}")
     _settle(delivery.contract)
     return delivery
@@ -431,7 +489,7 @@ def dispute_delivery(actor: User, delivery: Delivery, note: str) -> Delivery:
     delivery.answered_by_id, delivery.answered_at = actor.id, utcnow()
     contract = delivery.contract
     if contract.state == ContractState.ACTIVE:
-        _move(contract, ContractState.DISPUTED)
+        move(contract, ContractState.DISPUTED, by="buyer")
         contract.dispute_reason = note
     audit.record("delivery.disputed", actor, organisation=org, obj=delivery, note=note)
     notifications.notify(contract.seller, "delivery.disputed", _("%(org)s disputes a delivery on %(ref)s: %(note)s",
@@ -449,7 +507,7 @@ def withdraw_delivery(actor: User, delivery: Delivery) -> None:
     audit.record("delivery.withdrawn", actor, organisation=org, obj=delivery)
     notifications.notify(contract.buyer, "delivery.withdrawn", _(
         "%(org)s withdrew the disputed delivery of %(n)s %(unit)s on %(ref)s.", org=org.name,
-        n=f"{delivery.quantity:g}", unit=unit_label(contract.current.terms["items"][0]["unit"]),
+        n=f"{delivery.quantity:g}", unit=unit_label(contract.current.terms.item.unit),
         ref=contract.reference), f"/contracts/{contract.id}")
     contract.deliveries.remove(delivery)
     db.session.delete(delivery)
@@ -461,10 +519,10 @@ def _settle(contract: Contract) -> None:
     if any(d.status == DeliveryStatus.DISPUTED for d in contract.deliveries):
         return
     if contract.state == ContractState.DISPUTED:
-        _move(contract, ContractState.ACTIVE)
+        move(contract, ContractState.ACTIVE, by="system")
         contract.dispute_reason = None
-    if delivered_quantity(contract, confirmed_only=True) + 1e-9 >= total_quantity(contract.current.terms):
-        _move(contract, ContractState.COMPLETED)
+    if delivered_quantity(contract, confirmed_only=True) + 1e-9 >= contract.current.terms.total_quantity:
+        move(contract, ContractState.COMPLETED, by="system")
         contract.completed_at = utcnow()
         for org in (contract.buyer, contract.seller):
             notifications.notify(org, "contract.completed", _("Contract %(ref)s is completed.",

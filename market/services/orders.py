@@ -1,12 +1,14 @@
 """Shop orders of OCOP products: the cart, checkout with stock reserved atomically, expiry of unpaid
-orders, and the seller's fulfilment steps."""
+orders, and the seller's fulfilment steps. Payment goes through market.payments: this module starts it
+(`start_payment`) and reacts to `payment_received` (the order is paid, or its stock taken again)."""
 import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 
+from market import payments
 from market.clock import today
 from market.extensions import db
 from market.labels import status_label
@@ -17,12 +19,14 @@ from market.models import (
     OrderStatus,
     Organisation,
     OrgKind,
+    Payment,
     ProductStatus,
     Role,
     ShopOrder,
     User,
 )
 from market.models.types import utcnow
+from market.permissions import PAYERS, can_view_order
 from market.services import audit, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
@@ -191,11 +195,7 @@ def advance(actor: User, order: ShopOrder, status: str) -> ShopOrder:
             raise ValidationFailed({"status": _("A paid order cannot be cancelled here; contact the seller.")})
         _release(order)
         order.status = OrderStatus.CANCELLED
-        from market.models import Payment, PaymentStatus
-
-        for payment in db.session.scalars(sa.select(Payment).where(Payment.order_id == order.id,
-                                                                   Payment.status == PaymentStatus.PENDING)):
-            payment.status = PaymentStatus.CANCELLED
+        payments.cancel_unpaid(order_id=order.id)
     else:
         require_role(actor, order.seller, Role.OWNER, Role.MANAGER, Role.SIGNER, Role.MEMBER)
         if SELLER_STEPS.get(order.status) != status:
@@ -210,5 +210,26 @@ def advance(actor: User, order: ShopOrder, status: str) -> ShopOrder:
 
 
 def can_view(user: User, order: ShopOrder) -> bool:
-    return bool(user and user.is_authenticated and (
-        user.membership_in(order.buyer) or user.membership_in(order.seller) or user.is_department_staff))
+    return can_view_order(user, order)
+
+
+# --- payment, through market.payments ------------------------------------------------------------------
+
+def start_payment(actor: User, order: ShopOrder, method: str) -> Payment:
+    """Any member of the buying organisation pays an order waiting for payment. A Stripe Checkout page
+    expires with the reservation when that leaves it time (Stripe wants at least 30 minutes)."""
+    require_role(actor, order.buyer, *PAYERS, Role.MEMBER)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise ValidationFailed({"payment": _("This order is not waiting for payment.")})
+    expires_at = order.reserved_until if order.reserved_until and \
+        order.reserved_until > utcnow() + timedelta(minutes=31) else None
+    return payments.start(actor, purpose="order", payer=order.buyer, payee=order.seller, amount=order.total,
+                          method=method, order_id=order.id, name=_("Order %(ref)s", ref=order.reference),
+                          return_url=url_for("orders.show", order_id=order.id, _external=True),
+                          expires_at=expires_at)
+
+
+@payments.payment_received.connect
+def _order_paid(payment: Payment, **_kwargs) -> None:
+    if payment.order_id:
+        mark_paid(db.session.get(ShopOrder, payment.order_id))

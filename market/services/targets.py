@@ -124,12 +124,12 @@ def linkage_chains(scope: Scope) -> dict:
     chains = []
     for contract in _linked_contracts(scope):
         terms = contract.current.terms
-        item = terms["items"][0]
+        item = terms.item
         delivered = sum(d.quantity for d in contract.deliveries if d.status == DeliveryStatus.CONFIRMED
                         and d.delivered_on <= scope.as_of)
         chains.append({"reference": contract.reference, "processor": contract.buyer.name,
-                       "producer": contract.seller.name, "crop": item["crop_name"], "zones": terms["zone_codes"],
-                       "unit": item["unit"], "contracted": item["quantity"], "delivered": delivered,
+                       "producer": contract.seller.name, "crop": item.crop_name, "zones": list(terms.zone_codes),
+                       "unit": item.unit, "contracted": item.quantity, "delivered": delivered,
                        "state": contract.state})
         for org in (contract.buyer, contract.seller):
             if _counts_for_linkage(org, scope):
@@ -221,17 +221,17 @@ def volumes(scope: Scope) -> list[dict]:
     for contract in _linked_contracts(scope):
         if scope.commune_id and contract.seller.commune_id != scope.commune_id:
             continue
-        item = contract.current.terms["items"][0]
-        key = (item["crop"], contract.seller.commune.name if contract.seller.commune else "—", item["unit"])
-        row = rows.setdefault(key, {"crop": item["crop_name"], "commune": key[1], "unit": item["unit"],
+        item = contract.current.terms.item
+        key = (item.crop, contract.seller.commune.name if contract.seller.commune else "—", item.unit)
+        row = rows.setdefault(key, {"crop": item.crop_name, "commune": key[1], "unit": item.unit,
                                     "contracted": 0.0, "contracted_value": 0, "delivered": 0.0,
                                     "delivered_value": 0})
         delivered = sum(d.quantity for d in contract.deliveries
                         if d.status == DeliveryStatus.CONFIRMED and d.delivered_on <= scope.as_of)
-        row["contracted"] += item["quantity"]
-        row["contracted_value"] += round(item["quantity"] * item["price_per_unit"])
+        row["contracted"] += item.quantity
+        row["contracted_value"] += round(item.quantity * item.price_per_unit)
         row["delivered"] += delivered
-        row["delivered_value"] += round(delivered * item["price_per_unit"])
+        row["delivered_value"] += round(delivered * item.price_per_unit)
     return sorted(rows.values(), key=lambda r: (r["crop"], r["commune"]))
 
 

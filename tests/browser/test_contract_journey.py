@@ -106,5 +106,5 @@ def test_propose_counter_sign_pay_deposit_and_activate(page, browser, live_serve
     with factory.app.app_context():
         contract = db.session.scalar(sa.select(Contract))
         assert contract.state == "active" and contract.current.number == 2
-        assert contract.current.terms["items"][0]["price_per_unit"] == 98_000
+        assert contract.current.terms.item.price_per_unit == 98_000
         assert len(contract.signatures_of(contract.current)) == 2

@@ -3,7 +3,7 @@ one is given back (by Stripe, or by the seller's own bank transfer, which the se
 import pytest
 import sqlalchemy as sa
 
-from market import payments
+from market import effects, payments
 from market.extensions import db
 from market.models import (
     Contract,
@@ -67,7 +67,7 @@ def test_only_negotiators_of_the_parties_cancel(req, factory, build, world):
 
 def test_a_pending_deposit_is_abandoned(req, build, world):
     contract_id = build.contract(S.SIGNED)
-    payment = payments.start_deposit(world.user("buyer_signer"), get(Contract, contract_id),
+    payment = contracts.start_deposit(world.user("buyer_signer"), get(Contract, contract_id),
                                      PaymentMethod.BANK_TRANSFER)
     db.session.commit()
     contracts.cancel(world.user("buyer_owner"), get(Contract, contract_id), REASON)
@@ -83,7 +83,7 @@ def test_a_pending_deposit_is_abandoned(req, build, world):
 def test_a_deposit_paid_by_bank_transfer_is_due_back_from_the_seller(req, build, world):
     w = world
     contract_id = build.contract(S.SIGNED)
-    payment = payments.start_deposit(w.user("buyer_signer"), get(Contract, contract_id), PaymentMethod.BANK_TRANSFER)
+    payment = contracts.start_deposit(w.user("buyer_signer"), get(Contract, contract_id), PaymentMethod.BANK_TRANSFER)
     payments.confirm_bank_transfer(w.user("seller_owner"), payment)
     db.session.commit()
     assert get(Contract, contract_id).state == S.ACTIVE
@@ -102,9 +102,9 @@ def test_a_deposit_paid_by_bank_transfer_is_due_back_from_the_seller(req, build,
 
 def test_switching_from_bank_transfer_to_card_abandons_the_transfer(req, build, world, stripe_mock):
     contract_id = build.contract(S.SIGNED)
-    transfer = payments.start_deposit(world.user("buyer_signer"), get(Contract, contract_id),
+    transfer = contracts.start_deposit(world.user("buyer_signer"), get(Contract, contract_id),
                                       PaymentMethod.BANK_TRANSFER)
-    card = payments.start_deposit(world.user("buyer_signer"), get(Contract, contract_id), PaymentMethod.STRIPE)
+    card = contracts.start_deposit(world.user("buyer_signer"), get(Contract, contract_id), PaymentMethod.STRIPE)
     db.session.commit()
     assert card.id != transfer.id
     assert get(Payment, transfer.id).status == PaymentStatus.CANCELLED
@@ -114,7 +114,7 @@ def test_switching_from_bank_transfer_to_card_abandons_the_transfer(req, build, 
 def test_card_payment_is_refused_when_stripe_is_off(req, app, monkeypatch, build, world):
     monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", None)
     with pytest.raises(ValidationFailed) as caught:
-        payments.start_deposit(world.user("buyer_signer"), get(Contract, build.contract(S.SIGNED)),
+        contracts.start_deposit(world.user("buyer_signer"), get(Contract, build.contract(S.SIGNED)),
                                PaymentMethod.STRIPE)
     assert list(caught.value.errors) == ["method"]
     db.session.rollback()
@@ -125,7 +125,7 @@ def test_card_payment_is_refused_when_stripe_is_off(req, app, monkeypatch, build
 
 def test_a_card_deposit_opens_a_checkout_session(req, build, world, stripe_mock):
     contract_id = build.contract(S.SIGNED)
-    payment = payments.start_deposit(world.user("buyer_signer"), get(Contract, contract_id), PaymentMethod.STRIPE)
+    payment = contracts.start_deposit(world.user("buyer_signer"), get(Contract, contract_id), PaymentMethod.STRIPE)
     db.session.commit()
     payment = get(Payment, payment.id)
     assert payment.method == PaymentMethod.STRIPE and payment.status == PaymentStatus.PENDING
@@ -134,23 +134,25 @@ def test_a_card_deposit_opens_a_checkout_session(req, build, world, stripe_mock)
     assert payment.checkout_url and payment.checkout_url.startswith("https://")
     assert get(Contract, contract_id).state == S.SIGNED  # only Stripe's word (the webhook) makes it active
     # Asking again gives the same session, never a second charge.
-    again = payments.start_deposit(world.user("buyer_owner"), get(Contract, contract_id), PaymentMethod.STRIPE)
+    again = contracts.start_deposit(world.user("buyer_owner"), get(Contract, contract_id), PaymentMethod.STRIPE)
     assert again.id == payment.id and count(Payment) == 1
 
 
 def test_a_card_deposit_is_refunded_through_stripe_on_cancellation(req, build, world, stripe_mock):
     w = world
     contract_id = build.contract(S.SIGNED)
-    payment = payments.start_deposit(w.user("buyer_signer"), get(Contract, contract_id), PaymentMethod.STRIPE)
+    payment = contracts.start_deposit(w.user("buyer_signer"), get(Contract, contract_id), PaymentMethod.STRIPE)
     db.session.commit()
     payment = get(Payment, payment.id)
     assert payment.stripe_payment_intent_id  # stripe-mock answers with one; the webhook sets it otherwise
-    payments._received(payment, None)  # what the verified webhook does
+    payments.mark_received(payment, None)  # what the verified webhook does
     db.session.commit()
     assert get(Payment, payment.id).status == PaymentStatus.SUCCEEDED
     assert get(Contract, contract_id).state == S.ACTIVE
     contracts.cancel(w.user("seller_owner"), get(Contract, contract_id), "Mất mùa do sương muối")
     db.session.commit()
+    assert get(Payment, payment.id).status == PaymentStatus.REFUNDING  # Stripe is asked after the commit
+    assert effects.run_ready() == []
     payment = get(Payment, payment.id)
     assert payment.status == PaymentStatus.REFUNDED and payment.refunded_at is not None
     assert payment.stripe_refund_id and payment.stripe_refund_id.startswith("re_")

@@ -140,7 +140,7 @@ def test_the_whole_path_from_sourcing_request_to_completed_contract(req, factory
     assert notified("contract.signed") == {w.seller: seller_people, w.buyer: buyer_people}
 
     # 6. The deposit by bank transfer: 20 % of 10 t × 95,000,000 VND, confirmed by the cooperative's owner.
-    payment = payments.start_deposit(w.user("buyer_signer"), contract, PaymentMethod.BANK_TRANSFER)
+    payment = contracts.start_deposit(w.user("buyer_signer"), contract, PaymentMethod.BANK_TRANSFER)
     db.session.commit()
     payment = get(Payment, payment.id)
     expected = QUANTITY * PRICE * DEPOSIT_PCT // 100
@@ -224,9 +224,9 @@ def test_a_contract_started_from_an_open_listing(req, world):
     db.session.commit()
     contract = get(Contract, contract.id)
     assert contract.state == ContractState.PROPOSED and contract.listing_id == w.listing
-    assert contract.current.terms["zone_codes"] == ["LS-VQ-HOI-0001"]
-    assert contract.current.terms["buyer"] == {"id": w.buyer, "name": "Công ty CP Tinh dầu Xứ Lạng",
-                                               "tax_code": "4900123456"}
+    assert contract.current.terms.zone_codes == ("LS-VQ-HOI-0001",)
+    assert contract.current.terms.buyer.to_dict() == {"id": w.buyer, "name": "Công ty CP Tinh dầu Xứ Lạng",
+                                                      "tax_code": "4900123456"}
     assert actions() == {"contract.drafted": 1, "contract.proposed": 1}
 
 
@@ -291,7 +291,7 @@ def test_no_deposit_activates_on_signature(req, build, world):
     contract = get(Contract, contract.id)
     assert contract.state == ContractState.ACTIVE and contract.signed_at and contract.activated_at
     with pytest.raises(ValidationFailed) as caught:
-        payments.start_deposit(w.user("buyer_owner"), contract, PaymentMethod.BANK_TRANSFER)
+        contracts.start_deposit(w.user("buyer_owner"), contract, PaymentMethod.BANK_TRANSFER)
     assert list(caught.value.errors) == ["payment"]
 
 
@@ -301,11 +301,11 @@ def test_the_deposit_is_paid_once_and_by_the_buyer(req, factory, build, world):
     # Not by the seller, nor by a plain member of the buyer.
     for actor in (w.user("seller_owner"), get(User, factory.member(w.buyer, Role.MEMBER))):
         with pytest.raises(PermissionDenied):
-            payments.start_deposit(actor, contract, PaymentMethod.BANK_TRANSFER)
-    first = payments.start_deposit(w.user("buyer_signer"), contract, PaymentMethod.BANK_TRANSFER)
+            contracts.start_deposit(actor, contract, PaymentMethod.BANK_TRANSFER)
+    first = contracts.start_deposit(w.user("buyer_signer"), contract, PaymentMethod.BANK_TRANSFER)
     db.session.commit()
     # A second click gives the same payment, never a second one.
-    again = payments.start_deposit(w.user("buyer_owner"), get(Contract, contract.id), PaymentMethod.BANK_TRANSFER)
+    again = contracts.start_deposit(w.user("buyer_owner"), get(Contract, contract.id), PaymentMethod.BANK_TRANSFER)
     assert again.id == first.id and count(Payment) == 1
     # Only the receiving side confirms, and only its owner or manager.
     for actor in (w.user("buyer_owner"), w.user("seller_signer"), w.user("seller_member")):
@@ -316,7 +316,7 @@ def test_the_deposit_is_paid_once_and_by_the_buyer(req, factory, build, world):
     with pytest.raises(ValidationFailed):
         payments.confirm_bank_transfer(w.user("seller_owner"), get(Payment, first.id))
     with pytest.raises(ValidationFailed):
-        payments.start_deposit(w.user("buyer_owner"), get(Contract, contract.id), PaymentMethod.BANK_TRANSFER)
+        contracts.start_deposit(w.user("buyer_owner"), get(Contract, contract.id), PaymentMethod.BANK_TRANSFER)
     assert get(Contract, contract.id).state == ContractState.ACTIVE
 
 

@@ -136,7 +136,7 @@ class Deal:
             c = db.session.get(Contract, contract_id)
             return {"state": c.state, "versions": len(c.versions), "signatures": len(c.signatures),
                     "deliveries": [(d.id, d.status, d.public_id) for d in c.deliveries],
-                    "terms": c.current.terms, "hashes": [s.terms_hash for s in c.signatures],
+                    "terms": c.current.terms.to_dict(), "hashes": [s.terms_hash for s in c.signatures],
                     "reference": c.reference}
 
     def state(self, contract_id: int) -> str:

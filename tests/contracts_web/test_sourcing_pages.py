@@ -124,7 +124,7 @@ def test_a_cooperative_offers_from_its_fitting_zones_and_the_buyer_turns_it_into
         contract = db.session.scalar(sa.select(Contract))
         assert response.headers["Location"].endswith(f"/contracts/{contract.id}")
         assert contract.state == "proposed" and contract.offer_id == new_offer
-        assert contract.current.terms["deposit_pct"] == 20
+        assert contract.current.terms.deposit_pct == 20
         assert db.session.get(SourcingOffer, new_offer).status == OfferStatus.ACCEPTED
     # An accepted offer cannot be turned into a second contract.
     again = submit(deal.buyer_client, f"/sourcing/offers/{new_offer}/propose", data)

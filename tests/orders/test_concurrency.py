@@ -97,7 +97,7 @@ def lapsed(shop, seller, product, buyer, buyer_user):
     """A 4-unit order (of 10 in stock) whose reservation ended a minute ago, with a bank transfer pending."""
     (order_id,) = shop.place(buyer_user, buyer, {product: 4})
     with shop.app.test_request_context():
-        payments.start_order_payment(db.session.get(User, buyer_user), db.session.get(ShopOrder, order_id),
+        orders.start_payment(db.session.get(User, buyer_user), db.session.get(ShopOrder, order_id),
                                      "bank_transfer")
         db.session.commit()
         db.session.remove()

@@ -5,8 +5,8 @@ from flask_babel import force_locale
 
 from market.extensions import db
 from market.models import OrderStatus, Payment, PaymentMethod, PaymentStatus, Role, ShopOrder, User
-from market.payments import start_order_payment
 from market.services.errors import ValidationFailed
+from market.services.orders import start_payment as start_order_payment
 from tests.conftest import submit
 from tests.orders.builders import log_in_en
 

@@ -115,7 +115,7 @@ def test_a_card_payment_completed_after_the_buyer_cancelled_is_refunded(client, 
     assert payment.status == PaymentStatus.CANCELLED and shop.stock(product) == 10
     # ...and the buyer pays there all the same.
     response = post_event(client, event("checkout.session.completed", session_completed(payment)))
-    assert response.status_code == 200 and response.get_json() == {"outcome": "refunded late payment"}
+    assert response.status_code == 200 and response.get_json() == {"outcome": "refunding late payment"}
     refunded = shop.payment(payment.id)
     assert refunded.status == PaymentStatus.REFUNDED and refunded.stripe_refund_id.startswith("re_")
     assert refunded.refunded_at is not None

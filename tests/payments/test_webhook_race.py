@@ -6,7 +6,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-import market.payments as payments_module
+import market.payments.webhook as payments_module
 from market.extensions import db
 from market.models import AuditEvent, OrderStatus, PaymentStatus, StripeEvent
 from tests.payments.conftest import event, post_event, session_completed
@@ -47,7 +47,7 @@ def both_in_flight(monkeypatch):
     """Both deliveries reach the point of recording the money before either goes on, if they can (a
     delivery that waits for the other's lock instead lets the other go on after a short wait)."""
     barrier = threading.Barrier(2)
-    real = payments_module._received
+    real = payments_module.mark_received
 
     def meet_then_receive(payment, actor):
         try:
@@ -56,7 +56,7 @@ def both_in_flight(monkeypatch):
             pass
         return real(payment, actor)
 
-    monkeypatch.setattr(payments_module, "_received", meet_then_receive)
+    monkeypatch.setattr(payments_module, "mark_received", meet_then_receive)
 
 
 def test_the_same_event_delivered_twice_at_once_is_recorded_once(app, shop, seller_owner, order_id,

@@ -8,7 +8,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market import payments
+from market import payments, permissions
 from market.blueprints import write
 from market.blueprints.contracts.forms import (
     TERM_LABELS,
@@ -50,7 +50,6 @@ bp = Blueprint("contracts", __name__)
 # The order of the groups on the list: what needs someone's attention first.
 STATE_ORDER = (ContractState.PROPOSED, ContractState.SIGNED, ContractState.DISPUTED, ContractState.ACTIVE,
                ContractState.DRAFT, ContractState.COMPLETED, ContractState.CANCELLED)
-CANCELLABLE = (ContractState.DRAFT, ContractState.PROPOSED, ContractState.SIGNED, ContractState.ACTIVE)
 LABELS = {"product_forms": PRODUCT_FORMS, "units": UNITS, "term_labels": TERM_LABELS,
           "certificate_labels": CERTIFICATE_LABELS}
 
@@ -98,21 +97,21 @@ def _present(key: str, value) -> str:
     return str(value)
 
 
-def terms_view(version) -> dict:
-    """One version's terms, ready for the terms table."""
-    terms = version.terms
-    window = terms["delivery_windows"][0]
-    return {"number": version.number, "hash": version.terms_hash, "buyer": terms["buyer"],
-            "seller": terms["seller"], "item": terms["items"][0], "start": date.fromisoformat(window["start"]),
-            "end": date.fromisoformat(window["end"]), "zone_codes": terms["zone_codes"],
-            "deposit_pct": terms["deposit_pct"], "deposit_amount": contracts.deposit_amount(terms),
-            "total_value": contracts.total_value(terms), "payment_days": terms["payment_days"],
-            "payment_terms": terms["payment_terms"], "cancellation_terms": terms["cancellation_terms"]}
+def _history(contract: Contract) -> list:
+    """(version, differences from the one before) for each version, newest first."""
+    history, previous = [], None
+    for v in contract.versions:
+        diffs = None if previous is None else [
+            (key, _present(key, old), _present(key, new)) for key, old, new in
+            contracts.differences(previous.terms, v.terms)]
+        history.append((v, diffs))
+        previous = v
+    return history[::-1]
 
 
 def _delivery_zones(contract: Contract) -> list[GrowingZone]:
     """Zones a delivery may come from: those named in the terms, else the seller's zones of the crop."""
-    codes = contract.current.terms["zone_codes"]
+    codes = contract.current.terms.zone_codes
     query = sa.select(GrowingZone).where(GrowingZone.organisation_id == contract.seller_id)
     if codes:
         query = query.where(GrowingZone.code.in_(codes))
@@ -135,72 +134,48 @@ def _dispute_form(delivery: Delivery, **kwargs) -> DisputeForm:
 
 
 def _show(contract: Contract, **forms):
-    """The contract page; `forms` are the submitted forms to show again with their errors."""
-    user, state, version = current_user, contract.state, contract.current
-    negotiator = any(user.has_role(o, *contracts.NEGOTIATORS) for o in (contract.buyer, contract.seller))
-    signed = {s.organisation_id for s in contract.signatures_of(version)}
-
-    sign_org = None
-    if state == ContractState.PROPOSED:
-        sign_org = next((o for o in (contract.buyer, contract.seller)
-                         if o.id not in signed and user.has_role(o, *contracts.SIGNERS)), None)
-    if sign_org and "sign_form" not in forms:
-        forms["sign_form"] = SignForm(formdata=None, version_id=str(version.id))
-    if state == ContractState.PROPOSED and negotiator and "counter_form" not in forms:
+    """The contract page; `forms` are the submitted forms to show again with their errors. Who may do what is
+    decided in market.permissions, here (which forms to offer) and in the template alike."""
+    user, version = current_user, contract.current
+    terms = version.terms
+    sign_org = permissions.signing_organisation(user, contract)
+    if sign_org:
+        forms.setdefault("sign_form", SignForm(formdata=None, version_id=str(version.id)))
+    if permissions.can_counter_propose(user, contract) and "counter_form" not in forms:
         form = _counter_form(contract, formdata=None)
-        form.fill_from_terms(version.terms, contract.seller)
+        form.fill_from_terms(terms.to_dict(), contract.seller)
         form.base_version_id.data = str(version.id)
         forms["counter_form"] = form
-    if negotiator and (state in CANCELLABLE and not (state == ContractState.ACTIVE and contract.deliveries)) \
-            and "cancel_form" not in forms:
-        forms["cancel_form"] = CancelForm(formdata=None)
-    if state == ContractState.DRAFT and negotiator:
+    if permissions.can_cancel_contract(user, contract):
+        forms.setdefault("cancel_form", CancelForm(formdata=None))
+    if permissions.can_propose(user, contract):
         forms["propose_form"] = ActionForm(formdata=None)
-
-    seller_member = user.membership_in(contract.seller) is not None
-    buyer_answers = user.has_role(contract.buyer, *contracts.NEGOTIATORS)
-    if seller_member and state in (ContractState.ACTIVE, ContractState.DISPUTED) and "delivery_form" not in forms:
+    if permissions.can_record_delivery(user, contract) and "delivery_form" not in forms:
         form = _delivery_form(contract, formdata=None, delivered_on=today())
         if len(form.zone_ids.choices) == 1:
             form.zone_ids.data = [form.zone_ids.choices[0].value]
         forms["delivery_form"] = form
     dispute_forms = forms.pop("dispute_forms", {})
-    if buyer_answers:
+    if permissions.can_answer_delivery(user, contract):
         for d in contract.deliveries:
             if d.status == DeliveryStatus.RECORDED and d.id not in dispute_forms:
                 dispute_forms[d.id] = _dispute_form(d, formdata=None)
 
-    history, previous = [], None
-    for v in contract.versions:
-        diffs = None if previous is None else [
-            (key, _present(key, old), _present(key, new)) for key, old, new in
-            contracts.differences(previous.terms, v.terms)]
-        history.append((v, diffs))
-        previous = v
-    history.reverse()
-
-    deposit = contracts.deposit_amount(version.terms)
     payment = db.session.scalar(sa.select(Payment).where(Payment.contract_id == contract.id)
                                 .order_by(Payment.id.desc()).limit(1))
-    paid = db.session.scalar(sa.select(Payment).where(Payment.contract_id == contract.id,
-                                                      Payment.status == PaymentStatus.SUCCEEDED).limit(1))
-    can_pay = (state == ContractState.SIGNED and deposit > 0 and paid is None
-               and user.has_role(contract.buyer, *payments.PAYERS))
     awaiting_transfer = (payment is not None and payment.status == PaymentStatus.PENDING
                          and payment.method == PaymentMethod.BANK_TRANSFER)
-    can_confirm_transfer = awaiting_transfer and user.has_role(contract.seller, *payments.RECEIVERS)
-
     return render_template(
-        "contracts/show.html", contract=contract, version=version, view=terms_view(version), history=history,
-        signatures=contract.signatures, current_signed=signed, sign_org=sign_org,
-        delivered=contracts.delivered_quantity(contract), confirmed=contracts.delivered_quantity(
-            contract, confirmed_only=True), remaining=contracts.remaining_quantity(contract),
-        seller_member=seller_member, buyer_answers=buyer_answers, dispute_forms=dispute_forms,
-        action_form=ActionForm(formdata=None), deposit=deposit, payment=payment, paid=paid, can_pay=can_pay,
+        "contracts/show.html", contract=contract, version=version, terms=terms, history=_history(contract),
+        signatures=contract.signatures, current_signed={s.organisation_id for s in contract.signatures_of(version)},
+        sign_org=sign_org, delivered=contracts.delivered_quantity(contract),
+        confirmed=contracts.delivered_quantity(contract, confirmed_only=True),
+        remaining=contracts.remaining_quantity(contract), dispute_forms=dispute_forms,
+        action_form=ActionForm(formdata=None), deposit=terms.deposit_amount, payment=payment,
+        paid=payments.received_payment(contract_id=contract.id), awaiting_transfer=awaiting_transfer,
         stripe_enabled=gateway.enabled(), deposit_form=DepositForm(formdata=None),
-        awaiting_transfer=awaiting_transfer, can_confirm_transfer=can_confirm_transfer,
         confirm_form=ConfirmTransferForm(formdata=None, payment_id=str(payment.id) if payment else ""),
-        bank_details=current_app.config.get("BANK_TRANSFER_DETAILS"), **forms, **LABELS)
+        bank_details=current_app.config.get("BANK_TRANSFER_DETAILS"), can=permissions, **forms, **LABELS)
 
 
 # --- the list and a new proposal ---------------------------------------------------------------
@@ -215,7 +190,7 @@ def index():
     rows = db.session.scalars(query).all()
     groups = [(state, [c for c in rows if c.state == state]) for state in STATE_ORDER]
     return render_template("contracts/index.html", groups=[g for g in groups if g[1]],
-                           totals={c.id: contracts.total_value(c.current.terms) for c in rows}, **LABELS)
+                           totals={c.id: c.current.terms.total_value for c in rows}, **LABELS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -267,7 +242,7 @@ def show(contract_id: int):
 def print_view(contract_id: int):
     contract = _contract_or_404(contract_id)
     version = contract.current
-    return render_template("contracts/print.html", contract=contract, version=version, view=terms_view(version),
+    return render_template("contracts/print.html", contract=contract, version=version,
                            signatures=contract.signatures_of(version), **LABELS)
 
 
@@ -393,7 +368,7 @@ def deposit(contract_id: int):
     if not form.validate_on_submit():
         flash(_("Choose how to pay."), "error")
         return _back(contract, "deposit")
-    done = write.run(lambda: payments.start_deposit(current_user, contract, form.method.data), failed=lambda exc: _(
+    done = write.run(lambda: contracts.start_deposit(current_user, contract, form.method.data), failed=lambda exc: _(
         "The card payment could not be started (%(error)s). Nothing was charged: try again, or pay by bank "
         "transfer.", error=str(exc)))
     if not done:
@@ -428,4 +403,4 @@ def public_delivery(public_id: str):
     if delivery is None:
         abort(404)
     return render_template("contracts/delivery.html", delivery=delivery, contract=delivery.contract,
-                           unit=delivery.contract.current.terms["items"][0]["unit"], on=today(), **LABELS)
+                           unit=delivery.contract.current.terms.item.unit, on=today(), **LABELS)

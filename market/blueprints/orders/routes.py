@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from market import payments
 from market.blueprints import write
 from market.blueprints.orders.forms import (
     ActionForm,
@@ -230,7 +229,7 @@ def pay(order_id: int):
         return _("Card payment could not be started (%(reason)s). Try again, or pay by bank transfer.",
                  reason=str(exc))
 
-    done = write.run(lambda: payments.start_order_payment(current_user, order, form.method.data), failed=failed)
+    done = write.run(lambda: orders.start_payment(current_user, order, form.method.data), failed=failed)
     if not done:
         return redirect(url_for("orders.show", order_id=order_id))
     payment = done.value
