@@ -41,6 +41,7 @@ def demo(req):
     db.session.commit()
 
 
+@pytest.mark.both_engines
 def test_seeding_twice_changes_no_counts(demo):
     first = counts()
     assert first["growing_zone"] == len(seed.DEMO_ZONES) + 1

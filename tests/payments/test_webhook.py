@@ -8,6 +8,9 @@ from market.extensions import db
 from market.models import AuditEvent, Notification, OrderStatus, PaymentStatus, StripeEvent
 from tests.payments.conftest import WEBHOOK_SECRET, event, post_event, session_completed, sign
 
+# Both engines: each event id is recorded once (a unique constraint) and payments are locked FOR UPDATE.
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def card_payment(shop, order_id, webhook_secret):
@@ -161,8 +164,7 @@ def test_late_money_whose_refund_cannot_be_made_is_left_for_stripes_retry(app, c
                                                                           card_payment):
     """Paid on Stripe's page after the buyer cancelled: the service refunds it. When Stripe cannot be reached
     for that refund (here: no API key), the webhook says so and records nothing, so the retry tries again."""
-    from tests.conftest import submit
-    from tests.orders.builders import log_in_en
+    from tests.conftest import log_in_en, submit
 
     log_in_en(client, buyer_user)
     submit(client, f"/orders/{order_id}/status", {"status": "cancelled"}, form_page=f"/orders/{order_id}")

@@ -7,6 +7,9 @@ from market.models import Commune, Crop, Organisation, OrgKind, OrgStatus, PlanT
 from market.services import seed
 from tests.conftest import submit
 
+# Both engines: reference data is upserted against unique constraints.
+pytestmark = pytest.mark.both_engines
+
 
 def test_seed_plan_reports_what_it_loaded(ctx):
     counts = seed.seed_plan()
