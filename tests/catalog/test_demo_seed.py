@@ -21,6 +21,7 @@ from market.models import (
     product_zone,
 )
 from market.services import listings, products, seed, zones
+from tests.conftest import built_once
 
 TABLES = [Organisation, User, Membership, GrowingZone, Certificate, SupplyListing, OcopProduct, AuditEvent,
           listing_zone, product_zone, product_retailer]
@@ -34,11 +35,25 @@ def counts() -> dict:
     return result
 
 
+def load_demo(factory) -> bool:
+    with factory.app.test_request_context():
+        seed.seed_demo()
+        seed.seed_demo_catalog()
+        db.session.commit()
+        db.session.remove()
+    return True
+
+
+@pytest.fixture(scope="module")
+def _demo_once(app):
+    yield from built_once(app, load_demo)
+
+
 @pytest.fixture
-def demo(req):
-    seed.seed_demo()
-    seed.seed_demo_catalog()
-    db.session.commit()
+def demo(req, factory, _demo_once):
+    """The demo catalogue, loaded once per module on SQLite (each test's changes are undone after it)."""
+    if not _demo_once:
+        load_demo(factory)
 
 
 @pytest.mark.both_engines
