@@ -79,6 +79,7 @@ def _no_fsync(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA synchronous=OFF")
     else:
         cursor.execute("SET synchronous_commit TO OFF")
+        dbapi_connection.commit()  # a SET in a transaction rolled back would be undone with it
     cursor.close()
 
 
