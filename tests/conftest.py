@@ -1,11 +1,15 @@
-"""Fixtures: one app per database engine (SQLite always, PostgreSQL when the test command started one),
-a clean database for every test, factories, logged-in clients, and a live server for the browser suite."""
+"""The fixtures every test directory shares: the app on SQLite, or on PostgreSQL for the tests marked
+`both_engines` or `postgres` (tests/README.md says which and why), a clean database for every test, the
+builders of tests/factories.py, request contexts, Stripe on stripe-mock, logged-in clients, and a live
+server for the browser suite."""
 import os
 import re
+import sqlite3
 import tempfile
 import threading
 from pathlib import Path
 
+import flask
 import pytest
 
 # Before the app is imported: keep the developer's instance/ folder (secret key, SQLite file) untouched.
@@ -20,13 +24,12 @@ from flask_migrate import upgrade  # noqa: E402
 
 from market import create_app  # noqa: E402
 from market.extensions import db, limiter, mail  # noqa: E402
-from market.models import Membership, Organisation, OrgKind, OrgStatus, Role, User  # noqa: E402
+from market.models import Role  # noqa: E402
 from market.services import reference_data  # noqa: E402
-from market.text import name_key  # noqa: E402
+from tests.factories import PASSWORD, Factory, Shop  # noqa: E402,F401 - PASSWORD: tests import it from here
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PASSWORD = "Rừng-hồi-2026"
-# Loaded once per session by `flask market seed`; every other table is emptied after each test.
+# Loaded once per session by `flask market seed`; on PostgreSQL every other table is emptied after each test.
 REFERENCE_TABLES = {"commune", "commune_alias", "crop", "crop_commune", "plan_target", "alembic_version"}
 
 
@@ -37,7 +40,28 @@ def require_service(name: str, reason: str) -> None:
     pytest.skip(f"{name} not available: {reason}")
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+ENGINES = ("sqlite", "postgresql")
+# Set to 1 to run every database test on both engines (the way the suite ran before tests/README.md).
+ALL_ENGINES = os.environ.get("MARKET_TEST_ALL_ENGINES", "") == "1"
+
+
+def engines_for(item_or_definition) -> list[str]:
+    """Which engines a test runs on: see tests/README.md. SQLite unless the test is marked `both_engines`
+    (or `figures`, which computes the plan's figures in SQL) or `postgres` (PostgreSQL only)."""
+    marks = {mark.name for mark in item_or_definition.iter_markers()}
+    if "postgres" in marks:
+        return ["postgresql"]
+    if ALL_ENGINES or marks & {"both_engines", "figures"}:
+        return list(ENGINES)
+    return ["sqlite"]
+
+
+def pytest_generate_tests(metafunc):
+    if "database_url" in metafunc.fixturenames:
+        metafunc.parametrize("database_url", engines_for(metafunc.definition), indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'market.sqlite3'}"
@@ -46,6 +70,17 @@ def database_url(request, tmp_path_factory):
         require_service("PostgreSQL", os.environ.get("MARKET_TEST_POSTGRES_REASON",
                                                      "MARKET_TEST_POSTGRES_URL is not set; run ./scripts/test"))
     return url
+
+
+def _no_fsync(dbapi_connection, _record) -> None:
+    """Tests need no durability: a commit does not wait for the disk (the answers cannot differ)."""
+    cursor = dbapi_connection.cursor()
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor.execute("PRAGMA synchronous=OFF")
+    else:
+        cursor.execute("SET synchronous_commit TO OFF")
+        dbapi_connection.commit()  # a SET in a transaction rolled back would be undone with it
+    cursor.close()
 
 
 def _drop_everything() -> None:
@@ -67,31 +102,100 @@ def app(database_url):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     with app.app_context():
+        sa.event.listen(db.engine, "connect", _no_fsync)
+        db.engine.dispose()  # connections made while the app started get the setting too
         _drop_everything()
         upgrade()  # the migrations, not create_all: tests run on the schema users get
         reference_data.seed_plan()
         db.session.commit()
         db.session.remove()
+    if _is_sqlite(app):
+        push_baseline(app)
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
 
 
+# --- a clean database for every test ------------------------------------------------------------------
+#
+# SQLite: the database as it was after the reference data (or after a module's read-only world, see
+# `built_once`) is kept as an in-memory copy, and copied back after each test with SQLite's backup API:
+# whatever the test committed, from any connection or thread, is gone in a millisecond. The code under
+# test commits for real, so a transaction rolled back around the test would not see what it sees in
+# production. PostgreSQL: every non-reference table is emptied after each test.
+
+BASELINES = "tests.sqlite_baselines"
+
+
+def _is_sqlite(app) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def _copy_sqlite(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    source.backup(target)
+
+
+def push_baseline(app) -> None:
+    """Remember the SQLite database as it is now: each test from now on starts from it."""
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            _copy_sqlite(raw.driver_connection, copy)
+        finally:
+            raw.close()
+    app.extensions.setdefault(BASELINES, []).append(copy)
+
+
+def restore_baseline(app) -> None:
+    raw = db.engine.raw_connection()
+    try:
+        _copy_sqlite(app.extensions[BASELINES][-1], raw.driver_connection)
+    finally:
+        raw.close()
+
+
+def pop_baseline(app) -> None:
+    """Forget the latest baseline and go back to the one before it."""
+    app.extensions[BASELINES].pop().close()
+    with app.app_context():
+        db.session.remove()
+        restore_baseline(app)
+
+
 @pytest.fixture(autouse=True)
 def _clean_state(request):
-    """After each test: empty every non-reference table and forget rate-limit counters."""
+    """After each test: the database as it was before the test, and no rate-limit counters."""
     yield
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                if table.name not in REFERENCE_TABLES:
-                    conn.execute(table.delete())
+        if _is_sqlite(app):
+            restore_baseline(app)
+        else:
+            with db.engine.begin() as conn:
+                for table in reversed(db.metadata.sorted_tables):
+                    if table.name not in REFERENCE_TABLES:
+                        conn.execute(table.delete())
         limiter.reset()
+
+
+def built_once(app, build):
+    """For a module-scoped fixture: on SQLite, `build(Factory(app))` runs once, when the first test asks
+    for it, and its rows become the baseline every later test of the module starts from (whatever a test
+    commits is undone after it). Use it where every test of the module that touches the database wants
+    those rows. Returns a generator for the fixture to `yield from`; it yields None on PostgreSQL, where
+    the function-scoped fixture builds the rows for each test instead (`world` in tests/contracts)."""
+    if not _is_sqlite(app):
+        yield None
+        return
+    value = build(Factory(app))
+    push_baseline(app)
+    yield value
+    pop_baseline(app)
 
 
 @pytest.fixture
@@ -118,56 +222,108 @@ def outbox(app):
         yield messages
 
 
-class Factory:
-    """Builds committed rows with sensible defaults; each call gives a new, unique one."""
-
-    def __init__(self, app):
-        self.app = app
-        self._n = 0
-
-    def _next(self) -> int:
-        self._n += 1
-        return self._n
-
-    def commune_id(self, name: str = "Văn Quan") -> int:
-        with self.app.app_context():
-            return reference_data.commune_named(name).id
-
-    def org(self, *, kind=OrgKind.COOPERATIVE, status=OrgStatus.VERIFIED, name=None, commune="Văn Quan",
-            tax_code=None) -> int:
-        n = self._next()
-        name = name or f"HTX thử nghiệm số {n}"
-        with self.app.app_context():
-            org = Organisation(name=name, name_key=name_key(name), kind=kind, status=status, tax_code=tax_code,
-                               commune_id=reference_data.commune_named(commune).id)
-            db.session.add(org)
-            db.session.commit()
-            return org.id
-
-    def user(self, *, email=None, password=PASSWORD, org_id=None, role=Role.OWNER, full_name=None) -> int:
-        n = self._next()
-        with self.app.app_context():
-            user = User(email=email or f"nguoi{n}@example.vn", full_name=full_name or f"Người dùng {n}")
-            user.set_password(password)
-            db.session.add(user)
-            if org_id:
-                db.session.add(Membership(user=user, organisation_id=org_id, role=role))
-            db.session.commit()
-            return user.id
-
-    def member(self, org_id: int, role=Role.OWNER, **kwargs) -> int:
-        return self.user(org_id=org_id, role=role, **kwargs)
-
-    def department_staff(self) -> int:
-        department = self.org(kind=OrgKind.DEPARTMENT, name=f"Sở Nông nghiệp và Môi trường {self._next()}",
-                              commune="Lương Văn Tri")
-        return self.member(department)
-
-
 @pytest.fixture
 def factory(app):
     return Factory(app)
 
+
+@pytest.fixture
+def cat(factory):
+    """The catalogue's builder: the same object as `factory` (zones, certificates, listings, products)."""
+    return factory
+
+
+@pytest.fixture
+def shop(factory):
+    return Shop(factory)
+
+
+@pytest.fixture
+def req(app):
+    """Services word their errors in the visitor's language (the locale comes from the session), so
+    they are called inside a request context, which also pushes the app context (`ctx`)."""
+    with app.test_request_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def req_en(app):
+    """`req` in English: messages can be checked by their msgid, whatever the Vietnamese catalogue says."""
+    with app.test_request_context():
+        flask.session["lang"] = "en"
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def upload_dir(app, tmp_path, monkeypatch):
+    """UPLOAD_FOLDER in the test's tmp_path (app.config is shared by the session: set, then put back)."""
+    folder = tmp_path / "uploads"
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
+    return folder
+
+
+# --- Stripe: the official client pointed at stripe-mock --------------------------------------------
+
+WEBHOOK_SECRET = "whsec_test"
+STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET")
+
+
+def set_stripe(app, **values) -> dict:
+    """Put Stripe settings on the shared app; returns the ones they replace, for app.config.update()."""
+    saved = {key: app.config.get(key) for key in STRIPE_KEYS}
+    app.config.update(values)
+    return saved
+
+
+@pytest.fixture(scope="session")
+def stripe_api_base():
+    url = os.environ.get("MARKET_TEST_STRIPE_API_BASE")
+    if not url:
+        require_service("stripe-mock", os.environ.get(
+            "MARKET_TEST_STRIPE_REASON", "MARKET_TEST_STRIPE_API_BASE is not set; run ./scripts/test"))
+    return url
+
+
+@pytest.fixture
+def stripe_mock(app, stripe_api_base):
+    """Card payments on: the official client talks to stripe-mock (sk_test_...), webhooks use whsec_test."""
+    saved = set_stripe(app, STRIPE_SECRET_KEY="sk_test_123", STRIPE_API_BASE=stripe_api_base,
+                       STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    yield stripe_api_base
+    app.config.update(saved)
+
+
+# --- the shop's cast (tests/orders, tests/payments): a cooperative selling one product, a verified retail
+# chain buying it, each with a member who may act ---------------------------------------------------------
+
+@pytest.fixture
+def seller(shop):
+    return shop.seller(name="HTX Hồi Văn Quan")
+
+
+@pytest.fixture
+def seller_owner(shop, seller):
+    return shop.member(seller, Role.OWNER)
+
+
+@pytest.fixture
+def product(shop, seller):
+    return shop.product(seller, stock=10, price=50_000, name="Tinh dầu hồi Văn Quan")
+
+
+@pytest.fixture
+def buyer(shop):
+    return shop.buyer(name="Siêu thị Lạng Sơn")
+
+
+@pytest.fixture
+def buyer_user(shop, buyer):
+    return shop.member(buyer, Role.MEMBER)
+
+
+# --- test clients ---------------------------------------------------------------------------------
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -190,6 +346,13 @@ def log_in(client, user_id: int) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
+
+
+def log_in_en(client, user_id: int) -> None:
+    """Signed in, in English: the assertions read the msgids, whatever the Vietnamese catalogue says."""
+    log_in(client, user_id)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
 
 
 # --- the live server for the browser suite --------------------------------------------------------

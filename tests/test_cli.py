@@ -1,4 +1,5 @@
 """`flask market seed [--demo]`: loads the plan's reference data and the demo market, idempotently."""
+import pytest
 import sqlalchemy as sa
 
 from market.extensions import db
@@ -26,6 +27,7 @@ def test_market_group_lists_seed(runner):
     assert result.exit_code == 0 and "seed" in result.output
 
 
+@pytest.mark.both_engines
 def test_seed_twice_gives_the_same_rows(app, runner):
     output = run(runner)
     assert "plan: 65 communes, 13 crops" in output
@@ -53,6 +55,7 @@ def test_seed_repairs_changed_reference_rows(app, runner):
         assert db.session.scalar(sa.select(PlanTarget.goal_min).where(PlanTarget.key == "linkage_orgs")) == 30
 
 
+@pytest.mark.both_engines
 def test_seed_demo_twice_gives_the_same_rows(app, runner):
     output = run(runner, "--demo")
     assert demo_market.DEMO_PASSWORD in output

@@ -1,6 +1,7 @@
 """The migrations build exactly the schema the models describe, and can be undone and redone."""
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,6 +11,9 @@ from flask_migrate import downgrade, upgrade
 from market.extensions import db
 from market.models import Commune, Crop, PlanTarget
 from market.services import reference_data
+
+# Both engines: the migrations are dialect-specific DDL.
+pytestmark = pytest.mark.both_engines
 
 
 def _script(app) -> ScriptDirectory:

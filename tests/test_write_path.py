@@ -13,7 +13,7 @@ from market.blueprints import write
 from market.extensions import db, mail
 from market.models import Notification, Organisation, OrgKind, OrgStatus, Role
 from market.payments.gateway import PaymentGatewayError
-from market.services import notifications, organisations, seed
+from market.services import notifications, organisations, reference_data
 from market.services.errors import ExternalServiceFailed, PermissionDenied, ValidationFailed
 from market.text import name_key
 from tests.conftest import log_in, submit
@@ -24,7 +24,7 @@ STRAY = "Hàng ghi dở, phải được hoàn tác"
 def _stray_org() -> Organisation:
     """A row written before the failure: the write path must not let it reach the database."""
     org = Organisation(name=STRAY, name_key=name_key(STRAY), kind=OrgKind.COOPERATIVE, status=OrgStatus.PENDING,
-                       commune_id=seed.commune_named("Văn Quan").id)
+                       commune_id=reference_data.commune_named("Văn Quan").id)
     db.session.add(org)
     db.session.flush()
     return org
@@ -37,7 +37,7 @@ def _strays(app) -> int:
 
 def _apply(client, app):
     with app.app_context():
-        commune = str(seed.commune_named("Văn Quan").id)
+        commune = str(reference_data.commune_named("Văn Quan").id)
     return submit(client, "/orgs/new", {"name": "Công ty Chế biến Hồi", "kind": OrgKind.ENTERPRISE,
                                         "commune_id": commune, "tax_code": "4901001001"})
 

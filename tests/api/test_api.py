@@ -122,6 +122,7 @@ def test_product_of_an_unverified_organisation_is_a_json_404(client, cat, factor
     assert_json_404(client.get(f"/api/v1/products/{cat.product(org, status=ProductStatus.PUBLISHED)}"))
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("code", ["LS-VQ-HOI-0001", "ls-vq-hoi-0001"])
 def test_zone_json(client, coop, zone, code):
     response = client.get(f"/api/v1/zones/{code}")

@@ -23,6 +23,7 @@ def test_right_password_logs_in_and_records_the_time(client, app, factory):
         assert db.session.get(User, user_id).last_login_at is not None
 
 
+@pytest.mark.both_engines
 def test_email_is_matched_without_regard_to_case_and_spaces(client, factory):
     user_id = factory.user(email="lan@example.vn")
     response = submit(client, LOGIN, {"email": " LAN@Example.VN ", "password": PASSWORD})

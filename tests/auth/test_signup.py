@@ -97,6 +97,7 @@ def test_signup_email_is_stored_lower_case(client, app, form):
         assert db.session.scalar(sa.select(User.email)) == "minh@htx-hoi.vn"
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("email", ["minh@htx-hoi.vn", "MINH@htx-hoi.vn"])
 def test_duplicate_email_is_refused(client, app, factory, form, email):
     factory.user(email="minh@htx-hoi.vn")
@@ -146,6 +147,7 @@ def test_malformed_tax_code_is_refused(client, app, form, tax_code):
     assert_refused(client, app, form, "org_tax_code")
 
 
+@pytest.mark.both_engines
 def test_duplicate_tax_code_is_refused(client, app, factory, form):
     factory.org(tax_code="4900123456", commune="Chi Lăng")
     form["org_tax_code"] = " 4900123456 "
@@ -161,6 +163,7 @@ def test_tax_code_is_optional(client, app, form):
         assert db.session.scalar(sa.select(Organisation.tax_code)) is None
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("typed", ["HTX Hồi Tân Đoàn", "  htx   HỒI tân  ĐOÀN "])
 def test_same_name_in_same_commune_is_refused(client, app, factory, form, typed):
     factory.org(name="HTX Hồi Tân Đoàn", commune="Văn Quan")

@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 
 from market.extensions import db
 from market.models import Contract, OrgKind, Role, User
-from tests.catalog.builders import CatalogBuilder
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -29,14 +28,13 @@ def _sign(page):
 
 
 def test_propose_counter_sign_pay_deposit_and_activate(page, browser, live_server, factory):
-    cat = CatalogBuilder(factory.app)
     buyer = factory.org(kind=OrgKind.ENTERPRISE, name="Công ty Chế biến Hồi Đồng Đăng", commune="Đồng Đăng")
     coop = factory.org(kind=OrgKind.COOPERATIVE, name="HTX Hồi Tân Tri", commune="Văn Quan")
     buyer_user = factory.member(buyer, Role.OWNER, full_name="Vi Văn Mua")
     coop_user = factory.member(coop, Role.OWNER, full_name="Hoàng Thị Hồi")
-    zone = cat.zone(coop, code="LS-VQ-HOI-0777")
-    cat.certificate(zone, number="MSVT-0777")
-    listing = cat.listing(coop, [zone], title="Hoa hồi khô Tân Tri", quantity=10, price=90_000)
+    zone = factory.zone(coop, code="LS-VQ-HOI-0777")
+    factory.certificate(zone, number="MSVT-0777")
+    listing = factory.listing(coop, [zone], title="Hoa hồi khô Tân Tri", quantity=10, price=90_000)
     with factory.app.app_context():
         buyer_email = db.session.get(User, buyer_user).email
         coop_email = db.session.get(User, coop_user).email

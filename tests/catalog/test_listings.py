@@ -20,7 +20,7 @@ from market.models import (
 )
 from market.services import listings
 from market.services.errors import PermissionDenied, ValidationFailed
-from tests.catalog.builders import count, listing_data
+from tests.factories import count, listing_data
 
 
 def get_org(org_id) -> Organisation:
@@ -152,7 +152,7 @@ def test_a_zone_of_another_crop_is_refused(req, cat, coop, owner, zone):
 
 
 def get_listing_crop(key):
-    from tests.catalog.builders import crop_id
+    from tests.factories import crop_id
     return crop_id(key)
 
 

@@ -102,7 +102,7 @@ def test_listing_from_a_zone_with_an_expired_code_shows_a_warning(client, cat, c
 
 
 def test_listings_page_filters_by_crop(client, cat, coop, zone):
-    from tests.catalog.builders import crop_id
+    from tests.factories import crop_id
     na_zone = cat.zone(coop, crop="na")
     cat.listing(coop, [zone], title="Hồi lô một")
     cat.listing(coop, [na_zone], crop="na", title="Na lô một")
@@ -147,6 +147,7 @@ def test_published_product_of_an_unverified_organisation_is_hidden(client, cat, 
 
 # --- zones ----------------------------------------------------------------------------------------
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("path", ["/zones/LS-VQ-HOI-0001", "/zones/ls-vq-hoi-0001", "/zones/Ls-Vq-Hoi-0001"])
 def test_zone_page_finds_the_code_ignoring_case(client, coop, zone, path):
     response = client.get(path)

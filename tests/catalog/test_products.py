@@ -10,7 +10,7 @@ from market.extensions import db
 from market.models import AuditEvent, OcopProduct, Organisation, OrgKind, OrgStatus, ProductStatus, Role, User
 from market.services import products
 from market.services.errors import PermissionDenied, ValidationFailed
-from tests.catalog.builders import count, product_data
+from tests.factories import count, product_data
 
 
 def get_org(org_id) -> Organisation:

@@ -20,7 +20,7 @@ from market.models import (
 )
 from market.services import zones
 from market.services.errors import PermissionDenied, ValidationFailed
-from tests.catalog.builders import certificate_data, count, zone_data
+from tests.factories import certificate_data, count, zone_data
 
 
 def get_org(org_id) -> Organisation:
@@ -71,6 +71,7 @@ def test_an_unverified_cooperative_may_register_zones(req, factory):
     assert zone.status == ReviewStatus.PENDING
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("taken, offered", [("LS-VQ-1", "ls-vq-1"), ("LS-VQ-1", "LS-VQ-1"), ("LS-VQ-1", " Ls-vQ- 1")])
 def test_a_code_is_registered_once_ignoring_case(req, cat, factory, coop, owner, taken, offered):
     cat.zone(factory.org(), code=taken)  # by another organisation
@@ -123,7 +124,7 @@ def test_area_with_a_decimal_comma_is_understood(req, coop, owner):
 
 
 def test_crop_outside_trade_is_refused(req, coop, owner):
-    from tests.catalog.builders import crop_id
+    from tests.factories import crop_id
     with pytest.raises(ValidationFailed) as caught:
         zones.register_zone(get_user(owner), get_org(coop), zone_data(crop_id=str(crop_id("hoang_dan"))))
     assert "crop_id" in caught.value.errors

@@ -17,7 +17,7 @@ from market.models import (
 )
 from market.services import contracts
 from market.services.errors import PermissionDenied, ValidationFailed
-from tests.contracts.builders import actions, count, get, notified, snapshot
+from tests.factories import actions, count, get, notified, snapshot
 
 S = ContractState
 REASON = "Bên mua không còn nhu cầu"

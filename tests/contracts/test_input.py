@@ -22,7 +22,7 @@ from market.models import (
 from market.services import contracts, sourcing
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.listings import UNITS
-from tests.contracts.builders import QUANTITY, contract_data, count, delivery_data, get, request_data, snapshot
+from tests.factories import QUANTITY, contract_data, count, delivery_data, get, request_data, snapshot
 
 # --- terms --------------------------------------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from market.models import (
 from market.services import contracts, sourcing
 from market.services.errors import PermissionDenied, ValidationFailed
 from tests.conftest import PASSWORD
-from tests.contracts.builders import (
+from tests.factories import (
     DEPOSIT_PCT,
     PRICE,
     QUANTITY,

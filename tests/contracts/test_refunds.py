@@ -11,7 +11,7 @@ from market.models import Contract, Payment, PaymentMethod, PaymentStatus
 from market.models import ContractState as S
 from market.payments import PaymentGatewayError
 from market.services import contracts
-from tests.contracts.builders import actions, get, notified
+from tests.factories import actions, get, notified
 
 
 def closed_port() -> str:

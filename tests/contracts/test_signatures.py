@@ -21,7 +21,10 @@ from market.models import (
 from market.services import contracts
 from market.services.errors import PermissionDenied, ValidationFailed
 from tests.conftest import PASSWORD
-from tests.contracts.builders import contract_data, count, get, notified, snapshot
+from tests.factories import contract_data, count, get, notified, snapshot
+
+# Both engines: terms go through a JSON column and are hashed as they come back.
+pytestmark = pytest.mark.both_engines
 
 
 def sign(world, who, contract, version=None, password=PASSWORD):

@@ -12,7 +12,7 @@ from market.extensions import db
 from market.models import Contract, ContractState
 from market.models.terms import ContractTerms, TermsError
 from market.services import contracts
-from tests.contracts.builders import get
+from tests.factories import get
 
 STORED = {
     "contract": "HD-2026-ABC123",

@@ -9,7 +9,7 @@ from market.models import Contract, ContractState, DeliveryStatus
 from market.services import contracts
 from market.services.errors import ValidationFailed
 from tests.conftest import PASSWORD
-from tests.contracts.builders import contract_data, delivery_data, get, snapshot
+from tests.factories import contract_data, delivery_data, get, snapshot
 
 S = ContractState
 ALL_PAIRS = list(itertools.product(S.ALL, S.ALL))

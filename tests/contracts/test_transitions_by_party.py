@@ -5,7 +5,7 @@ import pytest
 from market.models import Contract, ContractState, Delivery, DeliveryStatus
 from market.services import contracts
 from market.services.errors import PermissionDenied
-from tests.contracts.builders import delivery_data, get
+from tests.factories import delivery_data, get
 
 S = ContractState
 WRONG = {"buyer": ("seller", "system"), "seller": ("buyer", "system"), "either": ("system",),

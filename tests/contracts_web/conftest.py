@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from market.clock import today
 from market.extensions import db
 from market.models import Contract, OrgKind, Role
-from tests.catalog.builders import CatalogBuilder, crop_id
-from tests.conftest import PASSWORD, csrf_token, log_in, submit
+from tests.conftest import PASSWORD, built_once, csrf_token, log_in, submit
+from tests.factories import crop_id
 
 
 def browser_for(app, user_id: int):
@@ -147,16 +147,25 @@ class Deal:
             return db.session.get(Contract, contract_id).current.id
 
 
-@pytest.fixture
-def deal(app, factory) -> Deal:
-    cat = CatalogBuilder(app)
+def deal_rows(factory) -> dict:
     buyer = factory.org(kind=OrgKind.ENTERPRISE, name="Công ty Chế biến Hồi Xứ Lạng", commune="Lương Văn Tri",
                         tax_code="4900123456")
     seller = factory.org(kind=OrgKind.COOPERATIVE, name="HTX Hồi Văn Quan", tax_code="4900654321")
     buyer_user = factory.member(buyer, Role.OWNER, full_name="Nguyễn Văn Mua")
     seller_user = factory.member(seller, Role.OWNER, full_name="Hoàng Thị Bán")
-    zone = cat.zone(seller, code="LS-VQ-HOI-0012")
-    cat.certificate(zone, number="MSVT-0012")
-    listing = cat.listing(seller, [zone], title="Hoa hồi khô vụ mùa")
-    return Deal(app=app, buyer=buyer, seller=seller, buyer_user=buyer_user, seller_user=seller_user, zone=zone,
-                zone_code="LS-VQ-HOI-0012", listing=listing)
+    zone = factory.zone(seller, code="LS-VQ-HOI-0012")
+    factory.certificate(zone, number="MSVT-0012")
+    listing = factory.listing(seller, [zone], title="Hoa hồi khô vụ mùa")
+    return {"buyer": buyer, "seller": seller, "buyer_user": buyer_user, "seller_user": seller_user, "zone": zone,
+            "zone_code": "LS-VQ-HOI-0012", "listing": listing}
+
+
+@pytest.fixture(scope="module")
+def _deal_once(app):
+    yield from built_once(app, deal_rows)
+
+
+@pytest.fixture
+def deal(app, factory, _deal_once) -> Deal:
+    """The two parties and the listing, built once per module on SQLite; fresh signed-in clients per test."""
+    return Deal(app=app, **(_deal_once or deal_rows(factory)))

@@ -19,9 +19,9 @@ from market.models import (
     Role,
 )
 from market.services.contracts import terms_hash
-from tests.catalog.builders import input_value
 from tests.conftest import PASSWORD, submit
 from tests.contracts_web.conftest import browser_for, post_form
+from tests.factories import input_value
 
 
 def count(app, model) -> int:

@@ -18,10 +18,10 @@ from market.models import (
     SourcingOffer,
     SourcingRequest,
 )
-from tests.catalog.builders import CatalogBuilder, commune_id, crop_id, input_value
 from tests.conftest import submit
 from tests.contracts_web.conftest import browser_for
 from tests.contracts_web.test_contract_pages import count, error_of, text
+from tests.factories import Factory, commune_id, crop_id, input_value
 
 
 def request_form(app, **changes) -> dict:
@@ -93,7 +93,7 @@ def test_a_cooperative_sees_the_requests_its_zones_fit(deal, wanted, factory, ap
     assert "Cần 20 tấn hồi khô loại 1" in text(deal.seller_client.get("/sourcing/"))
     # A cooperative growing another crop does not see it, and has no offer form.
     other = factory.org(kind=OrgKind.COOPERATIVE, name="HTX Na Chi Lăng", commune="Chi Lăng")
-    CatalogBuilder(app).zone(other, code="LS-CL-NA-0001", crop="na", commune="Chi Lăng")
+    Factory(app).zone(other, code="LS-CL-NA-0001", crop="na", commune="Chi Lăng")
     stranger = browser_for(app, factory.member(other))
     assert "Cần 20 tấn hồi khô loại 1" not in text(stranger.get("/sourcing/"))
     assert 'name="price_per_unit"' not in text(stranger.get(f"/sourcing/{wanted}"))
@@ -138,7 +138,7 @@ def crop_id_in(deal) -> int:
 
 
 def test_an_offer_from_a_zone_that_does_not_fit_is_refused(deal, wanted, app):
-    bare = CatalogBuilder(app).zone(deal.seller, code="LS-VQ-HOI-0099")  # no planting-area code certificate
+    bare = Factory(app).zone(deal.seller, code="LS-VQ-HOI-0099")  # no planting-area code certificate
     response = offer(deal, wanted, zone_ids=[str(bare)])
     assert response.status_code == 200
     assert "is not a valid choice" in text(response) or error_of(text(response), "zone_ids")

@@ -1,13 +1,11 @@
-"""Fixtures for the import tests: a throwaway UPLOAD_FOLDER, the organisations the files name, a logged-in
-department client, and helpers that build CSV and XLSX files in memory."""
+"""Fixtures for the import tests (`upload_dir` and `req_en` come from tests/conftest.py): the organisations the
+files name, a logged-in department client, and helpers that build CSV and XLSX files in memory."""
 import csv
 import io
 import re
 
 import pytest
-from flask import session
 
-from market.extensions import db
 from market.models import OrgKind, OrgStatus
 from tests.conftest import log_in, submit
 
@@ -23,24 +21,6 @@ THONG = "4900998877"       # verified farm household group in Đình Lập
 MAC_CA = "4900778899"      # cooperative still waiting for verification
 ENTERPRISE = "4901001001"  # processing enterprise: may list products, holds no zones
 RETAILER = "0109003003"    # retail chain (its tax number starts with 0)
-
-
-@pytest.fixture
-def upload_folder(app, tmp_path):
-    """UPLOAD_FOLDER in the test's tmp_path (the app is shared by the session: set, then restore)."""
-    before = app.config["UPLOAD_FOLDER"]
-    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    yield tmp_path / "uploads"
-    app.config["UPLOAD_FOLDER"] = before
-
-
-@pytest.fixture
-def req(app):
-    """A request context in English: services word their errors in the visitor's language."""
-    with app.test_request_context():
-        session["lang"] = "en"
-        yield
-        db.session.remove()
 
 
 @pytest.fixture
@@ -60,7 +40,7 @@ def staff(factory) -> int:
 
 
 @pytest.fixture
-def staff_client(client, staff, upload_folder):
+def staff_client(client, staff, upload_dir):
     log_in(client, staff)
     client.get("/lang/en")
     return client

@@ -33,7 +33,8 @@ from tests.imports.conftest import (
     xlsx_bytes,
 )
 
-pytestmark = pytest.mark.usefixtures("req")
+# Both engines: numbers, dates and codes from files are matched and stored through SQL.
+pytestmark = [pytest.mark.usefixtures("req_en"), pytest.mark.both_engines]
 
 
 def cert(kind="organic", number="HC-2025-01", issued="15/03/2025", expires="14/03/2028"):
@@ -437,7 +438,7 @@ def test_communes_by_name_alias_or_with_their_prefix(orgs, written, name):
     assert row.ok and row.fields["commune"].name == name
 
 
-def test_communes_without_diacritics_only_when_that_names_one_commune(orgs, req):
+def test_communes_without_diacritics_only_when_that_names_one_commune(orgs, req_en):
     row = importer.preview_import("zones", csv_bytes(ZONE_HEADER, [zone_row("LS-1", commune="xa Van Quan")]), "z").rows[0]
     assert row.ok and row.fields["commune"].name == "Văn Quan"
     # Two communes whose names differ only by their diacritics: the folded name is ambiguous.

@@ -44,12 +44,12 @@ def stored_files(folder) -> list[str]:
 
 # --- who may import -------------------------------------------------------------------------------
 
-def test_anonymous_visitors_are_sent_to_log_in(client, upload_folder):
+def test_anonymous_visitors_are_sent_to_log_in(client, upload_dir):
     for response in (client.get(IMPORT_URL), client.get(IMPORT_URL + "samples/zones")):
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_members_of_other_organisations_get_403(client, factory, upload_folder, orgs):
+def test_members_of_other_organisations_get_403(client, factory, upload_dir, orgs):
     log_in(client, factory.member(orgs[HOI]))
     assert client.get(IMPORT_URL).status_code == 403
     assert client.get(IMPORT_URL + "samples/zones").status_code == 403
@@ -59,7 +59,7 @@ def test_members_of_other_organisations_get_403(client, factory, upload_folder, 
     assert response.status_code == 403
     response = submit(client, IMPORT_URL + "confirm", {"token": "x" * 32}, form_page="/auth/account")
     assert response.status_code == 403
-    assert count(client.application, GrowingZone) == 0 and stored_files(upload_folder) == []
+    assert count(client.application, GrowingZone) == 0 and stored_files(upload_dir) == []
 
 
 def test_upload_page_shows_the_form_and_the_columns(staff_client):
@@ -78,7 +78,7 @@ def test_samples_can_be_downloaded(staff_client):
 
 # --- upload, preview, confirm ---------------------------------------------------------------------
 
-def test_clean_csv_preview_then_confirm_imports_every_row(app, staff_client, staff, orgs, upload_folder):
+def test_clean_csv_preview_then_confirm_imports_every_row(app, staff_client, staff, orgs, upload_dir):
     response = upload(staff_client, "zones", csv_bytes(ZONE_HEADER, CLEAN_ZONES), "vung-trong.csv")
     assert response.status_code == 200 and response.is_streamed
     html = response.get_data(as_text=True)
@@ -87,13 +87,13 @@ def test_clean_csv_preview_then_confirm_imports_every_row(app, staff_client, sta
     assert "LS-VQ-HOI-0002" in html and "HTX Hồi Văn Quan" in html
     assert "xã Điềm He" in html and "phường Kỳ Lừa" in html and "12.5" in html  # as resolved, in English
     token = token_of(html)
-    assert stored_files(upload_folder) == sorted([f"{token}.csv", f"{token}.json"])
+    assert stored_files(upload_dir) == sorted([f"{token}.csv", f"{token}.json"])
     assert count(app, GrowingZone) == 0  # the preview saves nothing
 
     page = confirm(staff_client, token)
     assert page.status_code == 200
     assert "Imported 3 zones and 2 certificates, recorded as verified." in page.get_data(as_text=True)
-    assert stored_files(upload_folder) == []
+    assert stored_files(upload_dir) == []
     with app.app_context():
         zones = {z.code: z for z in db.session.scalars(sa.select(GrowingZone))}
         assert set(zones) == {"LS-VQ-HOI-0001", "LS-VQ-HOI-0002", "LS-DL-THONG-0003"}
@@ -114,7 +114,7 @@ def test_clean_csv_preview_then_confirm_imports_every_row(app, staff_client, sta
     assert count(app, GrowingZone) == 3
 
 
-def test_mixed_file_preview_lists_errors_and_offers_no_confirmation(app, staff_client, staff, orgs, upload_folder):
+def test_mixed_file_preview_lists_errors_and_offers_no_confirmation(app, staff_client, staff, orgs, upload_dir):
     rows = [
         CLEAN_ZONES[0],
         ["LS-B-0003", "", HOI, "Xyz", "hoi", "1", "", "", "", "", "", ""],
@@ -152,7 +152,7 @@ def test_mixed_file_preview_lists_errors_and_offers_no_confirmation(app, staff_c
 
     # Cancelling removes the stored file.
     submit(staff_client, IMPORT_URL + "cancel", {"token": token_of(html)}, form_page=IMPORT_URL)
-    assert stored_files(upload_folder) == []
+    assert stored_files(upload_dir) == []
 
 
 def test_a_code_registered_between_preview_and_confirm_blocks_the_whole_file(app, staff_client, orgs):
@@ -215,13 +215,13 @@ def test_products_with_stars_outside_3_to_5_are_rejected(app, staff_client, orgs
     assert count(app, OcopProduct) == 0
 
 
-def test_a_png_named_csv_gets_a_clear_error(app, staff_client, upload_folder):
+def test_a_png_named_csv_gets_a_clear_error(app, staff_client, upload_dir):
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)
     response = upload(staff_client, "zones", png, "vung.csv")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "vung.csv is not a CSV or XLSX file." in html and 'class="error"' in html
-    assert stored_files(upload_folder) == []
+    assert stored_files(upload_dir) == []
 
 
 @pytest.mark.parametrize("name, message", [("vung.png", "Choose a CSV or XLSX file."),
@@ -269,7 +269,7 @@ def test_preview_reports_progress_chunk_by_chunk(staff_client, orgs, monkeypatch
 
 
 def test_a_token_is_only_good_for_the_staff_member_who_uploaded(app, client, factory, staff_client, orgs,
-                                                                upload_folder):
+                                                                upload_dir):
     html = upload(staff_client, "zones", csv_bytes(ZONE_HEADER, CLEAN_ZONES), "z.csv").get_data(as_text=True)
     token = token_of(html)
     other = app.test_client()
@@ -278,21 +278,21 @@ def test_a_token_is_only_good_for_the_staff_member_who_uploaded(app, client, fac
     page = confirm(other, token).get_data(as_text=True)
     assert "This import has expired or was already saved." in page
     submit(other, IMPORT_URL + "cancel", {"token": token}, form_page=IMPORT_URL)
-    assert len(stored_files(upload_folder)) == 2
+    assert len(stored_files(upload_dir)) == 2
     for forged in ("../../etc/passwd", "x" * 31, ""):
         response = submit(staff_client, IMPORT_URL + "confirm", {"token": forged}, form_page=IMPORT_URL)
         assert response.status_code == 400
     assert count(app, GrowingZone) == 0
 
 
-def test_a_second_confirmation_while_the_first_is_saving_saves_nothing(app, staff_client, orgs, upload_folder):
+def test_a_second_confirmation_while_the_first_is_saving_saves_nothing(app, staff_client, orgs, upload_dir):
     html = upload(staff_client, "zones", csv_bytes(ZONE_HEADER, CLEAN_ZONES), "z.csv").get_data(as_text=True)
     token = token_of(html)
-    meta = upload_folder / "imports" / f"{token}.json"
+    meta = upload_dir / "imports" / f"{token}.json"
     meta.rename(meta.with_suffix(".claimed"))  # as the first request does while it saves
     page = confirm(staff_client, token).get_data(as_text=True)
     assert "This import has expired or was already saved." in page
     assert count(app, GrowingZone) == 0
     meta.with_suffix(".claimed").rename(meta)
     assert "Imported 3 zones" in confirm(staff_client, token).get_data(as_text=True)
-    assert count(app, GrowingZone) == 3 and stored_files(upload_folder) == []
+    assert count(app, GrowingZone) == 3 and stored_files(upload_dir) == []

@@ -1,3 +1,6 @@
+import pytest
+
+
 def test_home_lists_plan_crops_in_vietnamese(client):
     html = client.get("/").get_data(as_text=True)
     assert 'lang="vi"' in html
@@ -6,6 +9,7 @@ def test_home_lists_plan_crops_in_vietnamese(client):
     assert "Hoàng đàn" not in html
 
 
+@pytest.mark.both_engines
 def test_healthz_reports_database(client, database_url):
     response = client.get("/healthz")
     assert response.status_code == 200

@@ -1,10 +1,8 @@
-"""An upload folder per test (app.config is shared by the session: monkeypatch sets it and puts it
-back), in-memory files (a real PNG and JPEG made with Pillow, a minimal PDF), and a helper that
+"""In-memory files (a real PNG and JPEG made with Pillow, a minimal PDF), and a helper that
 stores a file through the service and commits it."""
 import io
 from contextlib import contextmanager
 
-import pytest
 from flask import session
 from PIL import Image
 from werkzeug.datastructures import FileStorage
@@ -15,13 +13,6 @@ from market.services import uploads
 
 MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
                b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-
-
-@pytest.fixture
-def upload_dir(app, tmp_path, monkeypatch):
-    folder = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
-    return folder
 
 
 def files_in(folder) -> list[str]:

@@ -25,8 +25,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from market.models import ReviewStatus, ZoneKind
 from market.services import targets
-from tests.monitoring.worlds import ReviewStatus, ZoneKind
 
 V = ReviewStatus.VERIFIED
 VALID = (date(2025, 6, 1), date(2027, 6, 1))

@@ -18,19 +18,24 @@ import sqlalchemy as sa
 
 from market.clock import today
 from market.extensions import db
-from market.models import AuditEvent, DeclaredChain, Organisation, ReportSnapshot, Upload, User
-from market.services import audit, targets
-from tests.conftest import csrf_token, log_in, submit
-from tests.monitoring.worlds import (
-    AS_OF,
-    FIGURE_KEYS,
-    MINIMAL_PDF,
+from market.models import (
+    AuditEvent,
     ContractState,
+    DeclaredChain,
+    Organisation,
     OrgKind,
     OrgStatus,
+    ReportSnapshot,
     ReviewStatus,
-    card_value,
+    Upload,
+    User,
 )
+from market.services import audit, targets
+from tests.conftest import csrf_token, log_in, submit
+from tests.factories import AS_OF, FIGURE_KEYS, MINIMAL_PDF, card_value
+
+# Both engines: the figures are computed in SQL (sums, dates).
+pytestmark = pytest.mark.both_engines
 
 
 def export(client, fmt: str, query: str = ""):

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from market.extensions import db
-from market.models import DeclaredChain, Upload, User
+from market.models import ContractState, DeclaredChain, OrgKind, OrgStatus, Upload, User
 from market.services import chains, targets
 from market.services.errors import PermissionDenied, ValidationFailed
-from tests.monitoring.worlds import AS_OF, DAY, ContractState, OrgKind, OrgStatus, pdf
+from tests.factories import AS_OF, DAY, pdf
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ from datetime import date
 
 import pytest
 
-from tests.monitoring.worlds import AS_OF, OrgKind, OrgStatus
+from market.models import OrgKind, OrgStatus
+from tests.factories import AS_OF
 
 pytestmark = pytest.mark.figures
 

@@ -23,9 +23,12 @@ from datetime import date, timedelta
 import pytest
 
 from market.clock import today
+from market.models import ContractState, OrgKind
 from market.services import targets
 from market.services.errors import ValidationFailed
-from tests.monitoring.worlds import ContractState, OrgKind
+
+# Both engines: the figures are computed in SQL (sums, dates).
+pytestmark = pytest.mark.both_engines
 
 CONFIRMED, RECORDED, DISPUTED = "confirmed", "recorded", "disputed"
 

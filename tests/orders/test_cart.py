@@ -10,8 +10,7 @@ from flask_login import login_user
 
 from market.extensions import db
 from market.models import CartItem, OcopProduct, OrgKind, OrgStatus, Role, User
-from tests.conftest import csrf_token, submit
-from tests.orders.builders import log_in_en
+from tests.conftest import csrf_token, log_in_en, submit
 
 PRODUCT_FORM = re.compile(r'<form[^>]*action="/orders/cart/add".*?</form>', re.S)
 

@@ -7,8 +7,10 @@ import pytest
 from market.extensions import db
 from market.models import AuditEvent, Notification, OrderStatus, Organisation, PaymentStatus, Role, ShopOrder
 from market.models.types import utcnow
-from tests.conftest import submit
-from tests.orders.builders import log_in_en
+from tests.conftest import log_in_en, submit
+
+# Both engines: stock is reserved by a conditional UPDATE and expiry compares stored times in SQL.
+pytestmark = pytest.mark.both_engines
 
 
 def checkout(client, buyer_id, address="", follow=False):

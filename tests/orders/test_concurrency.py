@@ -13,7 +13,7 @@ from market.models import OrderStatus, Organisation, Payment, ShopOrder, User
 from market.models.types import utcnow
 from market.services import orders
 from market.services.errors import ValidationFailed
-from tests.orders.builders import sold
+from tests.factories import sold
 from tests.orders.race import interleave
 
 pytestmark = pytest.mark.postgres

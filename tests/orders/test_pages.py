@@ -8,8 +8,7 @@ import pytest
 from babel.dates import format_datetime
 
 from market.models import OrderStatus, PaymentMethod, PaymentStatus, Role
-from tests.conftest import log_in, submit
-from tests.orders.builders import log_in_en
+from tests.conftest import log_in, log_in_en, submit
 
 
 @pytest.fixture

@@ -173,6 +173,7 @@ def test_edit_of_rejected_org_returns_it_to_pending(client, app, factory):
         assert event.details["changes"]["status"] == [OrgStatus.REJECTED, OrgStatus.PENDING]
 
 
+@pytest.mark.both_engines
 def test_pending_org_identity_edit_checks_duplicates(client, app, factory):
     factory.org(name="HTX Hồi Văn Quan", tax_code="4900112233")
     org = factory.org(status=OrgStatus.PENDING, name="HTX Hồi mới")

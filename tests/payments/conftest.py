@@ -1,60 +1,29 @@
-"""Fixtures for the payment tests: the shop's cast (as in tests/orders), Stripe settings put on the app and
-taken off again, stripe-mock's address, and a signer for webhook bodies (Stripe's scheme:
+"""Fixtures for the payment tests (the shop's cast and stripe_mock come from tests/conftest.py): an order
+waiting for payment, the webhook secret put on the app and taken off again, and a signer for webhook bodies (Stripe's scheme:
 "t=<unix time>,v1=<hex HMAC-SHA256 of '<t>.<body>' keyed with the endpoint secret>")."""
 import hashlib
 import hmac
 import json
-import os
 import time
 import uuid
 
 import pytest
 
-from tests.conftest import require_service
-
-# The shop's cast is the same as in tests/orders: one definition, imported.
-from tests.orders.conftest import buyer, buyer_user, product, seller, seller_owner, shop  # noqa: F401
-
-WEBHOOK_SECRET = "whsec_test"
-STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET")
+from tests.conftest import WEBHOOK_SECRET, set_stripe
 
 
 @pytest.fixture
-def order_id(shop, product, buyer, buyer_user):  # noqa: F811 - the fixtures imported above
+def order_id(shop, product, buyer, buyer_user):
     """A 2 × 50,000 ₫ order waiting for payment."""
     (order_id,) = shop.place(buyer_user, buyer, {product: 2})
     return order_id
 
 
-def _set_stripe(app, **values):
-    saved = {key: app.config.get(key) for key in STRIPE_KEYS}
-    app.config.update(values)
-    return saved
-
-
 @pytest.fixture
 def webhook_secret(app):
     """Webhooks verified with whsec_test; no Stripe API needed (and none configured)."""
-    saved = _set_stripe(app, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    saved = set_stripe(app, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
     yield WEBHOOK_SECRET
-    app.config.update(saved)
-
-
-@pytest.fixture(scope="session")
-def stripe_api_base():
-    url = os.environ.get("MARKET_TEST_STRIPE_API_BASE")
-    if not url:
-        require_service("stripe-mock", os.environ.get(
-            "MARKET_TEST_STRIPE_REASON", "MARKET_TEST_STRIPE_API_BASE is not set; run ./scripts/test"))
-    return url
-
-
-@pytest.fixture
-def stripe_mock(app, stripe_api_base):
-    """Card payments on: the official client talks to stripe-mock (sk_test_...), webhooks use whsec_test."""
-    saved = _set_stripe(app, STRIPE_SECRET_KEY="sk_test_123", STRIPE_API_BASE=stripe_api_base,
-                        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
-    yield stripe_api_base
     app.config.update(saved)
 
 

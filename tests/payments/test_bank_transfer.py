@@ -7,8 +7,7 @@ from market.extensions import db
 from market.models import OrderStatus, Payment, PaymentMethod, PaymentStatus, Role, ShopOrder, User
 from market.services.errors import ValidationFailed
 from market.services.orders import start_payment as start_order_payment
-from tests.conftest import submit
-from tests.orders.builders import log_in_en
+from tests.conftest import log_in_en, submit
 
 
 def pay(client, order_id, method=PaymentMethod.BANK_TRANSFER, follow=True):
@@ -84,6 +83,7 @@ def test_a_card_payment_is_not_confirmed_by_hand(client, shop, seller_owner, ord
     assert shop.order(order_id).status == OrderStatus.PENDING_PAYMENT
 
 
+@pytest.mark.both_engines
 def test_a_second_payment_for_a_paid_order_is_refused(app, client, shop, seller_owner, buyer_user, order_id,
                                                       transfer):
     log_in_en(client, seller_owner)

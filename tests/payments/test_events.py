@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from market.extensions import db
 from market.models import AuditEvent, OrderStatus, PaymentStatus, StripeEvent
 from market.payments import events, webhook
-from tests.conftest import submit
-from tests.orders.builders import log_in_en
+from tests.conftest import log_in_en, submit
 from tests.payments.conftest import event, post_event, session_completed
 
 

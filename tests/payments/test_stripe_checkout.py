@@ -5,8 +5,7 @@ import pytest
 
 from market.models import OrderStatus, PaymentMethod, PaymentStatus
 from market.payments import gateway
-from tests.conftest import submit
-from tests.orders.builders import log_in_en
+from tests.conftest import log_in_en, submit
 from tests.payments.conftest import event, post_event, session_completed
 
 

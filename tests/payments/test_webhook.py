@@ -9,6 +9,9 @@ from market.extensions import db
 from market.models import AuditEvent, Notification, OrderStatus, PaymentStatus, StripeEvent
 from tests.payments.conftest import WEBHOOK_SECRET, event, post_event, session_completed, sign
 
+# Both engines: each event id is recorded once (a unique constraint) and payments are locked FOR UPDATE.
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def card_payment(shop, order_id, webhook_secret):
@@ -163,8 +166,7 @@ def test_late_money_whose_refund_cannot_be_made_stays_queued_for_a_retry(app, cl
     """Paid on Stripe's page after the buyer cancelled: the service refunds it, after the commit. When Stripe
     cannot be reached for that refund (here: no API key), the event is still recorded and the payment stays
     `refunding`, visible, for `flask market retry-refunds` (tests/payments/test_events.py)."""
-    from tests.conftest import submit
-    from tests.orders.builders import log_in_en
+    from tests.conftest import log_in_en, submit
 
     log_in_en(client, buyer_user)
     submit(client, f"/orders/{order_id}/status", {"status": "cancelled"}, form_page=f"/orders/{order_id}")

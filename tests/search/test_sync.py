@@ -27,8 +27,11 @@ from market.search import SearchQuery, get_backend, set_backend, sync
 from market.search.elastic import ElasticsearchBackend
 from market.services import listings, organisations, products, zones
 from market.text import name_key
-from tests.catalog.builders import CatalogBuilder, crop_id, listing_data
 from tests.conftest import log_in, submit
+from tests.factories import crop_id, listing_data
+
+# Both engines: the outbox is written by an after_flush hook in the transaction and pushed after the commit.
+pytestmark = pytest.mark.both_engines
 
 UNAVAILABLE = "Search is unavailable for a moment. Your changes are saved and will appear when it is back."
 
@@ -53,11 +56,6 @@ def use_backend(app, monkeypatch):
 def searching(engine, use_backend):
     """The app searches and indexes through this test's `engine`."""
     return use_backend(engine)
-
-
-@pytest.fixture
-def cat(app):
-    return CatalogBuilder(app)
 
 
 def found(engine, text: str = "", **filters) -> set[str]:

@@ -6,15 +6,29 @@ from market.extensions import db
 from market.models import Organisation
 from market.search import sync
 from market.services import demo_market
+from tests.conftest import built_once
 
 
-@pytest.fixture
-def demo(app):
-    """The demo market, indexed."""
-    with app.app_context():
+def load_demo(factory) -> bool:
+    with factory.app.app_context():
         demo_market.seed_demo()
         demo_market.seed_demo_catalog()
         db.session.commit()
+    return True
+
+
+@pytest.fixture(scope="module")
+def _demo_once(app):
+    yield from built_once(app, load_demo)
+
+
+@pytest.fixture
+def demo(app, factory, _demo_once):
+    """The demo market (loaded once per module on SQLite), indexed afresh for each test: the index lives
+    outside the database, so a test's edits would otherwise outlive it there."""
+    if not _demo_once:
+        load_demo(factory)
+    with app.app_context():
         sync.reindex()
     return app
 

@@ -1,22 +1,12 @@
 """market/services/accounts.py called directly: sign-up rules, authentication, passwords and reset tokens."""
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale
 
 from market.extensions import db
 from market.models import AuditEvent, Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.services import accounts, reference_data
 from market.services.errors import ValidationFailed
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def req(app):
-    """Services speak to people (gettext picks the visitor's language), so they run inside a request;
-    English, so messages can be checked."""
-    with app.test_request_context(), force_locale("en"):
-        yield
-        db.session.remove()
 
 
 def organisation(**overrides) -> dict:
@@ -37,7 +27,7 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def test_sign_up_builds_everything_in_the_session(req):
+def test_sign_up_builds_everything_in_the_session(req_en):
     user, org = sign_up()
     db.session.commit()
     assert (user.email, user.full_name, user.phone) == ("minh@htx-hoi.vn", "Lương Văn Minh", "0912345678")
@@ -50,7 +40,7 @@ def test_sign_up_builds_everything_in_the_session(req):
     assert events[1].details == {"kind": OrgKind.COOPERATIVE}
 
 
-def test_sign_up_reports_all_errors_with_org_prefix_and_adds_nothing(req, factory):
+def test_sign_up_reports_all_errors_with_org_prefix_and_adds_nothing(req_en, factory):
     factory.user(email="minh@htx-hoi.vn")
     factory.org(tax_code="4900123456")
     with pytest.raises(ValidationFailed) as caught:
@@ -61,19 +51,19 @@ def test_sign_up_reports_all_errors_with_org_prefix_and_adds_nothing(req, factor
     assert count(User) == 1 and count(Organisation) == 1 and count(Membership) == 0
 
 
-def test_sign_up_without_phone_is_fine(req):
+def test_sign_up_without_phone_is_fine(req_en):
     user, org = sign_up(phone="")
     assert user.phone is None and org.phone is None
 
 
 @pytest.mark.parametrize("kind", [OrgKind.DEPARTMENT, OrgKind.COMMUNE_OFFICE])
-def test_sign_up_never_creates_an_authority(req, kind):
+def test_sign_up_never_creates_an_authority(req_en, kind):
     with pytest.raises(ValidationFailed) as caught:
         sign_up(organisation=organisation(kind=kind))
     assert set(caught.value.errors) == {"org_kind"}
 
 
-def test_authenticate(req, factory):
+def test_authenticate(req_en, factory):
     user_id = factory.user(email="lan@example.vn")
     assert accounts.authenticate("lan@example.vn", "wrong-password-1") is None
     assert accounts.authenticate("nobody@example.vn", PASSWORD) is None
@@ -83,14 +73,14 @@ def test_authenticate(req, factory):
     assert accounts.authenticate("lan@example.vn", PASSWORD) is None
 
 
-def test_user_without_password_never_authenticates(req):
+def test_user_without_password_never_authenticates(req_en):
     db.session.add(User(email="moi@example.vn", full_name="Người được mời"))
     db.session.flush()
     assert accounts.authenticate("moi@example.vn", "") is None
     assert accounts.authenticate("moi@example.vn", "unset") is None
 
 
-def test_passwords_are_hashed_with_a_salt(req, factory, app, monkeypatch):
+def test_passwords_are_hashed_with_a_salt(req_en, factory, app, monkeypatch):
     # The suite hashes cheaply for speed; the application's own default is what users get.
     monkeypatch.delitem(app.config, "PASSWORD_HASH_METHOD")
     one = db.session.get(User, factory.user())
@@ -100,7 +90,7 @@ def test_passwords_are_hashed_with_a_salt(req, factory, app, monkeypatch):
     assert one.password_hash.startswith("scrypt:")
 
 
-def test_change_password(req, factory):
+def test_change_password(req_en, factory):
     user = db.session.get(User, factory.user())
     with pytest.raises(ValidationFailed) as caught:
         accounts.change_password(user, "wrong-one-123", "Rừng-quế-2027")
@@ -117,7 +107,7 @@ def test_change_password(req, factory):
 
 
 
-def test_reset_token_round_trip_and_single_use(req, factory):
+def test_reset_token_round_trip_and_single_use(req_en, factory):
     user = db.session.get(User, factory.user())
     token = accounts.make_reset_token(user)
     assert accounts.user_for_reset_token(token) is user
@@ -128,7 +118,7 @@ def test_reset_token_round_trip_and_single_use(req, factory):
     assert "already been used" in caught.value.errors["token"][0]
 
 
-def test_reset_token_expires(req, app, factory, monkeypatch):
+def test_reset_token_expires(req_en, app, factory, monkeypatch):
     token = accounts.make_reset_token(db.session.get(User, factory.user()))
     monkeypatch.setitem(app.config, "PASSWORD_RESET_MAX_AGE", -1)
     with pytest.raises(ValidationFailed) as caught:
@@ -136,7 +126,7 @@ def test_reset_token_expires(req, app, factory, monkeypatch):
     assert "expired" in caught.value.errors["token"][0]
 
 
-def test_reset_token_is_bound_to_the_secret_key(req, app, factory, monkeypatch):
+def test_reset_token_is_bound_to_the_secret_key(req_en, app, factory, monkeypatch):
     token = accounts.make_reset_token(db.session.get(User, factory.user()))
     monkeypatch.setitem(app.config, "SECRET_KEY", "another-secret-key")
     with pytest.raises(ValidationFailed) as caught:
@@ -144,7 +134,7 @@ def test_reset_token_is_bound_to_the_secret_key(req, app, factory, monkeypatch):
     assert "not valid" in caught.value.errors["token"][0]
 
 
-def test_reset_token_of_inactive_or_deleted_user_fails(req, factory):
+def test_reset_token_of_inactive_or_deleted_user_fails(req_en, factory):
     user = db.session.get(User, factory.user())
     token = accounts.make_reset_token(user)
     user.active = False
@@ -156,7 +146,7 @@ def test_reset_token_of_inactive_or_deleted_user_fails(req, factory):
         accounts.user_for_reset_token(token)
 
 
-def test_reset_password_refuses_a_weak_one_and_keeps_the_token(req, factory):
+def test_reset_password_refuses_a_weak_one_and_keeps_the_token(req_en, factory):
     user = db.session.get(User, factory.user(email="lan.nguyen@example.vn"))
     token = accounts.make_reset_token(user)
     with pytest.raises(ValidationFailed) as caught:
@@ -166,7 +156,7 @@ def test_reset_password_refuses_a_weak_one_and_keeps_the_token(req, factory):
     assert accounts.user_for_reset_token(token) is user
 
 
-def test_invited_user_token_stops_working_once_a_password_is_set(req):
+def test_invited_user_token_stops_working_once_a_password_is_set(req_en):
     user = User(email="moi@example.vn", full_name="Người được mời")
     db.session.add(user)
     db.session.flush()

@@ -1,21 +1,11 @@
 """market/services/organisations.py called directly: identity checks, permissions, members and status."""
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale
 
 from market.extensions import db
 from market.models import AuditEvent, Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.services import organisations, reference_data
 from market.services.errors import PermissionDenied, ValidationFailed
-
-
-@pytest.fixture
-def req(app):
-    """Services speak to people (gettext picks the visitor's language), so they run inside a request;
-    English, so messages can be checked."""
-    with app.test_request_context(), force_locale("en"):
-        yield
-        db.session.remove()
 
 
 def commune(name="Văn Quan") -> int:
@@ -37,7 +27,7 @@ def membership(org_id, user_id) -> Membership:
 
 # --- new organisations ----------------------------------------------------------------------------
 
-def test_clean_new_organisation_normalizes(req):
+def test_clean_new_organisation_normalizes(req_en):
     fields = organisations.clean_new_organisation(
         name="  HTX   Hồi  Văn Quan ", kind=OrgKind.COOPERATIVE, tax_code=" 4900 123 456 ",
         commune_id=str(commune()), phone="0205.3812.345", email=" LienHe@HTX.vn ", address="  ")
@@ -47,13 +37,13 @@ def test_clean_new_organisation_normalizes(req):
     assert fields["status"] == OrgStatus.PENDING and fields["commune_id"] == commune()
 
 
-def test_clean_new_organisation_collects_errors(req):
+def test_clean_new_organisation_collects_errors(req_en):
     with pytest.raises(ValidationFailed) as caught:
         organisations.clean_new_organisation(name="   ", kind="bank", tax_code="12", commune_id="abc", phone="1")
     assert set(caught.value.errors) == {"name", "kind", "tax_code", "commune_id", "phone"}
 
 
-def test_only_the_department_path_may_create_authorities(req):
+def test_only_the_department_path_may_create_authorities(req_en):
     with pytest.raises(ValidationFailed):
         organisations.clean_new_organisation(name="UBND xã Văn Quan", kind=OrgKind.COMMUNE_OFFICE,
                                              commune_id=commune())
@@ -66,7 +56,8 @@ def test_only_the_department_path_may_create_authorities(req):
     assert fields["commune_id"] is None
 
 
-def test_name_is_unique_per_commune_ignoring_case_and_spacing(req, factory):
+@pytest.mark.both_engines
+def test_name_is_unique_per_commune_ignoring_case_and_spacing(req_en, factory):
     factory.org(name="HTX Hồi Văn Quan", commune="Văn Quan")
     with pytest.raises(ValidationFailed) as caught:
         organisations.clean_new_organisation(name="htx  HỒI văn quan", kind=OrgKind.COOPERATIVE,
@@ -79,7 +70,7 @@ def test_name_is_unique_per_commune_ignoring_case_and_spacing(req, factory):
     organisations.clean_new_organisation(name="HTX Hông", kind=OrgKind.COOPERATIVE, commune_id=commune("Văn Quan"))
 
 
-def test_apply_for_organisation_makes_the_actor_owner(req, factory):
+def test_apply_for_organisation_makes_the_actor_owner(req_en, factory):
     actor = user(factory.user())
     new = organisations.apply_for_organisation(actor, name="Công ty Hồi", kind=OrgKind.ENTERPRISE,
                                                commune_id=commune())
@@ -90,7 +81,7 @@ def test_apply_for_organisation_makes_the_actor_owner(req, factory):
 
 # --- permissions ----------------------------------------------------------------------------------
 
-def test_require_role(req, factory):
+def test_require_role(req_en, factory):
     org_id = factory.org()
     manager = user(factory.member(org_id, Role.MANAGER))
     outsider = user(factory.user())
@@ -104,7 +95,7 @@ def test_require_role(req, factory):
         organisations.require_role(None, org(org_id))
 
 
-def test_require_department(req, factory):
+def test_require_department(req_en, factory):
     organisations.require_department(user(factory.department_staff()))
     with pytest.raises(PermissionDenied):
         organisations.require_department(user(factory.member(factory.org(), Role.OWNER)))
@@ -115,7 +106,7 @@ def test_require_department(req, factory):
         organisations.require_department(None)
 
 
-def test_office_communes(req, factory):
+def test_office_communes(req_en, factory):
     office = factory.org(kind=OrgKind.COMMUNE_OFFICE, name="UBND xã Chi Lăng", commune="Chi Lăng")
     pending_office = factory.org(kind=OrgKind.COMMUNE_OFFICE, status=OrgStatus.PENDING, commune="Văn Quan")
     person = user(factory.member(office))
@@ -128,7 +119,7 @@ def test_office_communes(req, factory):
 
 # --- profile updates ------------------------------------------------------------------------------
 
-def test_update_of_verified_org_ignores_identity_fields(req, factory):
+def test_update_of_verified_org_ignores_identity_fields(req_en, factory):
     org_id = factory.org(name="HTX Hồi Văn Quan", tax_code="4900112233")
     owner = user(factory.member(org_id))
     organisations.update_organisation(owner, org(org_id), name="Đổi tên", tax_code="4900999999",
@@ -139,14 +130,14 @@ def test_update_of_verified_org_ignores_identity_fields(req, factory):
     assert row.address == "Thôn Bản Chành" and row.status == OrgStatus.VERIFIED
 
 
-def test_update_needs_owner_or_manager(req, factory):
+def test_update_needs_owner_or_manager(req_en, factory):
     org_id = factory.org()
     signer = user(factory.member(org_id, Role.SIGNER))
     with pytest.raises(PermissionDenied):
         organisations.update_organisation(signer, org(org_id), address="x")
 
 
-def test_update_of_rejected_org_resets_status(req, factory):
+def test_update_of_rejected_org_resets_status(req_en, factory):
     org_id = factory.org(status=OrgStatus.REJECTED)
     org(org_id).status_reason = "Thiếu mã số thuế"
     owner = user(factory.member(org_id))
@@ -157,7 +148,7 @@ def test_update_of_rejected_org_resets_status(req, factory):
 
 # --- verification ---------------------------------------------------------------------------------
 
-def test_verify_and_reject(req, factory):
+def test_verify_and_reject(req_en, factory):
     staff = user(factory.department_staff())
     first, second = factory.org(status=OrgStatus.PENDING), factory.org(status=OrgStatus.PENDING)
     assert [o.id for o in organisations.pending_organisations()] == [first, second]
@@ -170,7 +161,7 @@ def test_verify_and_reject(req, factory):
     assert organisations.pending_organisations() == []
 
 
-def test_non_staff_cannot_verify(req, factory):
+def test_non_staff_cannot_verify(req_en, factory):
     pending = factory.org(status=OrgStatus.PENDING)
     owner = user(factory.member(pending))
     with pytest.raises(PermissionDenied):
@@ -180,7 +171,7 @@ def test_non_staff_cannot_verify(req, factory):
     assert org(pending).status == OrgStatus.PENDING
 
 
-def test_staff_cannot_verify_an_office_they_belong_to(req, factory):
+def test_staff_cannot_verify_an_office_they_belong_to(req_en, factory):
     staff = user(factory.department_staff())
     office = factory.org(kind=OrgKind.COMMUNE_OFFICE, status=OrgStatus.PENDING)
     db.session.add(Membership(user=staff, organisation_id=office, role=Role.MEMBER))
@@ -193,7 +184,7 @@ def test_staff_cannot_verify_an_office_they_belong_to(req, factory):
 
 # --- members --------------------------------------------------------------------------------------
 
-def test_add_member_by_email(req, factory):
+def test_add_member_by_email(req_en, factory):
     org_id = factory.org()
     owner = user(factory.member(org_id))
     existing = factory.user(email="lan@example.vn")
@@ -213,7 +204,7 @@ def test_add_member_by_email(req, factory):
     assert set(caught.value.errors) == {"role"}
 
 
-def test_manager_limits(req, factory):
+def test_manager_limits(req_en, factory):
     org_id = factory.org()
     owner_id = factory.member(org_id, Role.OWNER)
     manager = user(factory.member(org_id, Role.MANAGER))
@@ -230,7 +221,7 @@ def test_manager_limits(req, factory):
     assert membership(org_id, signer).role == Role.MEMBER
 
 
-def test_last_owner_stays(req, factory):
+def test_last_owner_stays(req_en, factory):
     org_id = factory.org()
     owner = user(factory.member(org_id, Role.OWNER))
     with pytest.raises(ValidationFailed):
@@ -245,7 +236,7 @@ def test_last_owner_stays(req, factory):
     assert [(m.user_id, m.role) for m in org(org_id).memberships] == [(second, Role.OWNER)]
 
 
-def test_anyone_may_leave(req, factory):
+def test_anyone_may_leave(req_en, factory):
     org_id = factory.org()
     factory.member(org_id, Role.OWNER)
     member = user(factory.member(org_id, Role.MEMBER))

@@ -10,6 +10,9 @@ from market.models import Commune, Crop, Organisation, OrgKind, OrgStatus, PlanT
 from market.services import demo_market, reference_data
 from tests.conftest import submit
 
+# Both engines: reference data is upserted against unique constraints.
+pytestmark = pytest.mark.both_engines
+
 
 def test_seed_plan_reports_what_it_loaded(ctx):
     counts = reference_data.seed_plan()

@@ -6,9 +6,18 @@ from datetime import timedelta
 import pytest
 
 from market.clock import today
-from market.models import CertificateKind, ListingStatus, OrgStatus, ProductStatus, ReviewStatus, Role
+from market.models import (
+    CertificateKind,
+    ListingStatus,
+    OrgStatus,
+    ProductStatus,
+    ReviewStatus,
+    Role,
+)
 from tests.conftest import log_in
 from tests.trace.conftest import expected_modules, svg_modules
+
+VIETGAP = CertificateKind.VIETGAP
 
 
 @pytest.fixture
@@ -21,15 +30,15 @@ def states(html: str) -> dict[str, str]:
     return dict(re.findall(r'data-certificate="([^"]+)" data-state="([^"]+)"', html))
 
 
-def test_listing_page_shows_zones_certificates_and_producer(client, catalog, seller):
-    zone = catalog.zone(seller, code="LS-VQ-HOI-0012")
+def test_listing_page_shows_zones_certificates_and_producer(client, factory, seller):
+    zone = factory.zone(seller, code="LS-VQ-HOI-0012")
     soon = today() + timedelta(days=3)
-    catalog.certificate(zone, number="VG-TODAY", expires_on=today())
-    catalog.certificate(zone, number="VG-YESTERDAY", expires_on=today() - timedelta(days=1))
-    catalog.certificate(zone, number="VG-PENDING", expires_on=soon, status=ReviewStatus.PENDING)
-    catalog.certificate(zone, number="VG-RECALLED", expires_on=soon, status=ReviewStatus.RECALLED)
-    catalog.certificate(zone, number="ORG-SOON", kind=CertificateKind.ORGANIC, expires_on=soon)
-    public_id = catalog.listing(seller, [zone], title="Hoa hồi khô vụ thu 2026")
+    factory.certificate(zone, kind=VIETGAP, number="VG-TODAY", expires_on=today())
+    factory.certificate(zone, kind=VIETGAP, number="VG-YESTERDAY", expires_on=today() - timedelta(days=1))
+    factory.certificate(zone, kind=VIETGAP, number="VG-PENDING", expires_on=soon, status=ReviewStatus.PENDING)
+    factory.certificate(zone, kind=VIETGAP, number="VG-RECALLED", expires_on=soon, status=ReviewStatus.RECALLED)
+    factory.certificate(zone, number="ORG-SOON", kind=CertificateKind.ORGANIC, expires_on=soon)
+    public_id = factory.public_listing(seller, [zone], title="Hoa hồi khô vụ thu 2026")
 
     response = client.get(f"/verify/listing/{public_id}")
     assert response.status_code == 200
@@ -45,28 +54,28 @@ def test_listing_page_shows_zones_certificates_and_producer(client, catalog, sel
     assert "data-preview" not in html and "no-store" not in response.headers.get("Cache-Control", "")
 
 
-def test_listing_page_in_english(client, catalog, seller):
-    zone = catalog.zone(seller)
-    catalog.certificate(zone, number="VG-TODAY", expires_on=today())
-    public_id = catalog.listing(seller, [zone])
+def test_listing_page_in_english(client, factory, seller):
+    zone = factory.zone(seller)
+    factory.certificate(zone, kind=VIETGAP, number="VG-TODAY", expires_on=today())
+    public_id = factory.public_listing(seller, [zone])
     client.get("/lang/en")
     html = client.get(f"/verify/listing/{public_id}").get_data(as_text=True)
     assert 'lang="en"' in html
     assert "Valid" in html and "Last day of validity" in html and "Star anise" in html
 
 
-def test_expired_zone_code_warns_the_buyer(client, catalog, seller):
-    zone = catalog.zone(seller, code="LS-VQ-HOI-0031")
-    catalog.certificate(zone, kind=CertificateKind.PLANTING_AREA_CODE, number="MSVT-31",
+def test_expired_zone_code_warns_the_buyer(client, factory, seller):
+    zone = factory.zone(seller, code="LS-VQ-HOI-0031")
+    factory.certificate(zone, kind=CertificateKind.PLANTING_AREA_CODE, number="MSVT-31",
                         expires_on=today() - timedelta(days=1))
-    html = client.get(f"/verify/listing/{catalog.listing(seller, [zone])}").get_data(as_text=True)
+    html = client.get(f"/verify/listing/{factory.public_listing(seller, [zone])}").get_data(as_text=True)
     assert 'data-zone="LS-VQ-HOI-0031" data-state="expired"' in html
     assert 'data-verdict="warning"' in html and "LS-VQ-HOI-0031" in html
 
 
 @pytest.mark.parametrize("expires_in, state", [(0, "valid"), (-1, "expired")])
-def test_product_page_ocop_certificate_on_and_after_expiry(client, catalog, seller, expires_in, state):
-    public_id = catalog.product(seller, name="Tinh dầu hồi Văn Quan", stars=4,
+def test_product_page_ocop_certificate_on_and_after_expiry(client, factory, seller, expires_in, state):
+    public_id = factory.public_product(seller, name="Tinh dầu hồi Văn Quan", stars=4,
                                 expires_on=today() + timedelta(days=expires_in))
     response = client.get(f"/verify/product/{public_id}")
     assert response.status_code == 200
@@ -76,10 +85,10 @@ def test_product_page_ocop_certificate_on_and_after_expiry(client, catalog, sell
     assert 'data-producer-verified="yes"' in html
 
 
-def test_product_page_lists_its_zones(client, catalog, seller):
-    zone = catalog.zone(seller, code="LS-VQ-HOI-0077")
-    catalog.certificate(zone, number="VG-77", expires_on=today() + timedelta(days=30))
-    html = client.get(f"/verify/product/{catalog.product(seller, [zone])}").get_data(as_text=True)
+def test_product_page_lists_its_zones(client, factory, seller):
+    zone = factory.zone(seller, code="LS-VQ-HOI-0077")
+    factory.certificate(zone, kind=VIETGAP, number="VG-77", expires_on=today() + timedelta(days=30))
+    html = client.get(f"/verify/product/{factory.public_product(seller, [zone])}").get_data(as_text=True)
     assert 'data-zone="LS-VQ-HOI-0077"' in html and states(html) == {"VG-77": "valid"}
 
 
@@ -95,10 +104,10 @@ def test_unknown_ids_are_404(client, path):
     (OrgStatus.REJECTED, "draft"),
 ])
 @pytest.mark.parametrize("kind", ["listing", "product"])
-def test_unpublished_drafts_are_404_for_the_public(client, catalog, factory, org_status, status, kind):
+def test_unpublished_drafts_are_404_for_the_public(client, factory, org_status, status, kind):
     org = factory.org(status=org_status)
-    public_id = (catalog.listing(org, [catalog.zone(org)], status=ListingStatus.DRAFT) if kind == "listing"
-                 else catalog.product(org, status=ProductStatus.DRAFT))
+    public_id = (factory.public_listing(org, [factory.zone(org)], status=ListingStatus.DRAFT) if kind == "listing"
+                 else factory.public_product(org, status=ProductStatus.DRAFT))
     for path in (f"/verify/{kind}/{public_id}", f"/verify/{kind}/{public_id}/label"):
         assert client.get(path).status_code == 404
     log_in(client, factory.member(factory.org(), Role.OWNER))
@@ -107,10 +116,10 @@ def test_unpublished_drafts_are_404_for_the_public(client, catalog, factory, org
 
 
 @pytest.mark.parametrize("kind", ["listing", "product"])
-def test_members_and_department_preview_their_drafts(client, catalog, factory, kind):
+def test_members_and_department_preview_their_drafts(client, factory, kind):
     org = factory.org(status=OrgStatus.PENDING)
-    public_id = (catalog.listing(org, [catalog.zone(org)], status=ListingStatus.DRAFT) if kind == "listing"
-                 else catalog.product(org, status=ProductStatus.DRAFT))
+    public_id = (factory.public_listing(org, [factory.zone(org)], status=ListingStatus.DRAFT) if kind == "listing"
+                 else factory.public_product(org, status=ProductStatus.DRAFT))
     for viewer in (factory.member(org, Role.MEMBER), factory.department_staff()):
         log_in(client, viewer)
         response = client.get(f"/verify/{kind}/{public_id}")
@@ -122,15 +131,15 @@ def test_members_and_department_preview_their_drafts(client, catalog, factory, k
         assert label.status_code == 200 and "no-store" in label.headers["Cache-Control"]
 
 
-def test_closed_listing_and_withdrawn_product_stay_verifiable(client, catalog, seller):
-    listing = catalog.listing(seller, [catalog.zone(seller)], status=ListingStatus.CLOSED)
-    product = catalog.product(seller, status=ProductStatus.WITHDRAWN)
+def test_closed_listing_and_withdrawn_product_stay_verifiable(client, factory, seller):
+    listing = factory.public_listing(seller, [factory.zone(seller)], status=ListingStatus.CLOSED)
+    product = factory.public_product(seller, status=ProductStatus.WITHDRAWN)
     assert client.get(f"/verify/listing/{listing}").status_code == 200
     assert client.get(f"/verify/product/{product}").status_code == 200
 
 
-def test_label_link_is_shown_to_members_only(client, catalog, factory, seller):
-    public_id = catalog.listing(seller, [catalog.zone(seller)])
+def test_label_link_is_shown_to_members_only(client, factory, seller):
+    public_id = factory.public_listing(seller, [factory.zone(seller)])
     label = f"/verify/listing/{public_id}/label"
     assert label not in client.get(f"/verify/listing/{public_id}").get_data(as_text=True)
     log_in(client, factory.member(seller, Role.MEMBER))
@@ -141,9 +150,9 @@ def _qr(html: str) -> str:
     return re.search(r"<svg.*?</svg>", html, re.S).group(0)
 
 
-def test_listing_label_has_qr_code_and_absolute_url(client, catalog, seller):
-    zones = [catalog.zone(seller, code="LS-VQ-HOI-0101"), catalog.zone(seller, code="LS-VQ-HOI-0102")]
-    public_id = catalog.listing(seller, zones, title="Hoa hồi khô loại 1")
+def test_listing_label_has_qr_code_and_absolute_url(client, factory, seller):
+    zones = [factory.zone(seller, code="LS-VQ-HOI-0101"), factory.zone(seller, code="LS-VQ-HOI-0102")]
+    public_id = factory.public_listing(seller, zones, title="Hoa hồi khô loại 1")
     response = client.get(f"/verify/listing/{public_id}/label")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -156,8 +165,8 @@ def test_listing_label_has_qr_code_and_absolute_url(client, catalog, seller):
     assert "<script" not in html.lower() and 'rel="stylesheet"' not in html
 
 
-def test_product_label_has_stars_qr_code_and_absolute_url(client, catalog, seller):
-    public_id = catalog.product(seller, name="Tinh dầu hồi Văn Quan", stars=5)
+def test_product_label_has_stars_qr_code_and_absolute_url(client, factory, seller):
+    public_id = factory.public_product(seller, name="Tinh dầu hồi Văn Quan", stars=5)
     html = client.get(f"/verify/product/{public_id}/label").get_data(as_text=True)
     url = f"http://localhost/verify/product/{public_id}"
     assert "<svg" in html and url in html and svg_modules(_qr(html)) == expected_modules(url)

@@ -9,6 +9,8 @@ from market.models import CertificateKind, OcopProduct, OrgStatus, ProductStatus
 from market.services import traceability
 from tests.trace.conftest import expected_modules, svg_modules
 
+VIETGAP = CertificateKind.VIETGAP
+
 
 @pytest.fixture
 def seller(factory):
@@ -30,11 +32,11 @@ def certificate(trace: dict, number: str) -> dict:
     return next(c for z in trace["zones"] for c in z["certificates"] if c["number"] == number)
 
 
-def test_certificate_is_valid_on_its_expiry_day_and_expired_the_day_after(app, catalog, seller):
+def test_certificate_is_valid_on_its_expiry_day_and_expired_the_day_after(app, factory, seller):
     day = today() + timedelta(days=10)
-    zone = catalog.zone(seller)
-    catalog.certificate(zone, number="VG-EXP", issued_on=day - timedelta(days=365), expires_on=day)
-    listing = catalog.listing(seller, [zone])
+    zone = factory.zone(seller)
+    factory.certificate(zone, kind=VIETGAP, number="VG-EXP", issued_on=day - timedelta(days=365), expires_on=day)
+    listing = factory.public_listing(seller, [zone])
 
     on_the_day = certificate(trace_listing(app, listing, on=day), "VG-EXP")
     assert on_the_day["state"] == ReviewStatus.VERIFIED and on_the_day["badge"] == "valid"
@@ -53,31 +55,31 @@ def test_certificate_is_valid_on_its_expiry_day_and_expired_the_day_after(app, c
     (ReviewStatus.REJECTED, "rejected"),
     (ReviewStatus.VERIFIED, "valid"),
 ])
-def test_review_status_decides_the_badge(app, catalog, seller, status, badge):
-    zone = catalog.zone(seller)
-    catalog.certificate(zone, number="VG-1", expires_on=today() + timedelta(days=100), status=status)
-    trace = trace_listing(app, catalog.listing(seller, [zone]))
+def test_review_status_decides_the_badge(app, factory, seller, status, badge):
+    zone = factory.zone(seller)
+    factory.certificate(zone, kind=VIETGAP, number="VG-1", expires_on=today() + timedelta(days=100), status=status)
+    trace = trace_listing(app, factory.public_listing(seller, [zone]))
     found = certificate(trace, "VG-1")
     assert found["badge"] == badge and found["valid"] is (badge == "valid")
 
 
-def test_certificate_fields_and_geographical_indication_without_expiry(app, catalog, seller):
-    zone = catalog.zone(seller, code="LS-VQ-HOI-0012")
-    catalog.certificate(zone, kind=CertificateKind.GEOGRAPHICAL_INDICATION, number="GI-00085",
+def test_certificate_fields_and_geographical_indication_without_expiry(app, factory, seller):
+    zone = factory.zone(seller, code="LS-VQ-HOI-0012")
+    factory.certificate(zone, kind=CertificateKind.GEOGRAPHICAL_INDICATION, number="GI-00085",
                         issued_on=today() - timedelta(days=3000), expires_on=None)
-    trace = trace_listing(app, catalog.listing(seller, [zone]))
+    trace = trace_listing(app, factory.public_listing(seller, [zone]))
     gi = certificate(trace, "GI-00085")
     assert gi["kind"] == CertificateKind.GEOGRAPHICAL_INDICATION and gi["issuer"]
     assert gi["expires_on"] is None and gi["badge"] == "valid" and gi["days_left"] is None
 
 
-def test_zone_fields_and_state(app, catalog, seller):
-    verified = catalog.zone(seller, code="LS-VQ-HOI-0001", area_ha=12.5)
-    pending = catalog.zone(seller, code="LS-VQ-HOI-0002", status=ReviewStatus.PENDING)
-    lapsed = catalog.zone(seller, code="LS-VQ-HOI-0003")
-    catalog.certificate(lapsed, kind=CertificateKind.PLANTING_AREA_CODE, number="MSVT-3",
+def test_zone_fields_and_state(app, factory, seller):
+    verified = factory.zone(seller, code="LS-VQ-HOI-0001", area=12.5)
+    pending = factory.zone(seller, code="LS-VQ-HOI-0002", status=ReviewStatus.PENDING)
+    lapsed = factory.zone(seller, code="LS-VQ-HOI-0003")
+    factory.certificate(lapsed, kind=CertificateKind.PLANTING_AREA_CODE, number="MSVT-3",
                         issued_on=today() - timedelta(days=800), expires_on=today() - timedelta(days=1))
-    trace = trace_listing(app, catalog.listing(seller, [lapsed, pending, verified]))
+    trace = trace_listing(app, factory.public_listing(seller, [lapsed, pending, verified]))
 
     zones = {z["code"]: z for z in trace["zones"]}
     assert [z["code"] for z in trace["zones"]] == ["LS-VQ-HOI-0001", "LS-VQ-HOI-0002", "LS-VQ-HOI-0003"]
@@ -90,10 +92,10 @@ def test_zone_fields_and_state(app, catalog, seller):
     assert trace["warnings"] == ["LS-VQ-HOI-0002", "LS-VQ-HOI-0003"]
 
 
-def test_listing_trace_producer_and_defaults(app, catalog, seller):
-    zone = catalog.zone(seller)
-    catalog.certificate(zone, expires_on=today() + timedelta(days=5))
-    trace = trace_listing(app, catalog.listing(seller, [zone], title="Hoa hồi khô vụ thu 2026"))
+def test_listing_trace_producer_and_defaults(app, factory, seller):
+    zone = factory.zone(seller)
+    factory.certificate(zone, kind=VIETGAP, expires_on=today() + timedelta(days=5))
+    trace = trace_listing(app, factory.public_listing(seller, [zone], title="Hoa hồi khô vụ thu 2026"))
     assert trace["on"] == today()
     assert trace["title"] == "Hoa hồi khô vụ thu 2026" and trace["type"] == "listing" and trace["public"]
     assert trace["producer"] == {"id": seller, "name": "HTX Hồi Văn Quan", "kind": "cooperative",
@@ -101,9 +103,9 @@ def test_listing_trace_producer_and_defaults(app, catalog, seller):
     assert trace["zones_verified"] and trace["valid_certificates"] == 1 and trace["warnings"] == []
 
 
-def test_product_ocop_certificate_on_its_expiry_day_and_after(app, catalog, seller):
+def test_product_ocop_certificate_on_its_expiry_day_and_after(app, factory, seller):
     day = today()
-    product = catalog.product(seller, stars=5, issued_on=day - timedelta(days=1000), expires_on=day)
+    product = factory.public_product(seller, stars=5, issued_on=day - timedelta(days=1000), expires_on=day)
 
     trace = trace_product(app, product, on=day)
     assert trace["stars"] == 5 and trace["type"] == "product"
@@ -115,9 +117,9 @@ def test_product_ocop_certificate_on_its_expiry_day_and_after(app, catalog, sell
     assert trace_product(app, product)["ocop"]["valid"] is True  # default: today
 
 
-def test_product_with_zones(app, catalog, seller):
-    zone = catalog.zone(seller, code="LS-VQ-HOI-0099")
-    trace = trace_product(app, catalog.product(seller, [zone]))
+def test_product_with_zones(app, factory, seller):
+    zone = factory.zone(seller, code="LS-VQ-HOI-0099")
+    trace = trace_product(app, factory.public_product(seller, [zone]))
     assert [z["code"] for z in trace["zones"]] == ["LS-VQ-HOI-0099"]
 
 
@@ -128,9 +130,9 @@ def test_product_with_zones(app, catalog, seller):
     (OrgStatus.PENDING, "draft", False),
     (OrgStatus.REJECTED, "open", False),
 ])
-def test_what_is_public(app, catalog, factory, org_status, item_status, public):
+def test_what_is_public(app, factory, org_status, item_status, public):
     org = factory.org(status=org_status)
-    listing = catalog.listing(org, [catalog.zone(org)], status=item_status)
+    listing = factory.public_listing(org, [factory.zone(org)], status=item_status)
     with app.test_request_context():
         item = traceability.find_listing(listing)
         assert isinstance(item, SupplyListing) and traceability.is_public(item) is public
@@ -142,8 +144,8 @@ def test_unknown_ids_are_not_found(app):
         assert traceability.find_listing("nope") is None and traceability.find_product("nope") is None
 
 
-def test_withdrawn_product_stays_public(app, catalog, seller):
-    product = catalog.product(seller, status=ProductStatus.WITHDRAWN)
+def test_withdrawn_product_stays_public(app, factory, seller):
+    product = factory.public_product(seller, status=ProductStatus.WITHDRAWN)
     with app.test_request_context():
         item = traceability.find_product(product)
         assert isinstance(item, OcopProduct) and traceability.is_public(item)

@@ -18,8 +18,8 @@ from market.models import (
     Role,
     SupplyListing,
 )
-from tests.catalog.builders import commune_id, crop_id, input_value
 from tests.conftest import log_in, submit
+from tests.factories import commune_id, crop_id, input_value
 
 
 @pytest.fixture
@@ -139,6 +139,7 @@ def test_bad_zone_input_is_shown_by_the_field_and_nothing_is_saved(client, app, 
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
 
 
+@pytest.mark.both_engines
 def test_a_taken_code_is_shown_by_the_code_field(client, app, cat, factory, coop, member):
     cat.zone(factory.org(), code="LS-VQ-HOI-0012")
     html = submit(client, f"/workspace/{coop}/zones/new", zone_form(app, code="ls-vq-hoi-0012")).get_data(as_text=True)
