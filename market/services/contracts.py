@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from market.clock import LOCAL_TZ, today
 from market.extensions import db
-from market.labels import status_label, unit_label
+from market.labels import PRODUCT_FORMS, UNITS, status_label, unit_label
 from market.models import (
     Contract,
     ContractSignature,
@@ -33,7 +33,6 @@ from market.models import (
 from market.models.types import utcnow
 from market.services import audit, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
-from market.services.listings import PRODUCT_FORMS, UNITS
 from market.services.organisations import require_role
 
 NEGOTIATORS = (Role.OWNER, Role.MANAGER, Role.SIGNER)  # who may propose, counter-propose, cancel

@@ -55,6 +55,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from market import labels
 from market.clock import today
 from market.extensions import db
 from market.models import (
@@ -223,7 +224,7 @@ UNITS = _named({
     "hop": ("hộp", "box"), "goi": ("gói", "pack"), "chai": ("bottle",), "kg": ("kilogram", "ki lô gam"),
     "lo": ("lọ", "jar"), "tui": ("túi", "bag"), "san_pham": ("sản phẩm", "piece", "cái", "chiếc"),
 })
-assert set(CATEGORIES.values()) <= set(products.CATEGORIES) and set(UNITS.values()) <= set(products.PRODUCT_UNITS)
+assert set(CATEGORIES.values()) <= set(labels.CATEGORIES) and set(UNITS.values()) <= set(labels.PRODUCT_UNITS)
 
 _NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
 _CURRENCY = re.compile(r"\s*(vnđ|vnd|đồng|đ|₫)$", re.IGNORECASE)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from market.clock import today
 from market.extensions import db
+from market.labels import PRODUCT_FORMS, UNITS, unit_label
 from market.models import (
     CertificateKind,
     Commune,
@@ -24,7 +25,6 @@ from market.models import (
 from market.services import audit, notifications
 from market.services.contracts import MAX_PRICE, MAX_QUANTITY, NEGOTIATORS, _num
 from market.services.errors import PermissionDenied, ValidationFailed
-from market.services.listings import PRODUCT_FORMS, UNITS
 from market.services.organisations import require_role
 
 
@@ -134,7 +134,7 @@ def make_offer(actor: User, request: SourcingRequest, seller: Organisation, data
     audit.record("sourcing.offered", actor, organisation=seller, obj=offer, request=request.id)
     notifications.notify(request.buyer, "sourcing.offer", _("%(org)s offers %(n)s %(unit)s for “%(title)s”.",
                                                              org=seller.name, n=f"{quantity:g}",
-                                                             unit=str(UNITS.get(request.unit, request.unit)),
+                                                             unit=unit_label(request.unit),
                                                              title=request.title), f"/sourcing/{request.id}")
     return offer
 
