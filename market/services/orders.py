@@ -137,7 +137,7 @@ def checkout(actor: User, buyer: Organisation, shipping_address: str = "") -> li
         audit.record("order.placed", actor, organisation=buyer, obj=order, total=order.total)
         notifications.notify(order.seller, "order.placed", _("New order %(ref)s from %(org)s, waiting for payment.",
                                                               ref=order.reference, org=buyer.name),
-                             f"/orders/{order.id}")
+                             notifications.page("orders.show", order_id=order.id))
     return orders
 
 
@@ -179,7 +179,8 @@ def mark_paid(order: ShopOrder) -> None:
     if order.status == OrderStatus.PENDING_PAYMENT:
         order.status, order.paid_at = OrderStatus.PAID, utcnow()
         notifications.notify(order.seller, "order.paid", _("Order %(ref)s is paid: please pack it.",
-                                                            ref=order.reference), f"/orders/{order.id}")
+                                                            ref=order.reference),
+                             notifications.page("orders.show", order_id=order.id))
 
 
 def advance(actor: User, order: ShopOrder, status: str) -> ShopOrder:
@@ -204,7 +205,7 @@ def advance(actor: User, order: ShopOrder, status: str) -> ShopOrder:
         order.status = status
         notifications.notify(order.buyer, f"order.{status}", _("Order %(ref)s is now: %(status)s.",
                                                                 ref=order.reference, status=status_label(status)),
-                             f"/orders/{order.id}")
+                             notifications.page("orders.show", order_id=order.id))
     audit.record(f"order.{status}", actor, organisation=order.seller, obj=order)
     return order
 

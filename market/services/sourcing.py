@@ -78,7 +78,8 @@ def create_request(actor: User, buyer: Organisation, data: dict) -> SourcingRequ
     audit.record("sourcing.requested", actor, organisation=buyer, obj=request, title=title)
     for seller in matching_sellers(request):
         notifications.notify(seller, "sourcing.request", _("%(org)s is looking for %(title)s.", org=buyer.name,
-                                                            title=title), f"/sourcing/{request.id}")
+                                                            title=title),
+                             notifications.page("sourcing.show", request_id=request.id))
     return request
 
 
@@ -135,7 +136,8 @@ def make_offer(actor: User, request: SourcingRequest, seller: Organisation, data
     notifications.notify(request.buyer, "sourcing.offer", _("%(org)s offers %(n)s %(unit)s for “%(title)s”.",
                                                              org=seller.name, n=f"{quantity:g}",
                                                              unit=unit_label(request.unit),
-                                                             title=request.title), f"/sourcing/{request.id}")
+                                                             title=request.title),
+                         notifications.page("sourcing.show", request_id=request.id))
     return offer
 
 
