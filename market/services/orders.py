@@ -27,7 +27,6 @@ from market.services import audit, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 
-BUYER_KINDS = (OrgKind.TOURIST_SHOP, OrgKind.RETAIL_CHAIN, OrgKind.ENTERPRISE)
 MAX_LINE_QUANTITY = 100_000
 PRODUCTS = OcopProduct.__table__
 
@@ -38,7 +37,7 @@ SELLER_STEPS = {OrderStatus.PAID: OrderStatus.PACKED, OrderStatus.PACKED: OrderS
 
 def _check_buyer(actor: User, buyer: Organisation) -> None:
     require_role(actor, buyer)
-    if buyer.kind not in BUYER_KINDS:
+    if buyer.kind not in OrgKind.BUYERS:
         raise PermissionDenied(_("Only shops, retail chains and enterprises order OCOP products."))
     if not buyer.is_verified:
         raise PermissionDenied(_("Your organisation must be verified by the department before it orders."))
