@@ -10,7 +10,7 @@ from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm
 from market.clock import today
 from market.extensions import db
 from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role
-from market.services import catalogue, organisations
+from market.services import catalog, organisations
 from market.services.errors import ValidationFailed
 from market.services.visibility import can_see_organisation
 
@@ -66,7 +66,7 @@ def show(org_id: int):
     org = _get_org(org_id)
     membership = current_user.membership_in(org) if current_user.is_authenticated else None
     return render_template("orgs/show.html", org=org, membership=membership, on=today(),
-                           catalogue=catalogue.public_catalogue(org))
+                           catalog=catalog.public_catalog(org))
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
