@@ -115,7 +115,7 @@ def members(org_id: int):
             else:
                 flash(_("%(name)s was added.", name=membership.user.full_name), "success")
             return redirect(url_for("orgs.members", org_id=org.id))
-    rows = sorted(org.memberships, key=lambda m: (m.role != "owner", m.user.full_name))
+    rows = sorted(org.memberships, key=lambda m: (m.role != Role.OWNER, m.user.full_name))
     return render_template("orgs/members.html", org=org, mine=mine, rows=rows, form=form,
                            role_form=RoleForm(), confirm_form=ConfirmForm())
 
