@@ -1,8 +1,11 @@
 """Vietnamese first, English second: the locale comes from the visitor's choice, else Vietnamese."""
+from types import SimpleNamespace
+
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
+from market import labels, permissions
 from market.extensions import babel
 
 
@@ -21,10 +24,14 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
-    from market.labels import status_label, unit_label
-
-    app.jinja_env.globals["status_label"] = status_label  # a global, so imported macros see it too
-    app.jinja_env.filters["unit"] = unit_label
+    # One filter for every stored code: {{ listing.unit|label("unit") }}, {{ org.status|label("status") }}.
+    app.jinja_env.filters["label"] = lambda code, kind: labels.label(kind, code)
+    # Globals, so imported macros see them too: the state constants (`contract.state == ContractState.ACTIVE`,
+    # never a raw string) and the permission predicates (`can.manage_org(current_user, org)`).
+    app.jinja_env.globals.update(labels.CODES)
+    app.jinja_env.globals["can"] = SimpleNamespace(**{
+        name.removeprefix("can_"): rule for name, rule in vars(permissions).items()
+        if name.startswith("can_") and callable(rule)})
 
     @app.context_processor
     def inject_locale():

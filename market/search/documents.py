@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
-from market.labels import CERTIFICATE_LABELS, ORG_KIND_LABELS
+from market.labels import CATEGORIES, CERTIFICATE_LABELS, ORG_KIND_LABELS, PRODUCT_FORMS
 from market.models import (
     Certificate,
     GrowingZone,
@@ -63,8 +63,6 @@ def _text(*parts) -> str:
 def listing_document(listing: SupplyListing, on: date) -> dict | None:
     if listing.status not in ListingStatus.PUBLIC or not listing.organisation.is_verified:
         return None
-    from market.services.listings import PRODUCT_FORMS
-
     crop = listing.crop
     certs = sorted({c.kind for c in listing.valid_certificates(on)})
     communes = sorted({z.commune.name for z in listing.zones}) or [listing.organisation.commune.name]
@@ -93,8 +91,6 @@ def listing_document(listing: SupplyListing, on: date) -> dict | None:
 def product_document(product: OcopProduct, on: date) -> dict | None:
     if product.status != ProductStatus.PUBLISHED or not product.organisation.is_verified:
         return None
-    from market.services.products import CATEGORIES
-
     valid = product.certificate_valid(on)
     commune = product.organisation.commune.name if product.organisation.commune else None
     crop = product.crop

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from market import payments
 from market.clock import LOCAL_TZ, today
 from market.extensions import db
-from market.labels import status_label, unit_label
+from market.labels import PRODUCT_FORMS, UNITS, status_label, unit_label
 from market.models import (
     Contract,
     ContractSignature,
@@ -42,7 +42,6 @@ from market.models.types import utcnow
 from market.permissions import NEGOTIATORS, PAYERS, SIGNERS, can_view_contract
 from market.services import audit, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
-from market.services.listings import PRODUCT_FORMS, UNITS
 from market.services.organisations import require_role
 
 MAX_QUANTITY = 10_000_000
@@ -258,7 +257,7 @@ def propose(actor: User, contract: Contract) -> Contract:
     audit.record("contract.proposed", actor, organisation=org, obj=contract, version=contract.current.number)
     notifications.notify(other, "contract.proposed", _("%(org)s proposes offtake contract %(ref)s.",
                                                         org=org.name, ref=contract.reference),
-                         f"/contracts/{contract.id}")
+                         notifications.page("contracts.show", contract_id=contract.id))
     return contract
 
 
@@ -293,7 +292,7 @@ def counter_propose(actor: User, contract: Contract, data: dict, note: str | Non
     audit.record("contract.countered", actor, organisation=org, obj=contract, version=version.number)
     notifications.notify(other, "contract.countered", _("%(org)s proposes new terms (version %(n)d) for %(ref)s.",
                                                          org=org.name, n=version.number, ref=contract.reference),
-                         f"/contracts/{contract.id}")
+                         notifications.page("contracts.show", contract_id=contract.id))
     return version
 
 
@@ -321,7 +320,7 @@ def sign(actor: User, contract: Contract, *, version_id: int, password: str) -> 
     other = contract.seller if side == "buyer" else contract.buyer
     notifications.notify(other, "contract.signed", _("%(name)s signed %(ref)s for %(org)s.", name=actor.full_name,
                                                       ref=contract.reference, org=org.name),
-                         f"/contracts/{contract.id}")
+                         notifications.page("contracts.show", contract_id=contract.id))
     if {s.organisation_id for s in contract.signatures_of(version)} == {contract.buyer_id, contract.seller_id}:
         move(contract, ContractState.SIGNED, by="system")
         contract.signed_at = utcnow()
@@ -338,7 +337,8 @@ def activate(contract: Contract) -> None:
     contract.activated_at = utcnow()
     for org in (contract.buyer, contract.seller):
         notifications.notify(org, "contract.active", _("Contract %(ref)s is active: deliveries can start.",
-                                                        ref=contract.reference), f"/contracts/{contract.id}")
+                                                        ref=contract.reference),
+                             notifications.page("contracts.show", contract_id=contract.id))
 
 
 def cancel(actor: User, contract: Contract, reason: str) -> Contract:
@@ -358,7 +358,7 @@ def cancel(actor: User, contract: Contract, reason: str) -> Contract:
     other = contract.seller if side == "buyer" else contract.buyer
     notifications.notify(other, "contract.cancelled", _("%(org)s cancelled %(ref)s: %(reason)s", org=org.name,
                                                          ref=contract.reference, reason=reason),
-                         f"/contracts/{contract.id}")
+                         notifications.page("contracts.show", contract_id=contract.id))
     payments.cancel_unpaid(contract_id=contract.id)
     paid = payments.received_payment(contract_id=contract.id)
     if paid is not None and not payments.refund(paid, actor):
@@ -453,7 +453,7 @@ def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
                                                                  "%(ref)s: please confirm it.", org=org.name,
                                                                  n=f"{quantity:g}", ref=contract.reference,
                                                                  unit=unit),
-                         f"/contracts/{contract.id}")
+                         notifications.page("contracts.show", contract_id=contract.id))
     return delivery
 
 
@@ -473,7 +473,7 @@ def confirm_delivery(actor: User, delivery: Delivery) -> Delivery:
     notifications.notify(delivery.contract.seller, "delivery.confirmed", _(
         "%(org)s confirmed the delivery of %(n)s %(unit)s on %(ref)s.", org=org.name, n=f"{delivery.quantity:g}",
         unit=unit_label(delivery.contract.current.terms.item.unit),
-        ref=delivery.contract.reference), f"/contracts/{delivery.contract_id}")
+        ref=delivery.contract.reference), notifications.page("contracts.show", contract_id=delivery.contract_id))
     _settle(delivery.contract)
     return delivery
 
@@ -494,7 +494,7 @@ def dispute_delivery(actor: User, delivery: Delivery, note: str) -> Delivery:
     audit.record("delivery.disputed", actor, organisation=org, obj=delivery, note=note)
     notifications.notify(contract.seller, "delivery.disputed", _("%(org)s disputes a delivery on %(ref)s: %(note)s",
                                                                   org=org.name, ref=contract.reference, note=note),
-                         f"/contracts/{contract.id}")
+                         notifications.page("contracts.show", contract_id=contract.id))
     return delivery
 
 
@@ -508,7 +508,7 @@ def withdraw_delivery(actor: User, delivery: Delivery) -> None:
     notifications.notify(contract.buyer, "delivery.withdrawn", _(
         "%(org)s withdrew the disputed delivery of %(n)s %(unit)s on %(ref)s.", org=org.name,
         n=f"{delivery.quantity:g}", unit=unit_label(contract.current.terms.item.unit),
-        ref=contract.reference), f"/contracts/{contract.id}")
+        ref=contract.reference), notifications.page("contracts.show", contract_id=contract.id))
     contract.deliveries.remove(delivery)
     db.session.delete(delivery)
     _settle(contract)
@@ -526,7 +526,8 @@ def _settle(contract: Contract) -> None:
         contract.completed_at = utcnow()
         for org in (contract.buyer, contract.seller):
             notifications.notify(org, "contract.completed", _("Contract %(ref)s is completed.",
-                                                               ref=contract.reference), f"/contracts/{contract.id}")
+                                                               ref=contract.reference),
+                                 notifications.page("contracts.show", contract_id=contract.id))
 
 
 def accept_offer_as_proposal(actor: User, offer: SourcingOffer, data: dict, note: str | None = None) -> Contract:

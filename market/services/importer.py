@@ -45,6 +45,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from market import labels
 from market.clock import today
 from market.extensions import db
 from market.models import (
@@ -210,7 +211,7 @@ UNITS = _named({
     "hop": ("hộp", "box"), "goi": ("gói", "pack"), "chai": ("bottle",), "kg": ("kilogram", "ki lô gam"),
     "lo": ("lọ", "jar"), "tui": ("túi", "bag"), "san_pham": ("sản phẩm", "piece", "cái", "chiếc"),
 })
-assert set(CATEGORIES.values()) <= set(products.CATEGORIES) and set(UNITS.values()) <= set(products.PRODUCT_UNITS)
+assert set(CATEGORIES.values()) <= set(labels.CATEGORIES) and set(UNITS.values()) <= set(labels.PRODUCT_UNITS)
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _DMY_DATE = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})$")

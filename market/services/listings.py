@@ -3,11 +3,10 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from market.clock import today
 from market.extensions import db
-from market.labels import status_label
+from market.labels import PRODUCT_FORMS, UNITS, status_label
 from market.models import Crop, GrowingZone, ListingStatus, Organisation, OrgKind, ReviewStatus, SupplyListing, User
 from market.numbers import clean_number
 from market.services import audit
@@ -15,12 +14,6 @@ from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 from market.services.zones import EDITORS
 
-PRODUCT_FORMS = {
-    "fresh": _l("Fresh"), "dried": _l("Dried"), "oil": _l("Essential oil"), "powder": _l("Powder"),
-    "timber": _l("Timber"), "resin": _l("Resin"), "bark": _l("Bark"), "seedling": _l("Seedlings"),
-    "other": _l("Other"),
-}
-UNITS = {"kg": "kg", "tan": _l("tonne"), "m3": "m³", "lit": _l("litre"), "cay": _l("tree")}
 MAX_QUANTITY = 10_000_000
 MAX_PRICE_VND = 1_000_000_000
 MAX_HARVEST_DAYS = 366

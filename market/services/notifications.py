@@ -26,6 +26,13 @@ def notify(org: Organisation, kind: str, message: str, link: str | None = None, 
     return count
 
 
+def page(endpoint: str, **values) -> str:
+    """The path of a page for a notification's link, from its route name (`page("contracts.show",
+    contract_id=7)` -> "/contracts/7"). Built from the URL map, so it is the same inside a request, in a CLI
+    job and in a test; the e-mail puts PUBLIC_URL in front."""
+    return current_app.url_map.bind("").build(endpoint, values)
+
+
 def unread_count(user: User) -> int:
     return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0

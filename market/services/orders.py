@@ -31,7 +31,6 @@ from market.services import audit, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 
-BUYER_KINDS = (OrgKind.TOURIST_SHOP, OrgKind.RETAIL_CHAIN, OrgKind.ENTERPRISE)
 MAX_LINE_QUANTITY = 100_000
 PRODUCTS = OcopProduct.__table__
 
@@ -42,7 +41,7 @@ SELLER_STEPS = {OrderStatus.PAID: OrderStatus.PACKED, OrderStatus.PACKED: OrderS
 
 def _check_buyer(actor: User, buyer: Organisation) -> None:
     require_role(actor, buyer)
-    if buyer.kind not in BUYER_KINDS:
+    if buyer.kind not in OrgKind.BUYERS:
         raise PermissionDenied(_("Only shops, retail chains and enterprises order OCOP products."))
     if not buyer.is_verified:
         raise PermissionDenied(_("Your organisation must be verified by the department before it orders."))
@@ -141,7 +140,7 @@ def checkout(actor: User, buyer: Organisation, shipping_address: str = "") -> li
         audit.record("order.placed", actor, organisation=buyer, obj=order, total=order.total)
         notifications.notify(order.seller, "order.placed", _("New order %(ref)s from %(org)s, waiting for payment.",
                                                               ref=order.reference, org=buyer.name),
-                             f"/orders/{order.id}")
+                             notifications.page("orders.show", order_id=order.id))
     return orders
 
 
@@ -183,7 +182,8 @@ def mark_paid(order: ShopOrder) -> None:
     if order.status == OrderStatus.PENDING_PAYMENT:
         order.status, order.paid_at = OrderStatus.PAID, utcnow()
         notifications.notify(order.seller, "order.paid", _("Order %(ref)s is paid: please pack it.",
-                                                            ref=order.reference), f"/orders/{order.id}")
+                                                            ref=order.reference),
+                             notifications.page("orders.show", order_id=order.id))
 
 
 def advance(actor: User, order: ShopOrder, status: str) -> ShopOrder:
@@ -204,7 +204,7 @@ def advance(actor: User, order: ShopOrder, status: str) -> ShopOrder:
         order.status = status
         notifications.notify(order.buyer, f"order.{status}", _("Order %(ref)s is now: %(status)s.",
                                                                 ref=order.reference, status=status_label(status)),
-                             f"/orders/{order.id}")
+                             notifications.page("orders.show", order_id=order.id))
     audit.record(f"order.{status}", actor, organisation=order.seller, obj=order)
     return order
 

@@ -3,11 +3,10 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from market.clock import today
 from market.extensions import db
-from market.labels import status_label
+from market.labels import CATEGORIES, PRODUCT_UNITS, status_label
 from market.models import Crop, GrowingZone, OcopProduct, Organisation, OrgKind, OrgStatus, ProductStatus, User
 from market.numbers import clean_number
 from market.services import audit
@@ -15,13 +14,6 @@ from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 from market.services.zones import EDITORS
 
-CATEGORIES = {
-    "food": _l("Food"), "beverage": _l("Beverage"), "herbal": _l("Herbal and medicinal"),
-    "spice": _l("Spices and essential oils"), "textile": _l("Textiles"), "handicraft": _l("Handicraft and souvenirs"),
-    "tourism": _l("Rural tourism service"),
-}
-PRODUCT_UNITS = {"hop": _l("box"), "goi": _l("pack"), "chai": _l("bottle"), "kg": "kg", "lo": _l("jar"),
-                 "tui": _l("bag"), "san_pham": _l("piece")}
 MAX_PRICE_VND = 1_000_000_000
 MAX_STOCK = 10_000_000
 

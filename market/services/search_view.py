@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from market.extensions import db
-from market.labels import CERTIFICATE_LABELS
+from market.labels import CERTIFICATE_LABELS, PRODUCT_FORMS
 from market.models import Crop
 from market.search import SearchQuery, SearchResult
 from market.search.highlight import highlight, snippet
@@ -18,8 +18,6 @@ def facet_titles() -> dict[str, str]:
 
 
 def value_label(name: str, value: str, locale: str) -> str:
-    from market.services.listings import PRODUCT_FORMS
-
     if name == "kind":
         return {"listing": _("Harvests"), "product": _("OCOP products"), "organisation": _("Organisations")}.get(value, value)
     if name == "crop":

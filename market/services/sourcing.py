@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from market.clock import today
 from market.extensions import db
+from market.labels import PRODUCT_FORMS, UNITS, unit_label
 from market.models import (
     CertificateKind,
     Commune,
@@ -25,7 +26,6 @@ from market.numbers import clean_number
 from market.services import audit, notifications
 from market.services.contracts import MAX_PRICE, MAX_QUANTITY, NEGOTIATORS
 from market.services.errors import PermissionDenied, ValidationFailed
-from market.services.listings import PRODUCT_FORMS, UNITS
 from market.services.organisations import require_role
 
 
@@ -79,7 +79,8 @@ def create_request(actor: User, buyer: Organisation, data: dict) -> SourcingRequ
     audit.record("sourcing.requested", actor, organisation=buyer, obj=request, title=title)
     for seller in matching_sellers(request):
         notifications.notify(seller, "sourcing.request", _("%(org)s is looking for %(title)s.", org=buyer.name,
-                                                            title=title), f"/sourcing/{request.id}")
+                                                            title=title),
+                             notifications.page("sourcing.show", request_id=request.id))
     return request
 
 
@@ -136,8 +137,9 @@ def make_offer(actor: User, request: SourcingRequest, seller: Organisation, data
     audit.record("sourcing.offered", actor, organisation=seller, obj=offer, request=request.id)
     notifications.notify(request.buyer, "sourcing.offer", _("%(org)s offers %(n)s %(unit)s for “%(title)s”.",
                                                              org=seller.name, n=f"{quantity:g}",
-                                                             unit=str(UNITS.get(request.unit, request.unit)),
-                                                             title=request.title), f"/sourcing/{request.id}")
+                                                             unit=unit_label(request.unit),
+                                                             title=request.title),
+                         notifications.page("sourcing.show", request_id=request.id))
     return offer
 
 

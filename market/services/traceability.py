@@ -13,7 +13,6 @@ import qrcode.image.svg
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from market import labels
 from market.clock import today
 from market.extensions import db
 from market.models import (
@@ -38,10 +37,6 @@ BADGES = {
     ReviewStatus.REJECTED: ReviewStatus.REJECTED,
     ReviewStatus.RECALLED: ReviewStatus.RECALLED,
 }
-
-# Labels are shared with the catalogue pages and forms.
-ZONE_KIND_LABELS, CERTIFICATE_KIND_LABELS = labels.ZONE_KIND_LABELS, labels.CERTIFICATE_LABELS
-
 
 # --- finding what may be shown -----------------------------------------------------------------------
 

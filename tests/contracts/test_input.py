@@ -5,6 +5,7 @@ import pytest
 
 from market.clock import LOCAL_TZ, today
 from market.extensions import db
+from market.labels import UNITS
 from market.models import (
     CertificateKind,
     Contract,
@@ -21,7 +22,6 @@ from market.models import (
 )
 from market.services import contracts, sourcing
 from market.services.errors import PermissionDenied, ValidationFailed
-from market.services.listings import UNITS
 from tests.factories import QUANTITY, contract_data, count, delivery_data, get, request_data, snapshot
 
 # --- terms --------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """JSON API, version 1. Same visibility rules as the pages; errors are JSON with a status and message."""
 import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, url_for
+from flask_login import current_user
 
 from market.clock import today
 from market.extensions import db
@@ -65,7 +66,7 @@ def product_json(product: OcopProduct, on) -> dict:
 @bp.get("/listings/<int:listing_id>")
 def listing(listing_id: int):
     item = db.session.get(SupplyListing, listing_id)
-    if item is None or not can_see_listing(item):
+    if item is None or not can_see_listing(current_user, item):
         abort(404)
     return jsonify(listing_json(item, today()))
 
@@ -73,7 +74,7 @@ def listing(listing_id: int):
 @bp.get("/products/<int:product_id>")
 def product(product_id: int):
     item = db.session.get(OcopProduct, product_id)
-    if item is None or not can_see_product(item):
+    if item is None or not can_see_product(current_user, item):
         abort(404)
     return jsonify(product_json(item, today()))
 
@@ -81,6 +82,6 @@ def product(product_id: int):
 @bp.get("/zones/<path:code>")
 def zone(code: str):
     item = db.session.scalar(sa.select(GrowingZone).where(GrowingZone.code == code.upper()))
-    if item is None or not can_see_zone(item):
+    if item is None or not can_see_zone(current_user, item):
         abort(404)
     return jsonify(zone_json(item, today()))

@@ -1,8 +1,8 @@
 """Public pages of the catalogue: supply listings, OCOP products and growing zones."""
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 
-from market.blueprints.workspace.forms import CERTIFICATE_LABELS, ZONE_KIND_LABELS
 from market.clock import today
 from market.extensions import db
 from market.models import (
@@ -15,15 +15,9 @@ from market.models import (
     ProductStatus,
     SupplyListing,
 )
-from market.services.listings import PRODUCT_FORMS, UNITS
-from market.services.products import CATEGORIES, PRODUCT_UNITS
 from market.services.visibility import can_see_listing, can_see_product, can_see_zone
 
 bp = Blueprint("catalog", __name__)
-
-LABELS = {"certificate_labels": CERTIFICATE_LABELS, "zone_kinds": ZONE_KIND_LABELS, "forms": PRODUCT_FORMS,
-          "units": UNITS, "categories": CATEGORIES, "product_units": PRODUCT_UNITS}
-
 
 @bp.get("/listings")
 def listings():
@@ -35,15 +29,15 @@ def listings():
     page = db.paginate(query.order_by(SupplyListing.harvest_start.desc(), SupplyListing.id), per_page=20,
                        error_out=False)
     crops = db.session.scalars(sa.select(Crop).where(Crop.tradable).order_by(Crop.name_vi))
-    return render_template("catalog/listings.html", page=page, crops=crops, crop_id=crop_id, on=today(), **LABELS)
+    return render_template("catalog/listings.html", page=page, crops=crops, crop_id=crop_id, on=today())
 
 
 @bp.get("/listings/<int:listing_id>")
 def listing(listing_id: int):
     item = db.get_or_404(SupplyListing, listing_id)
-    if not can_see_listing(item):
+    if not can_see_listing(current_user, item):
         abort(404)
-    return render_template("catalog/listing.html", listing=item, on=today(), **LABELS)
+    return render_template("catalog/listing.html", listing=item, on=today())
 
 
 @bp.get("/products")
@@ -54,20 +48,20 @@ def products():
     if stars in (3, 4, 5):
         query = query.where(OcopProduct.stars == stars)
     page = db.paginate(query.order_by(OcopProduct.stars.desc(), OcopProduct.name), per_page=20, error_out=False)
-    return render_template("catalog/products.html", page=page, stars=stars, on=today(), **LABELS)
+    return render_template("catalog/products.html", page=page, stars=stars, on=today())
 
 
 @bp.get("/products/<int:product_id>")
 def product(product_id: int):
     item = db.get_or_404(OcopProduct, product_id)
-    if not can_see_product(item):
+    if not can_see_product(current_user, item):
         abort(404)
-    return render_template("catalog/product.html", product=item, on=today(), **LABELS)
+    return render_template("catalog/product.html", product=item, on=today())
 
 
 @bp.get("/zones/<path:code>")
 def zone(code: str):
     item = db.session.scalar(sa.select(GrowingZone).where(GrowingZone.code == code.upper()))
-    if item is None or not can_see_zone(item):
+    if item is None or not can_see_zone(current_user, item):
         abort(404)
-    return render_template("catalog/zone.html", zone=item, on=today(), **LABELS)
+    return render_template("catalog/zone.html", zone=item, on=today())

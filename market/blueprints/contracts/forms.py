@@ -18,9 +18,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from market.blueprints.forms import choices_of
 from market.blueprints.workspace.forms import MultiCheckboxField
 from market.extensions import db
+from market.labels import PRODUCT_FORMS, UNITS
 from market.models import Crop, GrowingZone, Organisation, ReviewStatus
 from market.numbers import plain
-from market.services.listings import PRODUCT_FORMS, UNITS
 
 # What each term is called on screen (the keys of contracts.differences()).
 TERM_LABELS = {

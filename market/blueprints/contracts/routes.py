@@ -25,7 +25,7 @@ from market.blueprints.contracts.forms import (
 )
 from market.clock import today
 from market.extensions import db
-from market.labels import CERTIFICATE_LABELS
+from market.labels import label
 from market.models import (
     Contract,
     ContractState,
@@ -42,7 +42,6 @@ from market.models import (
 from market.payments import gateway
 from market.services import contracts
 from market.services.errors import PermissionDenied
-from market.services.listings import PRODUCT_FORMS, UNITS
 from market.services.visibility import can_see_listing
 
 bp = Blueprint("contracts", __name__)
@@ -50,8 +49,7 @@ bp = Blueprint("contracts", __name__)
 # The order of the groups on the list: what needs someone's attention first.
 STATE_ORDER = (ContractState.PROPOSED, ContractState.SIGNED, ContractState.DISPUTED, ContractState.ACTIVE,
                ContractState.DRAFT, ContractState.COMPLETED, ContractState.CANCELLED)
-LABELS = {"product_forms": PRODUCT_FORMS, "units": UNITS, "term_labels": TERM_LABELS,
-          "certificate_labels": CERTIFICATE_LABELS}
+LABELS = {"term_labels": TERM_LABELS}
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -89,9 +87,9 @@ def _present(key: str, value) -> str:
     if key == "quantity":
         return format_decimal(value)
     if key == "product_form":
-        return str(PRODUCT_FORMS.get(value, value))
+        return label("product_form", value)
     if key == "unit":
-        return str(UNITS.get(value, value))
+        return label("unit", value)
     if key == "deposit_pct":
         return f"{value} %"
     return str(value)
@@ -198,7 +196,7 @@ def index():
 def new():
     """A buyer proposes an offtake contract straight from a supply listing."""
     listing = db.session.get(SupplyListing, request.args.get("listing", type=int) or 0)
-    if listing is None or not can_see_listing(listing):
+    if listing is None or not can_see_listing(current_user, listing):
         abort(404)
     buyers = [m.organisation for m in current_user.memberships
               if m.organisation.kind in OrgKind.BUYERS and m.role in contracts.NEGOTIATORS]

@@ -9,7 +9,6 @@ from market.blueprints import write
 from market.blueprints.dashboard.forms import DeclareChainForm
 from market.extensions import db
 from market.i18n import select_locale
-from market.labels import ORG_KIND_LABELS
 from market.models import AuditEvent, Commune, Crop, Organisation, OrgStatus, ReportSnapshot, User
 from market.services import chains, reports, targets
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -56,7 +55,7 @@ def index():
     trend = {key: targets.monthly_trend(key, scope.as_of.year, scope) for key in ("linkage_orgs", "ocop_valid")}
     return render_template("dashboard/index.html", scope=scope, figures=figures, communes=communes, crops=crops,
                            crop_rows=targets.area_by_crop(scope), volumes=targets.volumes(scope),
-                           chains=targets.linkage_chains(scope), trend=trend, kind_labels=ORG_KIND_LABELS,
+                           chains=targets.linkage_chains(scope), trend=trend,
                            commune_name=targets.commune_name(scope.commune_id))
 
 

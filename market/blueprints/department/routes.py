@@ -5,10 +5,9 @@ from flask_login import current_user, login_required
 
 from market.blueprints import write
 from market.blueprints.department.forms import RejectForm, VerifyForm
-from market.blueprints.workspace.forms import CERTIFICATE_LABELS, ZONE_KIND_LABELS, ReasonForm
+from market.blueprints.workspace.forms import ReasonForm
 from market.clock import today
 from market.extensions import db
-from market.labels import ORG_KIND_LABELS
 from market.models import Certificate, GrowingZone, Organisation, Role
 from market.services import mail, organisations, zones
 
@@ -27,15 +26,13 @@ def queue():
     return render_template("department/queue.html", pending=organisations.pending_organisations(),
                            pending_zones=pending_zones, pending_certificates=pending_certificates,
                            expiring=zones.expiring_certificates(on=today()),
-                           kind_labels=ORG_KIND_LABELS, zone_kinds=ZONE_KIND_LABELS,
-                           certificate_labels=CERTIFICATE_LABELS, verify_form=VerifyForm(), reason_form=ReasonForm())
+                           verify_form=VerifyForm(), reason_form=ReasonForm())
 
 
 @bp.get("/organisations/<int:org_id>")
 def review(org_id: int):
     org = db.get_or_404(Organisation, org_id)
-    return render_template("department/review.html", org=org, verify_form=VerifyForm(), reject_form=RejectForm(),
-                           kind_labels=ORG_KIND_LABELS)
+    return render_template("department/review.html", org=org, verify_form=VerifyForm(), reject_form=RejectForm())
 
 
 def _tell_owners(org: Organisation, subject: str, body: str) -> None:
@@ -71,8 +68,7 @@ def reject(org_id: int):
 
         if write.run(work, form=form, success=_("%(org)s is rejected; the applicant was told why.", org=org.name)):
             return redirect(url_for("department.queue"))
-    return render_template("department/review.html", org=org, verify_form=VerifyForm(), reject_form=form,
-                           kind_labels=ORG_KIND_LABELS), 400
+    return render_template("department/review.html", org=org, verify_form=VerifyForm(), reject_form=form), 400
 
 
 # Zones and certificates: verify, reject (pending) or recall (verified), each with a reason.

@@ -139,13 +139,13 @@ def _discard(token: str) -> None:
 # --- pages ----------------------------------------------------------------------------------------
 
 def _upload_page(form: UploadForm, status: int = 200):
-    return render_template("imports/upload.html", form=form, columns=importer.COLUMNS, kind_labels=KIND_LABELS,
+    return render_template("imports/upload.html", form=form, columns=importer.COLUMNS,
                            samples=SAMPLES), status
 
 
 def _preview_context(preview: importer.Preview, token: str, **extra) -> dict:
     return dict(preview=preview, token=token, kind_label=KIND_LABELS[preview.kind],
-                labels={c.key: c.label for c in importer.COLUMNS[preview.kind]},
+                headings={c.key: c.label for c in importer.COLUMNS[preview.kind]},
                 bad_shown=BAD_ROWS_SHOWN, good_shown=GOOD_ROWS_SHOWN, format_decimal=format_decimal, **extra)
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from market.blueprints.navigation import safe_local_path
 from market.extensions import db
-from market.models import Crop, Organisation, OrgKind, OrgStatus
+from market.models import Crop, Organisation, OrgStatus
 from market.search import get_backend
 from market.search.sync import backlog
 
@@ -18,7 +18,7 @@ def home():
         .group_by(Organisation.kind)
     ).all())
     crops = db.session.scalars(sa.select(Crop).where(Crop.tradable).order_by(Crop.target_ha_min.desc()))
-    return render_template("main/home.html", counts=counts, crops=list(crops), OrgKind=OrgKind)
+    return render_template("main/home.html", counts=counts, crops=list(crops))
 
 
 @bp.get("/lang/<code>")

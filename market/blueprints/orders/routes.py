@@ -24,6 +24,7 @@ from market.models import (
     OcopProduct,
     OrderStatus,
     Organisation,
+    OrgKind,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -50,7 +51,7 @@ def buyer_orgs() -> list[Organisation]:
     """The current user's organisations that may order (shops, retail chains, enterprises), by name."""
     if not current_user or not current_user.is_authenticated:
         return []
-    orgs = [m.organisation for m in current_user.memberships if m.organisation.kind in orders.BUYER_KINDS]
+    orgs = [m.organisation for m in current_user.memberships if m.organisation.kind in OrgKind.BUYERS]
     return sorted(orgs, key=lambda o: (o.name.casefold(), o.id))
 
 

@@ -9,9 +9,8 @@ from market.blueprints.auth.routes import send_reset_link
 from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm, OrganisationForm, RoleForm
 from market.clock import today
 from market.extensions import db
-from market.labels import ORG_KIND_LABELS, ROLE_LABELS
 from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role
-from market.services import catalogue, organisations
+from market.services import catalog, organisations
 from market.services.visibility import can_see_organisation
 
 bp = Blueprint("orgs", __name__)
@@ -19,7 +18,7 @@ bp = Blueprint("orgs", __name__)
 
 def _get_org(org_id: int) -> Organisation:
     org = db.get_or_404(Organisation, org_id)
-    if not can_see_organisation(org):
+    if not can_see_organisation(current_user, org):
         abort(404)
     return org
 
@@ -37,7 +36,7 @@ def directory():
     page = db.paginate(query.order_by(Organisation.name), per_page=30, error_out=False)
     communes = db.session.scalars(sa.select(Commune).order_by(Commune.name))
     return render_template("orgs/directory.html", page=page, kind=kind, commune_id=commune_id,
-                           communes=communes, kinds=OrgKind.SELF_SERVICE, kind_labels=ORG_KIND_LABELS)
+                           communes=communes, kinds=OrgKind.SELF_SERVICE)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -61,8 +60,7 @@ def show(org_id: int):
     org = _get_org(org_id)
     membership = current_user.membership_in(org) if current_user.is_authenticated else None
     return render_template("orgs/show.html", org=org, membership=membership, on=today(),
-                           catalogue=catalogue.public_catalogue(org),
-                           kind_labels=ORG_KIND_LABELS, role_labels=ROLE_LABELS)
+                           catalog=catalog.public_catalog(org))
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
@@ -105,9 +103,9 @@ def members(org_id: int):
 
         if write.run(work, form=form, success=success):
             return redirect(url_for("orgs.members", org_id=org.id))
-    rows = sorted(org.memberships, key=lambda m: (m.role != "owner", m.user.full_name))
+    rows = sorted(org.memberships, key=lambda m: (m.role != Role.OWNER, m.user.full_name))
     return render_template("orgs/members.html", org=org, mine=mine, rows=rows, form=form,
-                           role_form=RoleForm(), confirm_form=ConfirmForm(), role_labels=ROLE_LABELS)
+                           role_form=RoleForm(), confirm_form=ConfirmForm())
 
 
 def _get_membership(org_id: int, membership_id: int) -> Membership:

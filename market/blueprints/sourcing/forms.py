@@ -7,9 +7,8 @@ from wtforms.validators import Length, Optional
 from market.blueprints.contracts.forms import crop_choices
 from market.blueprints.forms import choices_of, commune_choices
 from market.blueprints.workspace.forms import MultiCheckboxField
-from market.labels import CERTIFICATE_LABELS
+from market.labels import CERTIFICATE_LABELS, PRODUCT_FORMS, UNITS
 from market.models import GrowingZone, Organisation
-from market.services.listings import PRODUCT_FORMS, UNITS
 
 
 def _org_choices(orgs: list[Organisation]) -> list[SelectChoice]:

@@ -9,7 +9,6 @@ from market.blueprints import write
 from market.blueprints.contracts.forms import TERM_LABELS, ActionForm, TermsForm, plain_number
 from market.blueprints.sourcing.forms import OfferForm, RequestForm
 from market.extensions import db
-from market.labels import CERTIFICATE_LABELS
 from market.models import (
     Commune,
     Organisation,
@@ -21,12 +20,10 @@ from market.models import (
 from market.services import contracts, sourcing
 from market.services.contracts import NEGOTIATORS
 from market.services.errors import PermissionDenied
-from market.services.listings import PRODUCT_FORMS, UNITS
 
 bp = Blueprint("sourcing", __name__)
 
-LABELS = {"product_forms": PRODUCT_FORMS, "units": UNITS, "certificate_labels": CERTIFICATE_LABELS,
-          "term_labels": TERM_LABELS}
+LABELS = {"term_labels": TERM_LABELS}
 
 
 @bp.before_request

@@ -8,18 +8,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from market.services import traceability
-from market.services.listings import PRODUCT_FORMS
-from market.services.products import CATEGORIES
 
 bp = Blueprint("trace", __name__)
-
-LABELS = {
-    "zone_kinds": traceability.ZONE_KIND_LABELS,
-    "certificate_kinds": traceability.CERTIFICATE_KIND_LABELS,
-    "product_forms": PRODUCT_FORMS,
-    "categories": CATEGORIES,
-}
-
 
 def _listing_or_404(public_id: str):
     listing = traceability.find_listing(public_id)
@@ -36,7 +26,7 @@ def _product_or_404(public_id: str):
 
 
 def _page(template: str, trace: dict, **context):
-    response = make_response(render_template(template, trace=trace, labels=LABELS,
+    response = make_response(render_template(template, trace=trace,
                                              format_decimal=format_decimal, **context))
     if not trace["public"]:  # a preview of a draft: for the signed-in viewer only, not cached, not indexed
         response.headers["Cache-Control"] = "private, no-store"

@@ -16,10 +16,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from market.blueprints.forms import choices_of, commune_choices
 from market.extensions import db
-from market.labels import CERTIFICATE_LABELS, ZONE_KIND_LABELS
+from market.labels import CATEGORIES, CERTIFICATE_LABELS, PRODUCT_FORMS, PRODUCT_UNITS, UNITS, ZONE_KIND_LABELS
 from market.models import Crop, GrowingZone, Organisation, OrgKind, OrgStatus
-from market.services.listings import PRODUCT_FORMS, UNITS
-from market.services.products import CATEGORIES, PRODUCT_UNITS
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -6,8 +6,6 @@ from flask_login import current_user, login_required
 
 from market.blueprints import write
 from market.blueprints.workspace.forms import (
-    CERTIFICATE_LABELS,
-    ZONE_KIND_LABELS,
     CertificateForm,
     ListingForm,
     ProductForm,
@@ -91,7 +89,6 @@ def dashboard(org_id: int):
                                       .order_by(OcopProduct.name)).all()
     return render_template("workspace/dashboard.html", org=org, on=on, zones=zone_rows, listings=listing_rows,
                            products=product_rows, expiring=zones.expiring_certificates(org, on=on),
-                           zone_kinds=ZONE_KIND_LABELS, certificate_labels=CERTIFICATE_LABELS,
                            status_form=StatusForm())
 
 

@@ -1,4 +1,4 @@
-"""Read-side helpers for the catalogue shown on public pages."""
+"""Read-side helpers for the catalog shown on public pages."""
 import sqlalchemy as sa
 
 from market.extensions import db
@@ -13,7 +13,7 @@ from market.models import (
 )
 
 
-def public_catalogue(org: Organisation) -> dict:
+def public_catalog(org: Organisation) -> dict:
     """What an organisation shows the public: its reviewed zones, open listings and published products."""
     if not org.is_verified:
         return {"zones": [], "listings": [], "products": []}
