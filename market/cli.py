@@ -4,7 +4,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from market import payments
+from market import effects, payments
 from market.extensions import db
 from market.services import demo_market, reference_data
 
@@ -30,6 +30,7 @@ def seed_command(demo: bool) -> None:
         demo_market.seed_demo_orders()
         click.echo(f"demo contracts: {contract_counts['contracts']} in every state, and shop orders")
     db.session.commit()
+    effects.run_ready()  # e-mails and refunds queued by what was just committed
 
 
 @market_cli.command("expire-orders")
@@ -39,6 +40,7 @@ def expire_orders() -> None:
 
     count = orders.expire_unpaid_orders()
     db.session.commit()
+    effects.run_ready()  # e-mails and refunds queued by what was just committed
     click.echo(f"expired {count} unpaid orders")
 
 
