@@ -100,6 +100,8 @@ def app(database_url):
         "RATELIMIT_STORAGE_URI": "memory://",
         # scrypt costs ~50 ms a hash: the demo seed alone would add a second to every test using it.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Tests restore the database under the app's feet: no shared page may outlive a test.
+        "PAGE_CACHE_SECONDS": 0,
     })
     with app.app_context():
         sa.event.listen(db.engine, "connect", _no_fsync)

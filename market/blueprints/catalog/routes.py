@@ -16,10 +16,12 @@ from market.models import (
     SupplyListing,
 )
 from market.services.visibility import can_see_listing, can_see_product, can_see_zone
+from market.web import public_page
 
 bp = Blueprint("catalog", __name__)
 
 @bp.get("/listings")
+@public_page
 def listings():
     crop_id = request.args.get("crop", type=int)
     query = (sa.select(SupplyListing).join(Organisation)
@@ -33,6 +35,7 @@ def listings():
 
 
 @bp.get("/listings/<int:listing_id>")
+@public_page
 def listing(listing_id: int):
     item = db.get_or_404(SupplyListing, listing_id)
     if not can_see_listing(current_user, item):
@@ -41,6 +44,7 @@ def listing(listing_id: int):
 
 
 @bp.get("/products")
+@public_page
 def products():
     stars = request.args.get("stars", type=int)
     query = (sa.select(OcopProduct).join(Organisation)
@@ -52,6 +56,7 @@ def products():
 
 
 @bp.get("/products/<int:product_id>")
+@public_page
 def product(product_id: int):
     item = db.get_or_404(OcopProduct, product_id)
     if not can_see_product(current_user, item):
@@ -60,6 +65,7 @@ def product(product_id: int):
 
 
 @bp.get("/zones/<path:code>")
+@public_page
 def zone(code: str):
     item = db.session.scalar(sa.select(GrowingZone).where(GrowingZone.code == code.upper()))
     if item is None or not can_see_zone(current_user, item):

@@ -7,11 +7,13 @@ from market.extensions import db
 from market.models import Crop, Organisation, OrgStatus
 from market.search import get_backend
 from market.search.sync import backlog
+from market.web import public_page
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@public_page
 def home():
     counts = dict(db.session.execute(
         sa.select(Organisation.kind, sa.func.count()).where(Organisation.status == OrgStatus.VERIFIED)

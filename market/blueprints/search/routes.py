@@ -9,6 +9,7 @@ from market.models.types import utcnow
 from market.search import QueryError, SearchUnavailable, get_backend, parse_args
 from market.search.sync import backlog
 from market.services import search_view
+from market.web import public_page
 
 bp = Blueprint("search", __name__)
 api_bp = Blueprint("search_api", __name__)
@@ -36,6 +37,7 @@ def _stale() -> bool:
 
 
 @bp.get("/search")
+@public_page
 def page():
     query, result, errors, unavailable = _run(request.args)
     locale = select_locale()
