@@ -46,11 +46,13 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.department.routes import bp as department_bp
     from market.blueprints.imports.routes import bp as imports_bp
     from market.blueprints.main.routes import bp as main_bp
+    from market.blueprints.maps.routes import bp as maps_bp
     from market.blueprints.media.routes import bp as media_bp
     from market.blueprints.notifications.routes import bp as notifications_bp
     from market.blueprints.orders.routes import bp as orders_bp
     from market.blueprints.orgs.routes import bp as orgs_bp
     from market.blueprints.payments.routes import bp as payments_bp
+    from market.blueprints.pwa.routes import bp as pwa_bp
     from market.blueprints.search.routes import api_bp as search_api_bp
     from market.blueprints.search.routes import bp as search_bp
     from market.blueprints.sourcing.routes import bp as sourcing_bp
@@ -76,6 +78,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp, url_prefix="/inbox")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(targets_api_bp, url_prefix="/api/v1")
+    app.register_blueprint(maps_bp, url_prefix="/map")
+    app.register_blueprint(pwa_bp)
 
     errors.init_app(app)
     cli.init_app(app)

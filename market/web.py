@@ -2,17 +2,19 @@
 lifetimes, sensible Cache-Control on dynamic pages, and a short-lived cache of the public pages that
 every anonymous visitor gets the same (dropped on every write)."""
 import hashlib
+import io
 import os
 import re
 from functools import wraps
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, abort, current_app, request, send_file, session
 from flask_babel import get_locale
 from flask_caching import Cache
 from flask_compress import Compress
 from flask_login import current_user
 from sqlalchemy import event
+from werkzeug.security import safe_join
 
 compress = Compress()
 cache = Cache()
@@ -79,14 +81,18 @@ def init_app(app: Flask) -> None:
 
     manifest = StaticManifest(app.static_folder, refresh=app.debug)
     app.extensions["static_manifest"] = manifest
-    plain_static = app.view_functions["static"]
-
     def static(filename: str):
+        # The file is read whole (static files are small) so that compression never leaves it open.
         original = manifest.original(filename)
-        response = plain_static(original or filename)
+        path = safe_join(app.static_folder, original or filename)
+        if path is None or not os.path.isfile(path):
+            abort(404)
+        data = Path(path).read_bytes()
+        response = send_file(io.BytesIO(data), download_name=os.path.basename(path), conditional=True,
+                             etag=hashlib.sha256(data).hexdigest()[:16], last_modified=os.path.getmtime(path),
+                             max_age=ONE_YEAR if original else None)
         if original:  # the name changes with the content: keep it for a year
             response.cache_control.public = True
-            response.cache_control.max_age = ONE_YEAR
             response.cache_control.immutable = True
             response.cache_control.no_cache = None
         return response

@@ -102,6 +102,7 @@ def app(database_url):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         # Tests restore the database under the app's feet: no shared page may outlive a test.
         "PAGE_CACHE_SECONDS": 0,
+        "MAP_TILE_URL": "",  # the browser suite never reaches a tile server; maps show markers alone
     })
     with app.app_context():
         sa.event.listen(db.engine, "connect", _no_fsync)

@@ -1,6 +1,9 @@
 // Progressive enhancement of the search page: filters apply as soon as they change, results are
 // swapped in place, and the address bar keeps a shareable URL. Without JavaScript the form still works.
 (function () {
+  // The filters sit in a "Filters" control (closed on phones); on wide screens they are simply open.
+  var toggle = document.getElementById("filters");
+  if (toggle && window.matchMedia && window.matchMedia("(min-width: 48rem)").matches) toggle.open = true;
   var form = document.getElementById("search-form");
   var results = document.getElementById("results");
   if (!form || !results || !window.fetch || !window.URLSearchParams) return;
