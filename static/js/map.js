@@ -1,8 +1,29 @@
-// Zones on a map with Leaflet (static/vendor/leaflet, copied from npm by scripts/bootstrap). The page
-// lists the same zones: without this script, Leaflet or the tiles, nothing is lost but the picture.
+// Zones on a map with Leaflet (static/vendor/leaflet, copied from npm by scripts/bootstrap). Leaflet
+// (about 45 kB) is fetched only when a map is shown: at once on wide screens, on a tap on phones. The
+// page lists the same zones: without this script, Leaflet or the tiles, nothing is lost but the picture.
 (function () {
-  if (!window.L || !document.querySelectorAll) return;
+  if (!document.querySelectorAll || !window.JSON) return;
+  var maps = document.querySelectorAll(".map[data-points]");
+  if (!maps.length) return;
   var colours = {certified: "#1f6f43", expired: "#a32020", none: "#5c6b63"};
+  var loading = null;
+
+  function loadLeaflet(element) {
+    if (window.L) return Promise.resolve();
+    if (loading) return loading;
+    loading = new Promise(function (resolve, reject) {
+      var css = document.createElement("link");
+      css.rel = "stylesheet";
+      css.href = element.getAttribute("data-leaflet-css");
+      document.head.appendChild(css);
+      var script = document.createElement("script");
+      script.src = element.getAttribute("data-leaflet-js");
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+    return loading;
+  }
 
   function text(value) {
     var span = document.createElement("span");
@@ -34,17 +55,31 @@
     else map.fitBounds(bounds, {padding: [20, 20], maxZoom: 13});
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll(".map[data-points]"), function (element) {
+  function show(element) {
     var points = [];
     try { points = JSON.parse(element.getAttribute("data-points") || "[]"); } catch (e) { return; }
-    var src = element.getAttribute("data-src");
-    if (src && window.fetch) {
-      fetch(src, {headers: {Accept: "application/json"}})
-        .then(function (r) { return r.json(); })
-        .then(function (data) { draw(element, data.zones || []); })
-        .catch(function () { draw(element, points); });
-    } else {
+    loadLeaflet(element).then(function () {
+      var src = element.getAttribute("data-src");
+      if (src && window.fetch) {
+        return fetch(src, {headers: {Accept: "application/json"}})
+          .then(function (r) { return r.json(); })
+          .then(function (data) { draw(element, data.zones || []); }, function () { draw(element, points); });
+      }
       draw(element, points);
-    }
+    }).catch(function () { /* no Leaflet: the list below says the same */ });
+  }
+
+  var wide = window.matchMedia && window.matchMedia("(min-width: 48rem)").matches;
+  Array.prototype.forEach.call(maps, function (element) {
+    if (wide) { show(element); return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "small show-map";
+    button.textContent = element.getAttribute("data-show");
+    button.addEventListener("click", function () {
+      button.remove();
+      show(element);
+    });
+    element.parentNode.insertBefore(button, element);
   });
 })();
