@@ -1,6 +1,7 @@
 """Light pages on slow networks: compressed responses, content-hashed static files with long cache
 lifetimes, sensible Cache-Control on dynamic pages, and a short-lived cache of the public pages that
 every anonymous visitor gets the same (dropped on every write)."""
+import gzip
 import hashlib
 import io
 import os
@@ -8,6 +9,7 @@ import re
 from functools import wraps
 from pathlib import Path
 
+import brotli
 from flask import Flask, abort, current_app, request, send_file, session
 from flask_babel import get_locale
 from flask_caching import Cache
@@ -161,26 +163,49 @@ def _cacheable() -> bool:
     return True
 
 
+def _encoding() -> str | None:
+    """The compression the visitor takes (brotli first), as Flask-Compress would choose it."""
+    for name in ("br", "gzip"):
+        if request.accept_encodings.quality(name) > 0:
+            return name
+    return None
+
+
+def _encode(body: bytes, encoding: str | None) -> bytes:
+    if encoding == "br":
+        return brotli.compress(body, quality=current_app.config.get("COMPRESS_BR_LEVEL", 4))
+    if encoding == "gzip":
+        return gzip.compress(body, compresslevel=current_app.config.get("COMPRESS_LEVEL", 6))
+    return body
+
+
 def public_page(view):
-    """Serve the same HTML to every anonymous visitor for PAGE_CACHE_SECONDS (per locale and URL);
-    any committed write drops it. Logged-in members always get a fresh page."""
+    """Serve the same HTML to every anonymous visitor for PAGE_CACHE_SECONDS (per locale, URL and
+    compression, kept compressed so a hit costs neither a render nor a compression); any committed write
+    drops it. Logged-in members and visitors with a message waiting always get a fresh page."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         seconds = current_app.config.get("PAGE_CACHE_SECONDS", 0)
         if not seconds or not _cacheable():
             return view(*args, **kwargs)
+        encoding = _encoding()
         generation = cache.get("page-generation") or 0
-        key = f"page:{generation}:{get_locale()}:{request.headers.get('HX-Request', '')}:{request.full_path}"
+        key = (f"page:{generation}:{get_locale()}:{encoding}:{request.headers.get('HX-Request', '')}:"
+               f"{request.full_path}")
         hit = cache.get(key)
-        if hit is not None:
-            return current_app.response_class(hit[0], status=hit[1], mimetype="text/html")
-        response = current_app.make_response(view(*args, **kwargs))
-        # Only a plain page, with nothing queued for the visitor, is shared.
-        if response.status_code == 200 and response.mimetype == "text/html" and not session.get("_flashes"):
-            cache.set(key, (response.get_data(), response.status_code), timeout=seconds)
+        if hit is None:
+            response = current_app.make_response(view(*args, **kwargs))
+            # Only a plain page, with nothing queued for the visitor, is shared.
+            if response.status_code != 200 or response.mimetype != "text/html" or session.get("_flashes"):
+                return response
+            hit = (_encode(response.get_data(), encoding), encoding)
+            cache.set(key, hit, timeout=seconds)
+        body, encoding = hit
+        response = current_app.response_class(body, status=200, mimetype="text/html")
+        if encoding:
+            response.headers["Content-Encoding"] = encoding
+        response.vary.add("Accept-Encoding")
         return response
 
     return wrapper
-
-

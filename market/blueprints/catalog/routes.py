@@ -28,6 +28,9 @@ def listings():
              .where(SupplyListing.status.in_(ListingStatus.PUBLIC), Organisation.status == OrgStatus.VERIFIED))
     if crop_id:
         query = query.where(SupplyListing.crop_id == crop_id)
+    # Each card shows the crop, the seller and the zones' certificates: loaded in three queries, not 60.
+    query = query.options(sa.orm.joinedload(SupplyListing.crop), sa.orm.joinedload(SupplyListing.organisation),
+                          sa.orm.selectinload(SupplyListing.zones).selectinload(GrowingZone.certificates))
     page = db.paginate(query.order_by(SupplyListing.harvest_start.desc(), SupplyListing.id), per_page=20,
                        error_out=False)
     crops = db.session.scalars(sa.select(Crop).where(Crop.tradable).order_by(Crop.name_vi))
