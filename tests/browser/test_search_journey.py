@@ -24,6 +24,8 @@ def test_search_without_diacritics_two_facets_open_result(page, factory):
     assert page.locator("ol.hits mark").first.inner_text().lower() in ("hồi", "khô")
 
     # Two facets; with JavaScript the results update in place and the URL stays shareable.
+    # On a phone the filters sit behind the "Bộ lọc" control, before the results.
+    page.click("#filters > summary")
     page.check("fieldset[data-facet=kind] input[value=listing]")
     page.wait_for_url("**kind=listing**")
     page.check("fieldset[data-facet=cert] input[value=organic]")
