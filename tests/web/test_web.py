@@ -9,7 +9,7 @@ import pytest
 from market.extensions import db
 from market.models import GrowingZone
 from market.web import cache
-from tests.conftest import log_in
+from tests.conftest import csrf_token, log_in
 
 
 def _static_url(html: str, name: str) -> str:
@@ -53,10 +53,12 @@ def test_dynamic_pages_are_private_and_revalidated(client):
 @pytest.fixture
 def page_cache(app):
     app.config["PAGE_CACHE_SECONDS"] = 30
-    cache.clear()
+    with app.app_context():
+        cache.clear()
     yield
     app.config["PAGE_CACHE_SECONDS"] = 0
-    cache.clear()
+    with app.app_context():
+        cache.clear()
 
 
 def test_anonymous_public_pages_are_shared_until_a_write(client, app, factory, page_cache):
@@ -79,9 +81,19 @@ def test_members_always_get_a_fresh_page(client, factory, page_cache):
     org = factory.org()
     user = factory.member(org)
     log_in(client, user)
+
+    def shared_pages():
+        with client.application.app_context():
+            return {k for k in cache.cache._cache if str(k).startswith("page:")}
+
+    before = shared_pages()
     client.get("/listings")
-    with client.application.app_context():
-        assert not [k for k in cache.cache._cache if str(k).startswith("page:")]
+    assert shared_pages() == before
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/auth/account")})
+    client.get("/listings")  # shows the "logged out" message: this one is the visitor's own
+    assert shared_pages() == before
+    client.get("/listings")
+    assert len(shared_pages() - before) == 1
 
 
 def test_zone_page_and_listing_page_carry_their_map_points(client, factory):
