@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "assets: installing Debian's nodejs and npm"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null) || true
+fi
 if ! command -v npm >/dev/null 2>&1; then
   echo "npm is missing: maps (Leaflet) and the accessibility checks (axe-core) need it (apt-get install npm)." >&2
   exit 0
