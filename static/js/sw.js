@@ -68,7 +68,9 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(fetch(request).then(function (response) {
       if (response.ok && keepPage(url)) {
         var copy = response.clone();
-        caches.open(PAGES_CACHE).then(function (cache) { return cache.put(request, copy).then(function () { return trim(cache); }); });
+        event.waitUntil(caches.open(PAGES_CACHE).then(function (cache) {
+          return cache.put(request, copy).then(function () { return trim(cache); });
+        }));
       }
       return response;
     }).catch(function () {

@@ -66,10 +66,13 @@ def test_visited_pages_read_offline_and_forms_say_they_cannot_be_sent(browser, l
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now under the worker's control
     page.wait_for_function("navigator.serviceWorker.controller !== null")
+    kept = "caches.open('market-pages').then(c => c.match(location.href)).then(Boolean)"
     page.goto(f"/listings/{demo['listing']}")
     title = page.locator("h1").inner_text()
+    page.wait_for_function(kept)
     page.goto(f"/workspace/{demo['org']}/")
     workspace = page.locator("h1").inner_text()
+    page.wait_for_function(kept)
 
     context.set_offline(True)
     page.goto(f"/listings/{demo['listing']}")
