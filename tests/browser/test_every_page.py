@@ -45,6 +45,7 @@ PAGES = [
     ("zone", None, "/zones/{zone}"),
     ("QR verification", None, "/verify/listing/{listing_public}"),
     ("organisation", None, "/orgs/{seller}"),
+    ("organisations", None, "/orgs/"),
     ("login", None, "/auth/login"),
     ("sign-up", None, "/auth/signup"),
     ("offline", None, "/offline"),
@@ -58,6 +59,7 @@ PAGES = [
     ("offers", "cooperative", "/sourcing/"),
     ("inbox", "cooperative", "/inbox/"),
     ("account", "cooperative", "/auth/account"),
+    ("new sourcing request", "shop", "/sourcing/new"),
     ("orders", "shop", "/orders/"),
     ("order", "shop", "/orders/{order}"),
     ("cart", "shop", "/orders/cart"),
@@ -65,6 +67,7 @@ PAGES = [
     ("reports", "department", "/dashboard/snapshots/"),
     ("audit log", "department", "/dashboard/audit"),
     ("verification queue", "department", "/department/"),
+    ("organisation review", "department", "/department/organisations/{pending_org}"),
     ("zone map", "department", "/map/"),
     ("import", "department", "/department/import/"),
 ]
@@ -88,6 +91,8 @@ def _build(factory):
                                 .order_by(SupplyListing.id))
     return {
         "seller": seller.id,
+        "pending_org": db.session.scalar(sa.select(Organisation.id).where(
+            Organisation.name_key == name_key("HTX Mắc ca Lộc Bình"))),
         "listing": listing.id,
         "listing_public": listing.public_id,
         "product": product.id,
