@@ -15,6 +15,16 @@ from market.models.catalog import (
     product_retailer,
     product_zone,
 )
+from market.models.banking import (
+    AccountCheck,
+    DocumentCounter,
+    DocumentKind,
+    IssuedDocument,
+    LineOutcome,
+    PayeeAccount,
+    StatementLine,
+    StatementUpload,
+)
 from market.models.contracts import (
     Contract,
     ContractSignature,
@@ -45,4 +55,6 @@ __all__ = [
     "ListingStatus", "Membership", "OcopProduct", "Organisation", "OrgKind", "OrgStatus", "PlanTarget",
     "ProductStatus", "ReviewStatus", "Role", "SearchOutbox", "SupplyListing", "Upload", "User", "ZoneKind",
     "crop_commune", "listing_zone", "product_retailer", "product_zone",
+    "AccountCheck", "DocumentCounter", "DocumentKind", "IssuedDocument", "LineOutcome", "PayeeAccount",
+    "StatementLine", "StatementUpload",
 ]
