@@ -38,11 +38,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from market.blueprints.api.routes import bp as api_bp
     from market.blueprints.auth.routes import bp as auth_bp
+    from market.blueprints.banking.routes import bp as banking_bp
     from market.blueprints.catalog.routes import bp as catalog_bp
     from market.blueprints.contracts.routes import bp as contracts_bp
     from market.blueprints.dashboard.routes import api_bp as targets_api_bp
     from market.blueprints.dashboard.routes import bp as dashboard_bp
     from market.blueprints.department.routes import bp as department_bp
+    from market.blueprints.documents.routes import bp as documents_bp
     from market.blueprints.imports.routes import bp as imports_bp
     from market.blueprints.main.routes import bp as main_bp
     from market.blueprints.media.routes import bp as media_bp
@@ -75,6 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp, url_prefix="/inbox")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(targets_api_bp, url_prefix="/api/v1")
+    app.register_blueprint(banking_bp, url_prefix="/workspace")
+    app.register_blueprint(documents_bp, url_prefix="/documents")
 
     errors.init_app(app)
     cli.init_app(app)

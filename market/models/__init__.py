@@ -1,5 +1,15 @@
 """All models, imported here so Alembic and the app see every table."""
 from market.models.account import AuditEvent, Membership, Organisation, OrgKind, OrgStatus, Role, User
+from market.models.banking import (
+    AccountCheck,
+    DocumentCounter,
+    DocumentKind,
+    IssuedDocument,
+    LineOutcome,
+    PayeeAccount,
+    StatementLine,
+    StatementUpload,
+)
 from market.models.catalog import (
     Certificate,
     CertificateKind,
@@ -14,16 +24,6 @@ from market.models.catalog import (
     listing_zone,
     product_retailer,
     product_zone,
-)
-from market.models.banking import (
-    AccountCheck,
-    DocumentCounter,
-    DocumentKind,
-    IssuedDocument,
-    LineOutcome,
-    PayeeAccount,
-    StatementLine,
-    StatementUpload,
 )
 from market.models.contracts import (
     Contract,

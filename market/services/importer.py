@@ -364,10 +364,10 @@ def detect_format(data: bytes) -> str:
     return "xlsx" if data.startswith(b"PK\x03\x04") else "csv"
 
 
-def read_table(data: bytes, filename: str, kind: str) -> Table:  # noqa: C901 - one check per file problem, read top to bottom
-    """The file's header mapped to column keys and its non-empty rows; FileRejected for a bad file."""
-    if kind not in KINDS:
-        raise ValidationFailed({"kind": [_("Choose what the file holds.")]})
+def open_cells(data: bytes, filename: str) -> tuple[str, Iterable[tuple[int, list]], str | None]:
+    """(format, rows as (line number, cells), CSV delimiter) of an uploaded CSV or XLSX file, after the checks
+    every table file gets (empty, old .xls, not a table, a zip bomb); FileRejected says what is wrong. Also
+    used for bank statements (market.services.statements)."""
     if not data:
         raise FileRejected(_("The file is empty."))
     if data.startswith(_OLE):
@@ -385,6 +385,15 @@ def read_table(data: bytes, filename: str, kind: str) -> Table:  # noqa: C901 - 
         cells: Iterable[tuple[int, list]] = iter(_xlsx_rows(data, filename, MAX_ROWS + 1))
     else:
         cells, delimiter = _csv_cells(data, filename)
+
+    return fmt, cells, delimiter
+
+
+def read_table(data: bytes, filename: str, kind: str) -> Table:  # noqa: C901 - one check per file problem, read top to bottom
+    """The file's header mapped to column keys and its non-empty rows; FileRejected for a bad file."""
+    if kind not in KINDS:
+        raise ValidationFailed({"kind": [_("Choose what the file holds.")]})
+    fmt, cells, delimiter = open_cells(data, filename)
 
     header = None
     for line, row in cells:

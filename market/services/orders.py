@@ -27,7 +27,7 @@ from market.models import (
 )
 from market.models.types import utcnow
 from market.permissions import PAYERS, can_view_order
-from market.services import audit, notifications
+from market.services import audit, documents, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 
@@ -137,6 +137,7 @@ def checkout(actor: User, buyer: Organisation, shipping_address: str = "") -> li
         db.session.delete(item)
     db.session.flush()
     for order in orders:
+        documents.issue_for_order(order)  # numbered per seller, in this transaction
         audit.record("order.placed", actor, organisation=buyer, obj=order, total=order.total)
         notifications.notify(order.seller, "order.placed", _("New order %(ref)s from %(org)s, waiting for payment.",
                                                               ref=order.reference, org=buyer.name),
