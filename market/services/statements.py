@@ -147,7 +147,7 @@ class Report:
 
 
 def cells(upload: StatementUpload) -> list[tuple[int, list]]:
-    _fmt, raw, _delimiter = open_cells(upload.content, upload.filename)
+    _fmt, raw, _delimiter = open_cells(upload.content, upload.filename, sniff_lines=HEADER_SEARCH)
     rows = []
     for line, row in raw:
         if any(v not in (None, "") and str(v).strip() for v in row):
