@@ -167,3 +167,17 @@ def test_transfers_started_before_an_account_is_verified_show_it_once_it_is(req_
     shown = transfer.instructions(payment)
     assert shown.account.account_number == "0011001932418" and shown.bank.short_name == "VietinBank"
     assert shown.payload.startswith("000201010212") and "0011001932418" in shown.payload
+
+
+def test_the_department_queue_lists_and_verifies_accounts(app, client, factory, shop, seller, seller_owner):
+    account_id = make_account(app, seller, number="0071000999888", verified=False, micro_amount=4321)
+    log_in_en(client, seller_owner)
+    assert client.get("/workspace/bank-accounts/to-verify").status_code == 403
+    log_in_en(client, factory.department_staff())
+    page = client.get("/workspace/bank-accounts/to-verify").get_data(as_text=True)
+    assert "0071000999888" in page and "4,321" in page
+    submit(client, f"/workspace/bank-accounts/{account_id}/verify", {},
+           form_page="/workspace/bank-accounts/to-verify")
+    with app.app_context():
+        account = db.session.get(PayeeAccount, account_id)
+        assert account.verified_how == AccountCheck.DEPARTMENT and account.is_default
