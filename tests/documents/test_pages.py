@@ -85,3 +85,26 @@ def test_the_sellers_document_list(app, client, shop, seller, seller_owner, prod
     assert "DDH-000001" in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+
+
+def test_the_pdf_holds_the_same_facts(app, client, shop, seller, seller_owner, product, buyer, buyer_user):
+    from market.services import document_pdf
+    with app.app_context():
+        org = db.session.get(Organisation, seller)
+        org.tax_code = "4900111333"
+        db.session.commit()
+        if not document_pdf.available():
+            import pytest
+            pytest.skip("no Unicode font for the PDF (DOCUMENT_PDF_FONT); the print view stays")
+    shop.place(buyer_user, buyer, {product: 2})
+    (doc,) = docs(app, DocumentKind.ORDER)
+    log_in_en(client, seller_owner)
+    assert f"/documents/{doc.id}.pdf" in client.get(f"/documents/{doc.id}").get_data(as_text=True)
+    response = client.get(f"/documents/{doc.id}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    code = "DDH-000001"  # in the document's title: as is, or in UTF-16 hex once it has Vietnamese letters
+    assert code.encode() in response.data or code.encode("utf-16-be").hex().encode() in response.data
+    assert b"DejaVu" in response.data  # the Unicode font is embedded, so Vietnamese prints with diacritics
+    log_in_en(client, shop.member(shop.buyer()))
+    assert client.get(f"/documents/{doc.id}.pdf").status_code == 404

@@ -2,13 +2,13 @@
 the department, the list of a seller's documents, and the public verification page a document's QR code leads
 to. The numbering is in market.services.documents."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from market.extensions import db
 from market.models import DocumentKind, IssuedDocument, Organisation
 from market.payments import vietqr
-from market.services import documents
+from market.services import document_pdf, documents
 
 bp = Blueprint("documents", __name__)
 
@@ -36,7 +36,19 @@ def show(doc_id: int):
         abort(404)
     link = url_for("documents.verify", token=doc.token, _external=True)
     return render_template("documents/print.html", doc=doc, c=content, verify_link=link,
-                           qr=vietqr.svg(link, label=doc.code), Kind=DocumentKind)
+                           qr=vietqr.svg(link, label=doc.code), Kind=DocumentKind, pdf=document_pdf.available())
+
+
+@bp.get("/<int:doc_id>.pdf")
+@login_required
+def pdf(doc_id: int):
+    doc = db.get_or_404(IssuedDocument, doc_id)
+    content = documents.content(doc)
+    if not _may_see(content) or not document_pdf.available():
+        abort(404)
+    data = document_pdf.render(content, url_for("documents.verify", token=doc.token, _external=True))
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{doc.code}.pdf"', "Cache-Control": "private, no-store"})
 
 
 @bp.get("/of/<int:org_id>")
