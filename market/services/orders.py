@@ -136,8 +136,9 @@ def checkout(actor: User, buyer: Organisation, shipping_address: str = "") -> li
     for item in items:
         db.session.delete(item)
     db.session.flush()
-    for order in orders:
+    for order in sorted(orders, key=lambda o: o.seller_id):  # counters locked in one order: no deadlock
         documents.issue_for_order(order)  # numbered per seller, in this transaction
+    for order in orders:
         audit.record("order.placed", actor, organisation=buyer, obj=order, total=order.total)
         notifications.notify(order.seller, "order.placed", _("New order %(ref)s from %(org)s, waiting for payment.",
                                                               ref=order.reference, org=buyer.name),

@@ -198,15 +198,20 @@ def _read_lines(rows, start: int, columns: dict[str, int]) -> tuple[list[Line], 
         if raw_credit in (None, "") and raw_date in (None, "") and raw_text in (None, ""):
             continue
         try:
-            credit = _amount(raw_credit)
             booked_on = parse_date(raw_date.split(" ")[0] if isinstance(raw_date, str) else raw_date)
+        except BadValue:
+            booked_on = False  # unreadable: an error if the line brought money, else a total or a footer
+        try:
+            credit = _amount(raw_credit)
         except BadValue as exc:
-            if raw_date in (None, "") or (isinstance(raw_date, str) and not re.search(r"\d", raw_date)):
-                continue  # a total or a footer line, not a transaction
-            errors.append(_("line %(n)d: %(error)s", n=number, error=str(exc)))
+            if booked_on:
+                errors.append(_("line %(n)d: %(error)s", n=number, error=str(exc)))
             continue
-        if booked_on is None:
-            continue  # totals and footers have no date
+        if not booked_on:
+            if booked_on is False and credit and credit > 0:
+                errors.append(_("line %(n)d: %(error)s", n=number, error=_(
+                    "'%(value)s' is not a date: use YYYY-MM-DD or DD/MM/YYYY.", value=str(raw_date)[:40])))
+            continue
         if credit is None or credit <= 0:
             debits += 1
             continue

@@ -195,3 +195,17 @@ def test_the_page_imports_and_explains_an_unknown_layout_in_vietnamese(app, clie
     assert response.status_code == 200 and "1 paid" in page and reference in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(StatementLine)) == 1
+
+
+def test_totals_and_footers_are_skipped_but_money_without_a_date_is_refused(app, shop, seller, seller_owner,
+                                                                            transfer):
+    _payment_id, reference, _order_id = transfer
+    data = vietcombank_csv(("15/11/2026", "100.000", reference)) + "\nCộng phát sinh;;;;100.000;;\n".encode()
+    _layout, outcomes, _ = run(app, seller_owner, seller, data)
+    assert outcomes == [(LineOutcome.MATCHED, 100_000)]
+    other = shop.seller()
+    owner = shop.member(other)
+    bad = vietcombank_csv(("hôm qua", "50.000", "tien hang"))
+    with app.test_request_context(), pytest.raises(ValidationFailed) as refused:
+        statements.upload(db.session.get(User, owner), db.session.get(Organisation, other), bad, "x.csv")
+    assert "dòng 6" in str(refused.value) and shop.count_where(StatementLine, StatementLine.organisation_id == other) == 0
