@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from market.extensions import db
-from market.models import AccountCheck, Organisation, PayeeAccount, User
+from market.models import AccountCheck, Organisation, OrgKind, OrgStatus, PayeeAccount, User
 from market.models.types import utcnow
 from market.numbers import BadValue, parse_number
 from market.payments import banks
@@ -92,6 +92,11 @@ def add_account(actor: User, org: Organisation, *, bank_code, account_number, ho
     db.session.flush()
     audit.record("payee_account.added", actor, organisation=org, obj=account, bank=bank.code,
                  account=_masked(account.account_number))
+    for department in db.session.scalars(sa.select(Organisation).where(Organisation.kind == OrgKind.DEPARTMENT,
+                                                                       Organisation.status == OrgStatus.VERIFIED)):
+        notifications.notify(department, "payee_account.to_verify", _(
+            "%(org)s registered a %(bank)s account to be paid into: verify it, or send the small transfer.",
+            org=org.name, bank=bank.short_name), notifications.page("banking.review"))
     return account
 
 

@@ -181,3 +181,11 @@ def test_the_department_queue_lists_and_verifies_accounts(app, client, factory, 
     with app.app_context():
         account = db.session.get(PayeeAccount, account_id)
         assert account.verified_how == AccountCheck.DEPARTMENT and account.is_default
+
+
+def test_the_department_is_told_of_a_new_account(req_en, shop, factory, seller, seller_owner):
+    staff = factory.department_staff()
+    payee_accounts.add_account(_get(User, seller_owner), _get(Organisation, seller), bank_code="TCB",
+                               account_number="19036781234015", holder_name="HTX Hồi")
+    db.session.commit()
+    assert "payee_account.to_verify" in shop.inbox(staff)
