@@ -39,11 +39,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from market.blueprints.api.routes import bp as api_bp
     from market.blueprints.auth.routes import bp as auth_bp
+    from market.blueprints.banking.routes import bp as banking_bp
     from market.blueprints.catalog.routes import bp as catalog_bp
     from market.blueprints.contracts.routes import bp as contracts_bp
     from market.blueprints.dashboard.routes import api_bp as targets_api_bp
     from market.blueprints.dashboard.routes import bp as dashboard_bp
     from market.blueprints.department.routes import bp as department_bp
+    from market.blueprints.documents.routes import bp as documents_bp
     from market.blueprints.imports.routes import bp as imports_bp
     from market.blueprints.main.routes import bp as main_bp
     from market.blueprints.maps.routes import bp as maps_bp
@@ -80,6 +82,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(targets_api_bp, url_prefix="/api/v1")
     app.register_blueprint(maps_bp, url_prefix="/map")
     app.register_blueprint(pwa_bp)
+    app.register_blueprint(banking_bp, url_prefix="/workspace")
+    app.register_blueprint(documents_bp, url_prefix="/documents")
 
     errors.init_app(app)
     cli.init_app(app)

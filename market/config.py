@@ -81,6 +81,11 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # e.g. http://127.0.0.1:12111 for stripe-mock
     ORDER_RESERVATION_MINUTES = int(os.environ.get("ORDER_RESERVATION_MINUTES", 60))
+    # Stripe's minimum charge is set per settlement currency (USD 0.50); a VND amount must be worth at least that
+    # (market.payments.limits).
+    STRIPE_MIN_AMOUNT_VND = int(os.environ.get("STRIPE_MIN_AMOUNT_VND", "13000"))
+    # A Unicode TrueType font for the PDF of printable documents (Debian: fonts-dejavu-core); without it, no PDF.
+    DOCUMENT_PDF_FONT = os.environ.get("DOCUMENT_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     BANK_TRANSFER_DETAILS = os.environ.get(
         "BANK_TRANSFER_DETAILS", "Chuyển khoản vào tài khoản của bên bán, ghi rõ mã thanh toán.")
 

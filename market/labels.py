@@ -108,6 +108,13 @@ PRODUCT_UNITS = {"hop": _l("box"), "goi": _l("pack"), "chai": _l("bottle"), "kg"
                  "tui": _l("bag"), "san_pham": _l("piece")}
 UNIT_LABELS = {**UNITS, **PRODUCT_UNITS}
 
+# What a bank statement line came to (market.services.statements); documents by kind (services.documents).
+STATEMENT_LINE_LABELS = {
+    "matched": _l("Paid"), "partial": _l("Partial payment"), "overpaid": _l("Paid too much"),
+    "already_paid": _l("Already paid"), "closed": _l("Payment closed"), "unmatched": _l("No payment reference"),
+}
+DOCUMENT_KIND_LABELS = {"delivery": _l("Delivery note"), "payment": _l("Receipt"), "order": _l("Order document")}
+
 # Every kind the `label` filter knows, by the name templates use.
 KINDS = {
     "org_kind": ORG_KIND_LABELS,
@@ -118,6 +125,8 @@ KINDS = {
     "product_form": PRODUCT_FORMS,
     "category": CATEGORIES,
     "unit": UNIT_LABELS,
+    "statement_line": STATEMENT_LINE_LABELS,
+    "document": DOCUMENT_KIND_LABELS,
 }
 
 

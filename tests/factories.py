@@ -798,3 +798,23 @@ class FiguresWorld:
     def crop_id(self, key: str) -> int:
         with self.context():
             return crop_id(key)
+
+
+# --- payee bank accounts (issue 11a) -------------------------------------------------------------------
+
+def payee_account(app, org_id: int, *, bank_code: str = "VCB", number: str | None = None, holder: str = "HTX THU",
+                  verified: bool = True, default: bool = True, micro_amount: int | None = None) -> int:
+    """A bank account of `org_id`, written straight into the table (verified and default unless told)."""
+    from market.models import AccountCheck, PayeeAccount
+    from market.payments import banks
+
+    bank = banks.by_code(bank_code)
+    with app.app_context():
+        account = PayeeAccount(organisation_id=org_id, bank_code=bank.code, bank_bin=bank.bin,
+                               account_number=number or f"{1000000000 + next_number()}", holder_name=holder,
+                               is_default=default and verified, micro_amount=None if verified else micro_amount,
+                               verified_at=utcnow() if verified else None,
+                               verified_how=AccountCheck.DEPARTMENT if verified else None)
+        db.session.add(account)
+        db.session.commit()
+        return account.id

@@ -1,5 +1,15 @@
 """All models, imported here so Alembic and the app see every table."""
 from market.models.account import AuditEvent, Membership, Organisation, OrgKind, OrgStatus, Role, User
+from market.models.banking import (
+    AccountCheck,
+    DocumentCounter,
+    DocumentKind,
+    IssuedDocument,
+    LineOutcome,
+    PayeeAccount,
+    StatementLine,
+    StatementUpload,
+)
 from market.models.catalog import (
     Certificate,
     CertificateKind,
@@ -45,4 +55,6 @@ __all__ = [
     "ListingStatus", "Membership", "OcopProduct", "Organisation", "OrgKind", "OrgStatus", "PlanTarget",
     "ProductStatus", "ReviewStatus", "Role", "SearchOutbox", "SupplyListing", "Upload", "User", "ZoneKind",
     "crop_commune", "listing_zone", "product_retailer", "product_zone",
+    "AccountCheck", "DocumentCounter", "DocumentKind", "IssuedDocument", "LineOutcome", "PayeeAccount",
+    "StatementLine", "StatementUpload",
 ]

@@ -45,6 +45,8 @@ class Payment(db.Model):
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
     stripe_refund_id: Mapped[str | None] = mapped_column(sa.String(255))
     checkout_url: Mapped[str | None] = mapped_column(sa.Text)
+    # The payee's bank account a transfer goes to (its default verified account when the payment started).
+    payee_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payee_account.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -53,6 +55,7 @@ class Payment(db.Model):
 
     payer: Mapped[Organisation] = relationship(foreign_keys=[payer_id])
     payee: Mapped[Organisation] = relationship(foreign_keys=[payee_id])
+    payee_account = relationship("PayeeAccount")
 
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="amount_positive"),

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 
 from market import effects
 from market.extensions import db
-from market.models import Organisation, Payment, PaymentMethod, PaymentStatus, User
+from market.models import Organisation, PayeeAccount, Payment, PaymentMethod, PaymentStatus, User
 from market.models.types import utcnow
-from market.payments import gateway
+from market.payments import gateway, limits
 from market.payments.events import payment_received, payment_refunded
 from market.payments.gateway import PaymentGatewayError
 from market.permissions import RECEIVERS
@@ -28,6 +28,22 @@ def _open_payment(**where) -> Payment | None:
         Payment.status.in_((PaymentStatus.PENDING, PaymentStatus.SUCCEEDED))))
 
 
+def payee_account(org: Organisation) -> PayeeAccount | None:
+    """The account transfers to `org` go to: its default verified account (None when it has none yet)."""
+    return db.session.scalar(sa.select(PayeeAccount).where(
+        PayeeAccount.organisation_id == org.id, PayeeAccount.verified_at.is_not(None),
+        PayeeAccount.removed_at.is_(None)).order_by(PayeeAccount.is_default.desc(), PayeeAccount.id).limit(1))
+
+
+def transfer_account(payment: Payment) -> PayeeAccount | None:
+    """Where a transfer for `payment` goes: the account chosen when it started, if still in use, else the
+    payee's default verified account (registered since)."""
+    account = payment.payee_account
+    if account is not None and account.removed_at is None and account.is_verified:
+        return account
+    return payee_account(payment.payee)
+
+
 def start(actor: User, *, purpose: str, payer: Organisation, payee: Organisation, amount: int, method: str,
           name: str, return_url: str, contract_id: int | None = None, order_id: int | None = None,
           expires_at=None) -> Payment:
@@ -38,6 +54,8 @@ def start(actor: User, *, purpose: str, payer: Organisation, payee: Organisation
         raise ValidationFailed({"method": _("Choose how to pay.")})
     if method == PaymentMethod.STRIPE and not gateway.enabled():
         raise ValidationFailed({"method": _("Card payment is not available here; pay by bank transfer.")})
+    if method == PaymentMethod.STRIPE and (why := limits.card_refusal(amount, "VND")):
+        raise ValidationFailed({"method": why})
     existing = _open_payment(contract_id=contract_id) if contract_id else _open_payment(order_id=order_id)
     if existing is not None and existing.status == PaymentStatus.SUCCEEDED:
         raise ValidationFailed({"payment": _("This is already paid.")})
@@ -48,6 +66,9 @@ def start(actor: User, *, purpose: str, payer: Organisation, payee: Organisation
     payment = Payment(reference=_reference("TT"), purpose=purpose, contract_id=contract_id, order_id=order_id,
                       payer_id=payer.id, payee_id=payee.id, amount=amount, currency="VND", method=method,
                       status=PaymentStatus.PENDING, idempotency_key=secrets.token_hex(16), created_by_id=actor.id)
+    if method == PaymentMethod.BANK_TRANSFER:
+        account = payee_account(payee)
+        payment.payee_account_id = account.id if account else None
     db.session.add(payment)
     db.session.flush()
     if method == PaymentMethod.STRIPE:

@@ -40,7 +40,7 @@ from market.models import (
 from market.models.terms import ContractTerms, DeliveryWindow, Item, Party, canonical_json
 from market.models.types import utcnow
 from market.permissions import NEGOTIATORS, PAYERS, SIGNERS, can_view_contract
-from market.services import audit, notifications
+from market.services import audit, documents, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 
@@ -447,6 +447,7 @@ def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
                         note=(data.get("note") or "").strip() or None, zones=zones, recorded_by_id=actor.id)
     db.session.add(delivery)
     db.session.flush()
+    documents.issue_for_delivery(delivery)  # the delivery note's number, in this transaction
     audit.record("delivery.recorded", actor, organisation=org, obj=delivery, contract=contract.reference,
                  quantity=quantity)
     notifications.notify(contract.buyer, "delivery.recorded", _("%(org)s recorded a delivery of %(n)s %(unit)s on "

@@ -36,7 +36,7 @@ from market.models import (
     User,
 )
 from market.models.types import utcnow
-from market.services import demo_geo
+from market.services import demo_banking, demo_geo
 from market.services.contracts import deposit_amount, terms_hash
 from market.services.reference_data import commune_named
 from market.text import name_key
@@ -365,4 +365,5 @@ def seed_demo_orders() -> int:
         db.session.add(order)
         created += 1
     db.session.flush()
+    demo_banking.seed_demo_banking()  # sellers' bank accounts and the documents of the demo deals
     return created

@@ -295,7 +295,7 @@ def _not_a_table(filename: str) -> FileRejected:
                           "or as CSV UTF-8.", name=filename or "?"))
 
 
-def _csv_cells(data: bytes, filename: str) -> tuple[Iterator[tuple[int, list]], str]:
+def _csv_cells(data: bytes, filename: str, sniff_lines: int = 1) -> tuple[Iterator[tuple[int, list]], str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileRejected(_("This CSV file is not UTF-8 text. In Excel, save it as \"CSV UTF-8 (Comma delimited)\"."))
     if data.startswith(_SIGNATURES) or b"\x00" in data[:8192]:
@@ -307,7 +307,10 @@ def _csv_cells(data: bytes, filename: str) -> tuple[Iterator[tuple[int, list]], 
                            ) from None
     if "\x00" in text or any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in text[:8192]):
         raise _not_a_table(filename)
-    header_line = next((line for line in text.splitlines() if line.strip()), "")
+    # The delimiter is the one the header uses most; a bank statement's header follows a preamble, so its reader
+    # looks at the first `sniff_lines` lines and takes the one with the most delimiters.
+    candidates = [line for line in text.splitlines()[:max(sniff_lines, 1) * 4] if line.strip()][:max(sniff_lines, 1)]
+    header_line = max(candidates, key=lambda line: max(line.count(d) for d in (";", ",", "\t")), default="")
     delimiter = max((";", ",", "\t"), key=header_line.count) if header_line else ","
     if not header_line.count(delimiter):
         delimiter = ","
@@ -364,10 +367,10 @@ def detect_format(data: bytes) -> str:
     return "xlsx" if data.startswith(b"PK\x03\x04") else "csv"
 
 
-def read_table(data: bytes, filename: str, kind: str) -> Table:  # noqa: C901 - one check per file problem, read top to bottom
-    """The file's header mapped to column keys and its non-empty rows; FileRejected for a bad file."""
-    if kind not in KINDS:
-        raise ValidationFailed({"kind": [_("Choose what the file holds.")]})
+def open_cells(data: bytes, filename: str, sniff_lines: int = 1) -> tuple[str, Iterable[tuple[int, list]], str | None]:
+    """(format, rows as (line number, cells), CSV delimiter) of an uploaded CSV or XLSX file, after the checks
+    every table file gets (empty, old .xls, not a table, a zip bomb); FileRejected says what is wrong. Also
+    used for bank statements (market.services.statements)."""
     if not data:
         raise FileRejected(_("The file is empty."))
     if data.startswith(_OLE):
@@ -384,7 +387,16 @@ def read_table(data: bytes, filename: str, kind: str) -> Table:  # noqa: C901 - 
             raise FileRejected(_("This workbook is too large once unpacked; save it as CSV UTF-8 or split it."))
         cells: Iterable[tuple[int, list]] = iter(_xlsx_rows(data, filename, MAX_ROWS + 1))
     else:
-        cells, delimiter = _csv_cells(data, filename)
+        cells, delimiter = _csv_cells(data, filename, sniff_lines)
+
+    return fmt, cells, delimiter
+
+
+def read_table(data: bytes, filename: str, kind: str) -> Table:  # noqa: C901 - one check per file problem, read top to bottom
+    """The file's header mapped to column keys and its non-empty rows; FileRejected for a bad file."""
+    if kind not in KINDS:
+        raise ValidationFailed({"kind": [_("Choose what the file holds.")]})
+    fmt, cells, delimiter = open_cells(data, filename)
 
     header = None
     for line, row in cells:

@@ -27,7 +27,7 @@ from market.models import (
 )
 from market.models.types import utcnow
 from market.permissions import PAYERS, can_view_order
-from market.services import audit, notifications
+from market.services import audit, documents, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 
@@ -136,6 +136,8 @@ def checkout(actor: User, buyer: Organisation, shipping_address: str = "") -> li
     for item in items:
         db.session.delete(item)
     db.session.flush()
+    for order in sorted(orders, key=lambda o: o.seller_id):  # counters locked in one order: no deadlock
+        documents.issue_for_order(order)  # numbered per seller, in this transaction
     for order in orders:
         audit.record("order.placed", actor, organisation=buyer, obj=order, total=order.total)
         notifications.notify(order.seller, "order.placed", _("New order %(ref)s from %(org)s, waiting for payment.",

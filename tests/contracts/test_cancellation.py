@@ -101,7 +101,7 @@ def test_a_deposit_paid_by_bank_transfer_is_due_back_from_the_seller(req, build,
 
 
 def test_switching_from_bank_transfer_to_card_abandons_the_transfer(req, build, world, stripe_mock):
-    contract_id = build.contract(S.SIGNED)
+    contract_id = build.contract(S.SIGNED, deposit_pct="5")  # 47,500,000 ₫: within Stripe's eight digits
     transfer = contracts.start_deposit(world.user("buyer_signer"), get(Contract, contract_id),
                                       PaymentMethod.BANK_TRANSFER)
     card = contracts.start_deposit(world.user("buyer_signer"), get(Contract, contract_id), PaymentMethod.STRIPE)
@@ -124,12 +124,12 @@ def test_card_payment_is_refused_when_stripe_is_off(req, app, monkeypatch, build
 # --- Stripe (stripe-mock) ------------------------------------------------------------------------------------
 
 def test_a_card_deposit_opens_a_checkout_session(req, build, world, stripe_mock):
-    contract_id = build.contract(S.SIGNED)
+    contract_id = build.contract(S.SIGNED, deposit_pct="5")  # 47,500,000 ₫: within Stripe's eight digits
     payment = contracts.start_deposit(world.user("buyer_signer"), get(Contract, contract_id), PaymentMethod.STRIPE)
     db.session.commit()
     payment = get(Payment, payment.id)
     assert payment.method == PaymentMethod.STRIPE and payment.status == PaymentStatus.PENDING
-    assert payment.amount == 190_000_000 and payment.currency == "VND"
+    assert payment.amount == 47_500_000 and payment.currency == "VND"
     assert payment.stripe_checkout_session_id and payment.stripe_checkout_session_id.startswith("cs_")
     assert payment.checkout_url and payment.checkout_url.startswith("https://")
     assert get(Contract, contract_id).state == S.SIGNED  # only Stripe's word (the webhook) makes it active
@@ -140,7 +140,7 @@ def test_a_card_deposit_opens_a_checkout_session(req, build, world, stripe_mock)
 
 def test_a_card_deposit_is_refunded_through_stripe_on_cancellation(req, build, world, stripe_mock):
     w = world
-    contract_id = build.contract(S.SIGNED)
+    contract_id = build.contract(S.SIGNED, deposit_pct="5")  # 47,500,000 ₫: within Stripe's eight digits
     payment = contracts.start_deposit(w.user("buyer_signer"), get(Contract, contract_id), PaymentMethod.STRIPE)
     db.session.commit()
     payment = get(Payment, payment.id)

@@ -21,6 +21,7 @@ from market.blueprints.orders.forms import (
 from market.extensions import db
 from market.models import (
     CartItem,
+    DocumentKind,
     OcopProduct,
     OrderStatus,
     Organisation,
@@ -32,7 +33,7 @@ from market.models import (
 )
 from market.models.types import utcnow
 from market.payments import gateway
-from market.services import orders
+from market.services import documents, orders
 
 bp = Blueprint("orders", __name__)
 
@@ -211,10 +212,11 @@ def show(order_id: int):
     return render_template(
         "orders/show.html", order=order, payments=order_payments, is_buyer=is_buyer, is_seller=is_seller,
         pending_transfers=pending_transfers, pending_card=pending_card, lapsed=lapsed,
-        stripe_enabled=gateway.enabled(), bank_details=current_app.config.get("BANK_TRANSFER_DETAILS"),
+        stripe_enabled=gateway.enabled(),
         next_step=next_step, step_label=STEP_LABELS.get(next_step),
         just_paid=request.args.get("paid") == "1", action_form=ActionForm(), pay_form=PayForm(),
-        status_form=StatusForm())
+        status_form=StatusForm(), order_document=documents.find(DocumentKind.ORDER, order.id),
+        receipts={p.id: doc for p in order_payments if (doc := documents.find(DocumentKind.PAYMENT, p.id))})
 
 
 @bp.post("/<int:order_id>/pay")
