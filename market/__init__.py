@@ -40,9 +40,11 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.auth.routes import bp as auth_bp
     from market.blueprints.catalog.routes import bp as catalog_bp
     from market.blueprints.contracts.routes import bp as contracts_bp
+    from market.blueprints.conversations.routes import bp as conversations_bp
     from market.blueprints.dashboard.routes import api_bp as targets_api_bp
     from market.blueprints.dashboard.routes import bp as dashboard_bp
     from market.blueprints.department.routes import bp as department_bp
+    from market.blueprints.disputes.routes import bp as disputes_bp
     from market.blueprints.imports.routes import bp as imports_bp
     from market.blueprints.main.routes import bp as main_bp
     from market.blueprints.media.routes import bp as media_bp
@@ -53,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.search.routes import api_bp as search_api_bp
     from market.blueprints.search.routes import bp as search_bp
     from market.blueprints.sourcing.routes import bp as sourcing_bp
+    from market.blueprints.todo.routes import bp as todo_bp
     from market.blueprints.trace.routes import bp as trace_bp
     from market.blueprints.workspace.routes import bp as workspace_bp
 
@@ -75,6 +78,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp, url_prefix="/inbox")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(targets_api_bp, url_prefix="/api/v1")
+    app.register_blueprint(conversations_bp, url_prefix="/messages")
+    app.register_blueprint(disputes_bp, url_prefix="/disputes")
+    app.register_blueprint(todo_bp, url_prefix="/todo")
 
     errors.init_app(app)
     cli.init_app(app)

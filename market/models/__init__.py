@@ -26,8 +26,19 @@ from market.models.contracts import (
     RequestStatus,
     SourcingOffer,
     SourcingRequest,
+    delivery_photo,
     delivery_zone,
     offer_zone,
+)
+from market.models.conversations import (
+    Conversation,
+    ConversationRead,
+    Dispute,
+    DisputeState,
+    Message,
+    MessageKind,
+    Subject,
+    message_upload,
 )
 from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
 from market.models.monitoring import DeclaredChain, ReportSnapshot
@@ -45,4 +56,6 @@ __all__ = [
     "ListingStatus", "Membership", "OcopProduct", "Organisation", "OrgKind", "OrgStatus", "PlanTarget",
     "ProductStatus", "ReviewStatus", "Role", "SearchOutbox", "SupplyListing", "Upload", "User", "ZoneKind",
     "crop_commune", "listing_zone", "product_retailer", "product_zone",
+    "Conversation", "ConversationRead", "Dispute", "DisputeState", "Message", "MessageKind", "Subject",
+    "message_upload", "delivery_photo",
 ]

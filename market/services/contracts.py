@@ -25,6 +25,8 @@ from market.models import (
     Crop,
     Delivery,
     DeliveryStatus,
+    Dispute,
+    DisputeState,
     GrowingZone,
     ListingStatus,
     OfferStatus,
@@ -59,9 +61,9 @@ TRANSITIONS = {
     (ContractState.SIGNED, ContractState.ACTIVE): "system",  # deposit received (or none due)
     (ContractState.SIGNED, ContractState.CANCELLED): "either",
     (ContractState.ACTIVE, ContractState.COMPLETED): "system",  # everything delivered and confirmed
-    (ContractState.ACTIVE, ContractState.DISPUTED): "buyer",
+    (ContractState.ACTIVE, ContractState.DISPUTED): "either",  # a dispute opened (services/disputes.py)
     (ContractState.ACTIVE, ContractState.CANCELLED): "either",  # only before any delivery
-    (ContractState.DISPUTED, ContractState.ACTIVE): "system",  # no delivery left in dispute
+    (ContractState.DISPUTED, ContractState.ACTIVE): "system",  # no delivery or dispute left open
     (ContractState.DISPUTED, ContractState.COMPLETED): "system",
 }
 
@@ -402,8 +404,12 @@ def _deposit_refunded(payment: Payment, **_kwargs) -> None:
 # --- deliveries ----------------------------------------------------------------------------------
 
 def delivered_quantity(contract: Contract, *, confirmed_only: bool = False) -> float:
-    statuses = (DeliveryStatus.CONFIRMED,) if confirmed_only else (DeliveryStatus.CONFIRMED, DeliveryStatus.RECORDED)
-    return sum(d.quantity for d in contract.deliveries if d.status in statuses)
+    """Confirmed deliveries count their accepted quantity (all of it unless inspected); deliveries still
+    waiting for the buyer count in full unless `confirmed_only`. Rejected goods are still to deliver."""
+    confirmed = sum(d.accepted for d in contract.deliveries if d.status == DeliveryStatus.CONFIRMED)
+    if confirmed_only:
+        return confirmed
+    return confirmed + sum(d.quantity for d in contract.deliveries if d.status == DeliveryStatus.RECORDED)
 
 
 def remaining_quantity(contract: Contract) -> float:
@@ -485,16 +491,10 @@ def dispute_delivery(actor: User, delivery: Delivery, note: str) -> Delivery:
         raise ValidationFailed({"note": _("Say what is wrong with the delivery.")})
     if delivery.status != DeliveryStatus.RECORDED:
         raise ValidationFailed({"status": _("Only a delivery waiting for confirmation can be disputed.")})
-    delivery.status, delivery.dispute_note = DeliveryStatus.DISPUTED, note
+    from market.services import disputes  # disputes builds on this module
+    disputes.open_dispute(actor, delivery.contract, note, delivery=delivery)
     delivery.answered_by_id, delivery.answered_at = actor.id, utcnow()
-    contract = delivery.contract
-    if contract.state == ContractState.ACTIVE:
-        move(contract, ContractState.DISPUTED, by="buyer")
-        contract.dispute_reason = note
     audit.record("delivery.disputed", actor, organisation=org, obj=delivery, note=note)
-    notifications.notify(contract.seller, "delivery.disputed", _("%(org)s disputes a delivery on %(ref)s: %(note)s",
-                                                                  org=org.name, ref=contract.reference, note=note),
-                         notifications.page("contracts.show", contract_id=contract.id))
     return delivery
 
 
@@ -509,6 +509,8 @@ def withdraw_delivery(actor: User, delivery: Delivery) -> None:
         "%(org)s withdrew the disputed delivery of %(n)s %(unit)s on %(ref)s.", org=org.name,
         n=f"{delivery.quantity:g}", unit=unit_label(contract.current.terms.item.unit),
         ref=contract.reference), notifications.page("contracts.show", contract_id=contract.id))
+    from market.services import disputes
+    disputes.delivery_withdrawn(actor, org, delivery)
     contract.deliveries.remove(delivery)
     db.session.delete(delivery)
     _settle(contract)
@@ -517,6 +519,10 @@ def withdraw_delivery(actor: User, delivery: Delivery) -> None:
 def _settle(contract: Contract) -> None:
     """After a delivery is answered: back to active when no dispute is left, completed when all is in."""
     if any(d.status == DeliveryStatus.DISPUTED for d in contract.deliveries):
+        return
+    ongoing = db.session.scalar(sa.select(sa.func.count(Dispute.id)).where(
+        Dispute.contract_id == contract.id, Dispute.state.in_(DisputeState.ONGOING)))
+    if ongoing:
         return
     if contract.state == ContractState.DISPUTED:
         move(contract, ContractState.ACTIVE, by="system")
