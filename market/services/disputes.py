@@ -92,7 +92,7 @@ def open_dispute(actor: User, contract: Contract, reason: str, *, delivery: Deli
               unit=unit_label(contract.current.terms.item.unit)) if delivery else _("the contract"))
     text = _("%(org)s opened a dispute on %(what)s of %(ref)s: %(reason)s", org=org.name, what=what,
              ref=contract.reference, reason=reason)
-    notifications.notify(other, "dispute.opened", text, _page(contract), roles=NEGOTIATORS)
+    notifications.notify(other, "delivery.disputed" if delivery else "dispute.opened", text, _page(contract))
     _write(dispute, org, actor, text)
     return dispute
 

@@ -38,7 +38,7 @@ def test_staff_verify_a_pending_zone(client, app, cat, coop, staff):
 
 def test_staff_reject_a_certificate_with_a_reason(client, app, cat, coop, staff):
     cert_id = cat.certificate(cat.zone(coop), status=ReviewStatus.PENDING)
-    submit(client, f"/department/certificate/{cert_id}/reject", {"reason": "Bản scan bị mờ"},
+    submit(client, f"/department/certificate/{cert_id}/reject", {"reason": "Bản scan bị mờ", "confirmed": "1"},
            form_page=form_page(coop))
     assert state(app, Certificate, cert_id) == (ReviewStatus.REJECTED, "Bản scan bị mờ", staff)
 

@@ -28,7 +28,9 @@ def _helpers():
         if not current_user or not current_user.is_authenticated:
             return 0
         return conversations.unread_count(current_user)
-    return {"unread_threads": unread_threads}
+    return {"unread_threads": unread_threads,
+            "my_buyer_orgs": lambda: permissions.buyer_organisations(current_user),
+            "my_seller_orgs": lambda: permissions.seller_organisations(current_user)}
 
 
 def _thread_or_404(conversation_id: int) -> Conversation:
