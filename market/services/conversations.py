@@ -39,8 +39,6 @@ from market.services.organisations import require_role
 
 MAX_BODY = 5000
 MAX_FILES = 5
-NO_BUSINESS = ("You have no business with %(org)s yet: a message must be about their listing, OCOP product or "
-               "sourcing request, or an offer or contract between your two organisations.")
 
 
 # --- subjects -----------------------------------------------------------------------------------
@@ -128,7 +126,9 @@ def start(actor: User, org: Organisation, kind: str, subject_id: int, body: str,
     stranger = db.session.get(Organisation, to) if to else None
     if other is None or (to and other.id != to):
         name = stranger.name if stranger is not None else (other.name if other is not None else _("this organisation"))
-        raise ValidationFailed({"to": _(NO_BUSINESS, org=name)})
+        raise ValidationFailed({"to": _("You have no business with %(org)s yet: a message must be about their "
+                                        "listing, OCOP product or sourcing request, or an offer or contract between "
+                                        "your two organisations.", org=name)})
     conversation = find(kind, obj.id, org.id, other.id)
     if conversation is None:
         conversation = Conversation(subject_kind=kind, subject_id=obj.id, title=subject_title(kind, obj)[:200],
