@@ -10,6 +10,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import url_for
+from flask.signals import Namespace
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
@@ -45,6 +46,12 @@ from market.permissions import NEGOTIATORS, PAYERS, SIGNERS, can_view_contract
 from market.services import audit, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
+
+# What this module announces about deliveries; services/disputes.py records them as disputes (a signal, so the
+# disputes, which build on this module, are not imported by it). Receivers run in the sender's transaction.
+_signals = Namespace()
+delivery_disputed = _signals.signal("delivery-disputed")  # (delivery, actor=, organisation=, reason=)
+delivery_withdrawn = _signals.signal("delivery-withdrawn")  # (delivery, actor=, organisation=), before deletion
 
 MAX_QUANTITY = 10_000_000
 MAX_PRICE = 1_000_000_000
@@ -491,10 +498,17 @@ def dispute_delivery(actor: User, delivery: Delivery, note: str) -> Delivery:
         raise ValidationFailed({"note": _("Say what is wrong with the delivery.")})
     if delivery.status != DeliveryStatus.RECORDED:
         raise ValidationFailed({"status": _("Only a delivery waiting for confirmation can be disputed.")})
-    from market.services import disputes  # disputes builds on this module
-    disputes.open_dispute(actor, delivery.contract, note, delivery=delivery)
+    delivery.status, delivery.dispute_note = DeliveryStatus.DISPUTED, note
     delivery.answered_by_id, delivery.answered_at = actor.id, utcnow()
+    contract = delivery.contract
+    if contract.state == ContractState.ACTIVE:
+        move(contract, ContractState.DISPUTED, by="buyer")
+        contract.dispute_reason = note
     audit.record("delivery.disputed", actor, organisation=org, obj=delivery, note=note)
+    notifications.notify(contract.seller, "delivery.disputed", _("%(org)s disputes a delivery on %(ref)s: %(note)s",
+                                                                  org=org.name, ref=contract.reference, note=note),
+                         notifications.page("contracts.show", contract_id=contract.id))
+    delivery_disputed.send(delivery, actor=actor, organisation=org, reason=note)
     return delivery
 
 
@@ -509,8 +523,7 @@ def withdraw_delivery(actor: User, delivery: Delivery) -> None:
         "%(org)s withdrew the disputed delivery of %(n)s %(unit)s on %(ref)s.", org=org.name,
         n=f"{delivery.quantity:g}", unit=unit_label(contract.current.terms.item.unit),
         ref=contract.reference), notifications.page("contracts.show", contract_id=contract.id))
-    from market.services import disputes
-    disputes.delivery_withdrawn(actor, org, delivery)
+    delivery_withdrawn.send(delivery, actor=actor, organisation=org)
     contract.deliveries.remove(delivery)
     db.session.delete(delivery)
     _settle(contract)

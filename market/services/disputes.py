@@ -66,6 +66,21 @@ def referred() -> list[Dispute]:
                                    .order_by(Dispute.referred_at, Dispute.id)))
 
 
+@contracts.delivery_disputed.connect
+def _delivery_disputed(delivery: Delivery, *, actor: User, organisation: Organisation, reason: str, **_kw) -> None:
+    """The buyer disputed a delivery from the contract page (contracts.dispute_delivery): the same dispute, open."""
+    dispute = Dispute(contract=delivery.contract, delivery=delivery, opened_by_org=organisation, opened_by_id=actor.id,
+                      reason=reason)
+    db.session.add(dispute)
+    db.session.flush()
+    audit.record("dispute.opened", actor, organisation=organisation, obj=dispute,
+                 contract=delivery.contract.reference, delivery=delivery.id, reason=reason)
+    _write(dispute, organisation, actor, _("%(org)s opened a dispute on %(what)s of %(ref)s: %(reason)s",
+                                           org=organisation.name, ref=delivery.contract.reference, reason=reason,
+                                           what=_("a delivery of %(n)s %(unit)s", n=f"{delivery.quantity:g}",
+                                                  unit=unit_label(delivery.contract.current.terms.item.unit))))
+
+
 def open_dispute(actor: User, contract: Contract, reason: str, *, delivery: Delivery | None = None) -> Dispute:
     """Either party opens a dispute, on the contract or on one of its deliveries, saying why."""
     side, org = contracts.acting_side(actor, contract)
@@ -220,13 +235,14 @@ def mediate(actor: User, dispute: Dispute, outcome: str, *, accepted_quantity=No
     return dispute
 
 
-def delivery_withdrawn(actor: User, org: Organisation, delivery: Delivery) -> None:
+@contracts.delivery_withdrawn.connect
+def delivery_withdrawn(delivery: Delivery, *, actor: User, organisation: Organisation, **_kw) -> None:
     """The seller took back a disputed delivery: its disputes are settled by that."""
     for dispute in ongoing(delivery.contract):
         if dispute.delivery_id == delivery.id:
             dispute.state, dispute.outcome = DisputeState.SETTLED, _("The seller withdrew the delivery.")
             dispute.resolved_at, dispute.resolved_by_id = utcnow(), actor.id
-            audit.record("dispute.settled", actor, organisation=org, obj=dispute, outcome=dispute.outcome)
-            _write(dispute, org, actor, _("%(org)s withdrew the disputed delivery of %(n)s on %(ref)s.",
-                                          org=org.name, n=f"{delivery.quantity:g}",
-                                          ref=delivery.contract.reference))
+            audit.record("dispute.settled", actor, organisation=organisation, obj=dispute, outcome=dispute.outcome)
+            _write(dispute, organisation, actor, _("%(org)s withdrew the disputed delivery of %(n)s on %(ref)s.",
+                                                   org=organisation.name, n=f"{delivery.quantity:g}",
+                                                   ref=delivery.contract.reference))

@@ -213,7 +213,7 @@ def test_inspection_page_refuses_bad_figures_in_vietnamese_then_records(client, 
     html = page(client, f"/contracts/{contract_id}")
     assert f'data-inspection="{delivery_id}"' in html and "PC-12" in html
     public = q(lambda: get(Delivery, delivery_id).public_id)
-    assert "7" in page(client, f"/contracts/deliveries/{public}")
+    assert 'data-accepted="7.0"' in page(client, f"/contracts/deliveries/{public}")  # the public origin page
 
 
 def test_disputes_through_the_contract_page_and_the_department(client, world, build, factory):
