@@ -167,7 +167,7 @@ def test_a_thread_with_attachments_is_for_its_two_organisations_only(client, wor
     url = f"/messages/new?about=listing&id={world.listing}"
     response = client.post("/messages/new", data={
         "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page(client, url)).group(1),
-        "about": "listing", "id": str(world.listing), "org_id": str(world.buyer), "body": "Gửi mẫu hợp đồng và ảnh kho",
+        "about": "listing", "subject_id": str(world.listing), "org_id": str(world.buyer), "body": "Gửi mẫu hợp đồng và ảnh kho",
         "files": [(io.BytesIO(MINIMAL_PDF), "mau-hop-dong.pdf"), (io.BytesIO(jpeg()), "kho.jpg")]},
         content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)

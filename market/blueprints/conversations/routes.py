@@ -78,7 +78,8 @@ def new():
     """The first message about a subject (?about=listing&id=12), to the organisation it links the writer with."""
     source = request.form if request.method == "POST" else request.args
     kind = source.get("about", "")
-    subject_id = int(source["id"]) if str(source.get("id", "")).isdigit() and len(source["id"]) < 10 else 0
+    raw_id = str(source.get("subject_id") or source.get("id") or "")  # the form's hidden field, or ?id= on a link
+    subject_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else 0
     to = int(source["to"]) if str(source.get("to", "")).isdigit() and len(source["to"]) < 10 else None
     obj = conversations.subject_object(kind, subject_id) if kind in Subject.ALL else None
     if obj is None:
