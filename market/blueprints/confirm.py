@@ -5,7 +5,7 @@
 
 before doing anything. A post without `confirmed=1` gets a confirmation page that posts the same fields (and
 the CSRF token) again to the same address with `confirmed=1`; the "Go back" link leaves everything as it was.
-(static/js/confirm.js may answer with the browser's own dialog first; the page is what works everywhere.)"""
+"""
 from flask import render_template, request
 
 CONFIRMED = "confirmed"

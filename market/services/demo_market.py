@@ -36,6 +36,7 @@ from market.models import (
     User,
 )
 from market.models.types import utcnow
+from market.services import demo_deals
 from market.services.contracts import deposit_amount, terms_hash
 from market.services.reference_data import commune_named
 from market.text import name_key
@@ -341,6 +342,7 @@ def seed_demo_contracts() -> dict[str, int]:
                                    else None))
         created += 1
     db.session.flush()
+    demo_deals.seed_demo_deals()  # issue 11 part B: a question and answer, the open dispute of HD-DEMO-08
     return {"contracts": len(DEMO_CONTRACTS), "created": created}
 
 
