@@ -20,6 +20,7 @@ from market.models import (
     DisputeState,
     Message,
     OfferStatus,
+    Organisation,
     OrgKind,
     OrgStatus,
     Role,
@@ -195,7 +196,7 @@ def test_a_thread_with_attachments_is_for_its_two_organisations_only(client, wor
 
 # --- inspection and disputes on the contract page -----------------------------------------------------
 
-def test_inspection_page_refuses_bad_figures_in_vietnamese_then_records(client, world, build):
+def test_inspection_page_refuses_bad_figures_in_vietnamese_then_records(client, world, build, upload_dir):
     contract_id = build.contract(ContractState.ACTIVE, quantity="12", deliveries=((10.0, DeliveryStatus.RECORDED),))
     delivery_id = q(lambda: get(Contract, contract_id).deliveries[0].id)
     url = f"/contracts/{contract_id}/deliveries/{delivery_id}/inspect"
@@ -207,9 +208,12 @@ def test_inspection_page_refuses_bad_figures_in_vietnamese_then_records(client, 
     assert bad.status_code == 400
     assert "Số lượng từ chối không được lớn hơn 10 tấn đã giao." in bad.get_data(as_text=True)
     assert q(lambda: get(Delivery, delivery_id).status) == DeliveryStatus.RECORDED
-    good = submit(client, url, {"received_quantity": "10", "accepted_quantity": "7", "rejected_quantity": "3",
-                                "rejection_reason": "Ẩm mốc", "weigh_ticket": "PC-12"})
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page(client, url)).group(1)
+    good = client.post(url, data={"csrf_token": token, "received_quantity": "10", "accepted_quantity": "7",
+                                  "rejected_quantity": "3", "rejection_reason": "Ẩm mốc", "weigh_ticket": "PC-12",
+                                  "photos": [(io.BytesIO(jpeg()), "lo-hang.jpg")]}, content_type="multipart/form-data")
     assert good.status_code == 302
+    assert q(lambda: [p.original_name for p in get(Delivery, delivery_id).photos]) == ["lo-hang.jpg"]
     html = page(client, f"/contracts/{contract_id}")
     assert f'data-inspection="{delivery_id}"' in html and "PC-12" in html
     public = q(lambda: get(Delivery, delivery_id).public_id)
@@ -284,3 +288,12 @@ def test_role_member_reads_no_thread(client, world):
     log_in(client, world.seller_member)
     assert "Chưa có cuộc trao đổi nào." in page(client, "/messages/")
     assert Role.MEMBER  # the role the world gives seller_member
+
+
+def test_the_department_confirms_before_rejecting_an_application(client, factory):
+    applicant = factory.org(kind=OrgKind.COOPERATIVE, status=OrgStatus.PENDING, name="HTX Mới Đăng Ký")
+    log_in(client, factory.department_staff())
+    url = f"/department/organisations/{applicant}/reject"
+    asked = submit(client, url, {"reason": "Thiếu mã số thuế"}, form_page="/department/")
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in asked.get_data(as_text=True)
+    assert q(lambda: get(Organisation, applicant).status) == OrgStatus.PENDING
