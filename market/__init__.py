@@ -42,9 +42,11 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.banking.routes import bp as banking_bp
     from market.blueprints.catalog.routes import bp as catalog_bp
     from market.blueprints.contracts.routes import bp as contracts_bp
+    from market.blueprints.conversations.routes import bp as conversations_bp
     from market.blueprints.dashboard.routes import api_bp as targets_api_bp
     from market.blueprints.dashboard.routes import bp as dashboard_bp
     from market.blueprints.department.routes import bp as department_bp
+    from market.blueprints.disputes.routes import bp as disputes_bp
     from market.blueprints.documents.routes import bp as documents_bp
     from market.blueprints.imports.routes import bp as imports_bp
     from market.blueprints.main.routes import bp as main_bp
@@ -58,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.search.routes import api_bp as search_api_bp
     from market.blueprints.search.routes import bp as search_bp
     from market.blueprints.sourcing.routes import bp as sourcing_bp
+    from market.blueprints.todo.routes import bp as todo_bp
     from market.blueprints.trace.routes import bp as trace_bp
     from market.blueprints.workspace.routes import bp as workspace_bp
 
@@ -84,6 +87,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pwa_bp)
     app.register_blueprint(banking_bp, url_prefix="/workspace")
     app.register_blueprint(documents_bp, url_prefix="/documents")
+    app.register_blueprint(conversations_bp, url_prefix="/messages")
+    app.register_blueprint(disputes_bp, url_prefix="/disputes")
+    app.register_blueprint(todo_bp, url_prefix="/todo")
 
     errors.init_app(app)
     cli.init_app(app)

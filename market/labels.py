@@ -9,7 +9,9 @@ from market.models import (
     CertificateKind,
     ContractState,
     DeliveryStatus,
+    DisputeState,
     ListingStatus,
+    MessageKind,
     OfferStatus,
     OrderStatus,
     OrgKind,
@@ -20,6 +22,7 @@ from market.models import (
     RequestStatus,
     ReviewStatus,
     Role,
+    Subject,
     ZoneKind,
 )
 
@@ -36,7 +39,8 @@ class Validity:
 # they compare `contract.state == ContractState.ACTIVE`, never a raw string.
 CODES = {cls.__name__: cls for cls in (
     CertificateKind, ContractState, DeliveryStatus, ListingStatus, OfferStatus, OrderStatus, OrgKind, OrgStatus,
-    PaymentMethod, PaymentStatus, ProductStatus, RequestStatus, ReviewStatus, Role, Validity, ZoneKind)}
+    PaymentMethod, PaymentStatus, ProductStatus, RequestStatus, ReviewStatus, Role, Validity, ZoneKind,
+    DisputeState, MessageKind, Subject)}
 
 ORG_KIND_LABELS = {
     OrgKind.COOPERATIVE: _l("Cooperative (HTX)"),
@@ -85,6 +89,8 @@ STATUS_LABELS = {
     "pending_payment": _l("Waiting for payment"), "paid": _l("Paid"), "packed": _l("Packed"),
     "shipped": _l("Shipped"), "delivered": _l("Delivered"), "succeeded": _l("Received"), "failed": _l("Failed"),
     "refunding": _l("Refund under way"), "refunded": _l("Refunded"),
+    # disputes (issue 11)
+    "answered": _l("Answered"), "settled": _l("Settled by agreement"), "referred": _l("Referred to the department"),
 }
 
 # What a harvest is sold as: listings, sourcing requests and contract terms.

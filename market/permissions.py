@@ -1,7 +1,18 @@
 """Who may do what: every `can_*` predicate in one place, used by routes, services and templates alike
 (templates call them through the `can` global). Each takes the acting user first and never raises; services
 that must refuse call the matching `require_*`, which raises PermissionDenied with the reason."""
-from market.models import ContractState, Membership, Organisation, PaymentMethod, PaymentStatus, Role, User
+from market.models import (
+    ContractState,
+    DeliveryStatus,
+    DisputeState,
+    Membership,
+    Organisation,
+    OrgKind,
+    PaymentMethod,
+    PaymentStatus,
+    Role,
+    User,
+)
 
 
 def _membership(user: User | None, org: Organisation | int) -> Membership | None:
@@ -123,3 +134,92 @@ def can_confirm_transfer(user, payment) -> bool:
 def can_view_order(user, order) -> bool:
     return _user(user) and bool(user.membership_in(order.buyer) or user.membership_in(order.seller)
                                 or user.is_department_staff)
+
+
+# --- conversations, inspections, disputes (issue 11) -------------------------------------------------
+THREAD_ROLES = (Role.OWNER, Role.MANAGER, Role.SIGNER)  # read and answer an organisation's conversations
+
+
+def thread_organisation(user, conversation):
+    """The side of `conversation` `user` reads and writes for (None when neither)."""
+    if not _user(user):
+        return None
+    return next((org for org in (conversation.starter, conversation.other) if user.has_role(org, *THREAD_ROLES)),
+                None)
+
+
+def department_sees_thread(conversation) -> bool:
+    """The department reads a contract's thread while the contract is in dispute or a dispute on it was
+    referred to it (and afterwards, to see what it mediated)."""
+    from market.extensions import db
+    from market.models import Contract, Dispute
+    if conversation.subject_kind != "contract":
+        return False
+    contract = db.session.get(Contract, conversation.subject_id)
+    if contract is None:
+        return False
+    if contract.state == ContractState.DISPUTED:
+        return True
+    return db.session.query(Dispute.id).filter(
+        Dispute.contract_id == contract.id,
+        Dispute.state.in_((DisputeState.REFERRED, DisputeState.CLOSED))).first() is not None
+
+
+def can_read_thread(user, conversation) -> bool:
+    if thread_organisation(user, conversation) is not None:
+        return True
+    return _user(user) and user.is_department_staff and department_sees_thread(conversation)
+
+
+def can_write_thread(user, conversation) -> bool:
+    return thread_organisation(user, conversation) is not None
+
+
+def can_inspect_delivery(user, delivery) -> bool:
+    """The buyer's negotiators inspect a delivery still waiting for its answer."""
+    return delivery.status == DeliveryStatus.RECORDED and can_answer_delivery(user, delivery.contract)
+
+
+def can_open_dispute(user, contract) -> bool:
+    return contract.state in (ContractState.ACTIVE, ContractState.DISPUTED) and can_negotiate(user, contract)
+
+
+def dispute_side(user, dispute) -> str | None:
+    """"opener" or "other" for a party's negotiator, else None."""
+    if not _user(user):
+        return None
+    contract = dispute.contract
+    for org in (contract.buyer, contract.seller):
+        if user.has_role(org, *NEGOTIATORS):
+            return "opener" if org.id == dispute.opened_by_org_id else "other"
+    return None
+
+
+def can_answer_dispute(user, dispute) -> bool:
+    return dispute.state == DisputeState.OPEN and dispute_side(user, dispute) == "other"
+
+
+def can_settle_dispute(user, dispute) -> bool:
+    """The side that opened it declares it settled by agreement (or withdraws it)."""
+    return dispute.state in (DisputeState.OPEN, DisputeState.ANSWERED) and dispute_side(user, dispute) == "opener"
+
+
+def can_refer_dispute(user, dispute) -> bool:
+    return dispute.state in (DisputeState.OPEN, DisputeState.ANSWERED) and dispute_side(user, dispute) is not None
+
+
+def can_mediate(user, dispute) -> bool:
+    return dispute.state == DisputeState.REFERRED and can_review(user)
+
+
+def buyer_organisations(user, roles=NEGOTIATORS) -> list[Organisation]:
+    """The user's enterprises, retail chains and shops in which they hold one of `roles` (next-step links)."""
+    if not _user(user):
+        return []
+    return [m.organisation for m in user.memberships if m.organisation.kind in OrgKind.BUYERS and m.role in roles]
+
+
+def seller_organisations(user, roles=NEGOTIATORS) -> list[Organisation]:
+    if not _user(user):
+        return []
+    return [m.organisation for m in user.memberships if m.organisation.kind in OrgKind.SELLERS and m.role in roles]

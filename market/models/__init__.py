@@ -36,8 +36,19 @@ from market.models.contracts import (
     RequestStatus,
     SourcingOffer,
     SourcingRequest,
+    delivery_photo,
     delivery_zone,
     offer_zone,
+)
+from market.models.conversations import (
+    Conversation,
+    ConversationRead,
+    Dispute,
+    DisputeState,
+    Message,
+    MessageKind,
+    Subject,
+    message_upload,
 )
 from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
 from market.models.monitoring import DeclaredChain, ReportSnapshot
@@ -57,4 +68,6 @@ __all__ = [
     "crop_commune", "listing_zone", "product_retailer", "product_zone",
     "AccountCheck", "DocumentCounter", "DocumentKind", "IssuedDocument", "LineOutcome", "PayeeAccount",
     "StatementLine", "StatementUpload",
+    "Conversation", "ConversationRead", "Dispute", "DisputeState", "Message", "MessageKind", "Subject",
+    "message_upload", "delivery_photo",
 ]

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.extensions import db
 from market.models.account import Organisation, User
-from market.models.catalog import GrowingZone, SupplyListing
+from market.models.catalog import GrowingZone, SupplyListing, Upload
 from market.models.geo import Crop
 from market.models.terms import ContractTerms
 from market.models.types import UTCDateTime, utcnow
@@ -232,7 +232,34 @@ class Delivery(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # The buyer's inspection (None until inspected): received = accepted + rejected <= quantity.
+    received_quantity: Mapped[float | None] = mapped_column(sa.Float)
+    accepted_quantity: Mapped[float | None] = mapped_column(sa.Float)
+    rejected_quantity: Mapped[float | None] = mapped_column(sa.Float)
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    grade_found: Mapped[str | None] = mapped_column(sa.String(60))
+    weigh_ticket: Mapped[str | None] = mapped_column(sa.String(40))
+    inspected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    inspected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     contract: Mapped[Contract] = relationship(back_populates="deliveries")
     zones: Mapped[list[GrowingZone]] = relationship(secondary=delivery_zone, order_by=GrowingZone.code)
+    photos: Mapped[list[Upload]] = relationship(secondary="delivery_photo", order_by=Upload.id)
 
     __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    @property
+    def inspected(self) -> bool:
+        return self.inspected_at is not None
+
+    @property
+    def accepted(self) -> float:
+        """What counts as delivered once confirmed: the accepted quantity when inspected, else all of it."""
+        return self.quantity if self.accepted_quantity is None else self.accepted_quantity
+
+
+delivery_photo = sa.Table(
+    "delivery_photo", db.metadata,
+    sa.Column("delivery_id", sa.ForeignKey("delivery.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("upload_id", sa.ForeignKey("upload.id", ondelete="CASCADE"), primary_key=True),
+)

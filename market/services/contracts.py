@@ -10,6 +10,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import url_for
+from flask.signals import Namespace
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
@@ -25,6 +26,8 @@ from market.models import (
     Crop,
     Delivery,
     DeliveryStatus,
+    Dispute,
+    DisputeState,
     GrowingZone,
     ListingStatus,
     OfferStatus,
@@ -44,6 +47,12 @@ from market.services import audit, documents, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 
+# What this module announces about deliveries; services/disputes.py records them as disputes (a signal, so the
+# disputes, which build on this module, are not imported by it). Receivers run in the sender's transaction.
+_signals = Namespace()
+delivery_disputed = _signals.signal("delivery-disputed")  # (delivery, actor=, organisation=, reason=)
+delivery_withdrawn = _signals.signal("delivery-withdrawn")  # (delivery, actor=, organisation=), before deletion
+
 MAX_QUANTITY = 10_000_000
 MAX_PRICE = 1_000_000_000
 
@@ -59,9 +68,9 @@ TRANSITIONS = {
     (ContractState.SIGNED, ContractState.ACTIVE): "system",  # deposit received (or none due)
     (ContractState.SIGNED, ContractState.CANCELLED): "either",
     (ContractState.ACTIVE, ContractState.COMPLETED): "system",  # everything delivered and confirmed
-    (ContractState.ACTIVE, ContractState.DISPUTED): "buyer",
+    (ContractState.ACTIVE, ContractState.DISPUTED): "either",  # a dispute opened (services/disputes.py)
     (ContractState.ACTIVE, ContractState.CANCELLED): "either",  # only before any delivery
-    (ContractState.DISPUTED, ContractState.ACTIVE): "system",  # no delivery left in dispute
+    (ContractState.DISPUTED, ContractState.ACTIVE): "system",  # no delivery or dispute left open
     (ContractState.DISPUTED, ContractState.COMPLETED): "system",
 }
 
@@ -402,8 +411,12 @@ def _deposit_refunded(payment: Payment, **_kwargs) -> None:
 # --- deliveries ----------------------------------------------------------------------------------
 
 def delivered_quantity(contract: Contract, *, confirmed_only: bool = False) -> float:
-    statuses = (DeliveryStatus.CONFIRMED,) if confirmed_only else (DeliveryStatus.CONFIRMED, DeliveryStatus.RECORDED)
-    return sum(d.quantity for d in contract.deliveries if d.status in statuses)
+    """Confirmed deliveries count their accepted quantity (all of it unless inspected); deliveries still
+    waiting for the buyer count in full unless `confirmed_only`. Rejected goods are still to deliver."""
+    confirmed = sum(d.accepted for d in contract.deliveries if d.status == DeliveryStatus.CONFIRMED)
+    if confirmed_only:
+        return confirmed
+    return confirmed + sum(d.quantity for d in contract.deliveries if d.status == DeliveryStatus.RECORDED)
 
 
 def remaining_quantity(contract: Contract) -> float:
@@ -496,6 +509,7 @@ def dispute_delivery(actor: User, delivery: Delivery, note: str) -> Delivery:
     notifications.notify(contract.seller, "delivery.disputed", _("%(org)s disputes a delivery on %(ref)s: %(note)s",
                                                                   org=org.name, ref=contract.reference, note=note),
                          notifications.page("contracts.show", contract_id=contract.id))
+    delivery_disputed.send(delivery, actor=actor, organisation=org, reason=note)
     return delivery
 
 
@@ -510,6 +524,7 @@ def withdraw_delivery(actor: User, delivery: Delivery) -> None:
         "%(org)s withdrew the disputed delivery of %(n)s %(unit)s on %(ref)s.", org=org.name,
         n=f"{delivery.quantity:g}", unit=unit_label(contract.current.terms.item.unit),
         ref=contract.reference), notifications.page("contracts.show", contract_id=contract.id))
+    delivery_withdrawn.send(delivery, actor=actor, organisation=org)
     contract.deliveries.remove(delivery)
     db.session.delete(delivery)
     _settle(contract)
@@ -518,6 +533,10 @@ def withdraw_delivery(actor: User, delivery: Delivery) -> None:
 def _settle(contract: Contract) -> None:
     """After a delivery is answered: back to active when no dispute is left, completed when all is in."""
     if any(d.status == DeliveryStatus.DISPUTED for d in contract.deliveries):
+        return
+    ongoing = db.session.scalar(sa.select(sa.func.count(Dispute.id)).where(
+        Dispute.contract_id == contract.id, Dispute.state.in_(DisputeState.ONGOING)))
+    if ongoing:
         return
     if contract.state == ContractState.DISPUTED:
         move(contract, ContractState.ACTIVE, by="system")

@@ -36,7 +36,7 @@ from market.models import (
     User,
 )
 from market.models.types import utcnow
-from market.services import demo_banking, demo_geo
+from market.services import demo_banking, demo_deals, demo_geo
 from market.services.contracts import deposit_amount, terms_hash
 from market.services.reference_data import commune_named
 from market.text import name_key
@@ -343,6 +343,7 @@ def seed_demo_contracts() -> dict[str, int]:
                                    else None))
         created += 1
     db.session.flush()
+    demo_deals.seed_demo_deals()  # issue 11 part B: a question and answer, the open dispute of HD-DEMO-08
     return {"contracts": len(DEMO_CONTRACTS), "created": created}
 
 

@@ -9,14 +9,22 @@ from market.services import mail
 
 
 def notify(org: Organisation, kind: str, message: str, link: str | None = None, *, roles=None,
-           exclude: User | None = None) -> int:
-    """Inbox rows for the members of `org` (optionally only some roles), e-mail queued for after commit."""
+           exclude: User | None = None, once_until_read: bool = False) -> int:
+    """Inbox rows for the members of `org` (optionally only some roles), e-mail queued for after commit.
+    `once_until_read`: skip whoever still has an unread notification of the same kind and link (a batch:
+    ten messages in a thread before someone reads it make one inbox row and one e-mail)."""
     session = db.session
     count = 0
+    waiting = set()
+    if once_until_read:
+        waiting = set(session.scalars(sa.select(Notification.user_id).where(
+            Notification.kind == kind, Notification.link == link, Notification.read_at.is_(None))))
     for membership in org.memberships:
         if roles and membership.role not in roles:
             continue
         if exclude is not None and membership.user_id == exclude.id:
+            continue
+        if membership.user_id in waiting:
             continue
         session.add(Notification(user_id=membership.user_id, organisation_id=org.id, kind=kind,
                                  message=message, link=link))
@@ -45,4 +53,10 @@ def inbox(user: User, limit: int = 50) -> list[Notification]:
 
 def mark_all_read(user: User) -> None:
     db.session.execute(sa.update(Notification).where(Notification.user_id == user.id,
+                                                     Notification.read_at.is_(None)).values(read_at=utcnow()))
+
+
+def mark_read(user: User, link: str) -> None:
+    """The notifications of `user` that lead to `link` are read (they read the page it leads to)."""
+    db.session.execute(sa.update(Notification).where(Notification.user_id == user.id, Notification.link == link,
                                                      Notification.read_at.is_(None)).values(read_at=utcnow()))

@@ -125,7 +125,7 @@ def linkage_chains(scope: Scope) -> dict:
     for contract in _linked_contracts(scope):
         terms = contract.current.terms
         item = terms.item
-        delivered = sum(d.quantity for d in contract.deliveries if d.status == DeliveryStatus.CONFIRMED
+        delivered = sum(d.accepted for d in contract.deliveries if d.status == DeliveryStatus.CONFIRMED
                         and d.delivered_on <= scope.as_of)
         chains.append({"reference": contract.reference, "processor": contract.buyer.name,
                        "producer": contract.seller.name, "crop": item.crop_name, "zones": list(terms.zone_codes),
@@ -226,7 +226,7 @@ def volumes(scope: Scope) -> list[dict]:
         row = rows.setdefault(key, {"crop": item.crop_name, "commune": key[1], "unit": item.unit,
                                     "contracted": 0.0, "contracted_value": 0, "delivered": 0.0,
                                     "delivered_value": 0})
-        delivered = sum(d.quantity for d in contract.deliveries
+        delivered = sum(d.accepted for d in contract.deliveries  # the accepted quantity once inspected
                         if d.status == DeliveryStatus.CONFIRMED and d.delivered_on <= scope.as_of)
         row["contracted"] += item.quantity
         row["contracted_value"] += round(item.quantity * item.price_per_unit)

@@ -19,7 +19,7 @@ from PIL import Image, ImageOps
 from werkzeug.utils import secure_filename
 
 from market.extensions import db
-from market.models import Certificate, Organisation, ReviewStatus, Upload, User
+from market.models import Certificate, Organisation, ReviewStatus, Upload, User, message_upload
 from market.services import audit
 from market.services.errors import ValidationFailed
 from market.services.organisations import require_role
@@ -56,9 +56,15 @@ def is_certificate_document(upload: Upload) -> bool:
     return db.session.scalar(sa.select(Certificate.id).where(Certificate.document_id == upload.id).limit(1)) is not None
 
 
+def is_message_attachment(upload: Upload) -> bool:
+    return db.session.scalar(sa.select(message_upload.c.message_id).where(
+        message_upload.c.upload_id == upload.id).limit(1)) is not None
+
+
 def is_public(upload: Upload) -> bool:
-    """Photos are public. Certificate documents are not, whether PDFs or scans uploaded as images."""
-    return upload.kind == IMAGE and not is_certificate_document(upload)
+    """Photos are public. Certificate documents are not, whether PDFs or scans uploaded as images, nor files
+    attached to a conversation (served by the conversations blueprint to the thread's readers)."""
+    return upload.kind == IMAGE and not is_certificate_document(upload) and not is_message_attachment(upload)
 
 
 def may_view(viewer: User | None, upload: Upload) -> bool:

@@ -38,21 +38,21 @@ def test_staff_verify_a_pending_zone(client, app, cat, coop, staff):
 
 def test_staff_reject_a_certificate_with_a_reason(client, app, cat, coop, staff):
     cert_id = cat.certificate(cat.zone(coop), status=ReviewStatus.PENDING)
-    submit(client, f"/department/certificate/{cert_id}/reject", {"reason": "Bản scan bị mờ"},
+    submit(client, f"/department/certificate/{cert_id}/reject", {"reason": "Bản scan bị mờ", "confirmed": "1"},
            form_page=form_page(coop))
     assert state(app, Certificate, cert_id) == (ReviewStatus.REJECTED, "Bản scan bị mờ", staff)
 
 
 def test_a_short_reason_changes_nothing(client, app, cat, coop, staff):
     zone_id = cat.zone(coop, status=ReviewStatus.VERIFIED)
-    response = submit(client, f"/department/zone/{zone_id}/recall", {"reason": "sai"}, form_page=form_page(coop))
+    response = submit(client, f"/department/zone/{zone_id}/recall", {"reason": "sai", "confirmed": "1"}, form_page=form_page(coop))
     assert response.status_code == 302
     assert state(app, GrowingZone, zone_id)[0] == ReviewStatus.VERIFIED
 
 
 def test_recalling_a_pending_zone_changes_nothing(client, app, cat, coop, staff):
     zone_id = cat.zone(coop, status=ReviewStatus.PENDING)
-    submit(client, f"/department/zone/{zone_id}/recall", {"reason": "Mã số bị thu hồi"}, form_page=form_page(coop))
+    submit(client, f"/department/zone/{zone_id}/recall", {"reason": "Mã số bị thu hồi", "confirmed": "1"}, form_page=form_page(coop))
     assert state(app, GrowingZone, zone_id) == (ReviewStatus.PENDING, None, None)
 
 

@@ -470,7 +470,7 @@ def test_a_disputed_delivery_puts_the_contract_in_dispute_until_withdrawn(deal):
     assert "badge-disputed" in html and "Hồi bị ẩm" in html
     assert f"/deliveries/{delivery_id}/withdraw" in html
     # The seller takes the delivery back; nothing is left in dispute.
-    assert submit(deal.seller_client, f"{page}/deliveries/{delivery_id}/withdraw", {}, form_page=page
+    assert submit(deal.seller_client, f"{page}/deliveries/{delivery_id}/withdraw", {"confirmed": "1"}, form_page=page
                   ).status_code == 302
     assert deal.state(contract_id) == "active" and deal.contract(contract_id)["deliveries"] == []
 
@@ -525,7 +525,7 @@ def test_the_printable_page_shows_the_terms_and_both_signatures_with_their_hash(
 def test_either_party_cancels_with_a_reason(deal):
     contract_id = deal.proposed()
     page = f"/contracts/{contract_id}"
-    response = submit(deal.seller_client, f"{page}/cancel", {"reason": "Mất mùa do sương muối"}, form_page=page)
+    response = submit(deal.seller_client, f"{page}/cancel", {"reason": "Mất mùa do sương muối", "confirmed": "1"}, form_page=page)
     assert response.status_code == 302
     assert deal.state(contract_id) == "cancelled"
 
@@ -533,7 +533,7 @@ def test_either_party_cancels_with_a_reason(deal):
 def test_a_cancellation_needs_a_reason(deal):
     contract_id = deal.proposed()
     page = f"/contracts/{contract_id}"
-    response = submit(deal.seller_client, f"{page}/cancel", {"reason": "x"}, form_page=page)
+    response = submit(deal.seller_client, f"{page}/cancel", {"reason": "x", "confirmed": "1"}, form_page=page)
     assert response.status_code == 200
     assert error_of(text(response), "reason") == "Say why the contract is cancelled."
     assert deal.state(contract_id) == "proposed"

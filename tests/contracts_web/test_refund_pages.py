@@ -41,7 +41,7 @@ def test_cancelling_a_card_paid_contract_while_stripe_is_down(app, deal, stripe_
     assert deal.state(contract_id) == "active"
 
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", closed_port())
-    response = submit(deal.seller_client, f"{page}/cancel", {"reason": "Mất mùa do sương muối"}, form_page=page)
+    response = submit(deal.seller_client, f"{page}/cancel", {"reason": "Mất mùa do sương muối", "confirmed": "1"}, form_page=page)
     assert response.status_code == 302
     assert deal.state(contract_id) == "cancelled"
     html = deal.buyer_client.get(page).get_data(as_text=True)

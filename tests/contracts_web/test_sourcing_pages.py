@@ -154,7 +154,7 @@ def test_the_seller_withdraws_its_offer_and_others_do_not_see_it(deal, wanted, f
     assert "HTX Hồi Văn Quan" not in text(outsider.get(f"/sourcing/{wanted}"))
     assert outsider.get(f"/sourcing/offers/{the_offer}/propose").status_code == 404
     page = f"/sourcing/{wanted}"
-    assert submit(deal.seller_client, f"/sourcing/offers/{the_offer}/withdraw", {}, form_page=page
+    assert submit(deal.seller_client, f"/sourcing/offers/{the_offer}/withdraw", {"confirmed": "1"}, form_page=page
                   ).status_code == 302
     with deal.app.app_context():
         assert db.session.get(SourcingOffer, the_offer).status == OfferStatus.WITHDRAWN
@@ -164,8 +164,8 @@ def test_the_seller_withdraws_its_offer_and_others_do_not_see_it(deal, wanted, f
 def test_closing_a_request_declines_open_offers_and_hides_it(deal, wanted, factory):
     assert offer(deal, wanted).status_code == 302
     page = f"/sourcing/{wanted}"
-    assert submit(deal.seller_client, f"/sourcing/{wanted}/close", {}, form_page=page).status_code == 403
-    assert submit(deal.buyer_client, f"/sourcing/{wanted}/close", {}, form_page=page).status_code == 302
+    assert submit(deal.seller_client, f"/sourcing/{wanted}/close", {"confirmed": "1"}, form_page=page).status_code == 403
+    assert submit(deal.buyer_client, f"/sourcing/{wanted}/close", {"confirmed": "1"}, form_page=page).status_code == 302
     with deal.app.app_context():
         assert db.session.get(SourcingRequest, wanted).status == RequestStatus.CLOSED
         assert db.session.get(SourcingOffer, offer_id(deal)).status == OfferStatus.DECLINED

@@ -20,7 +20,7 @@ def verify(client, org_id, **kwargs):
 
 
 def reject(client, org_id, reason):
-    return submit(client, f"/department/organisations/{org_id}/reject", {"reason": reason},
+    return submit(client, f"/department/organisations/{org_id}/reject", {"reason": reason, "confirmed": "1"},
                   form_page=f"/department/organisations/{org_id}")
 
 

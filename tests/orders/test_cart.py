@@ -224,7 +224,7 @@ def test_changing_the_quantity_and_removing_a_line(client, shop, product, buyer,
     response = submit(client, f"/orders/cart/{item}/quantity", {"quantity": "60"}, form_page="/orders/cart",
                       follow_redirects=True)
     assert "Only 10 in stock." in page_text(response) and shop.cart(buyer) == {product: 6}
-    response = submit(client, f"/orders/cart/{item}/remove", {}, form_page="/orders/cart", follow_redirects=True)
+    response = submit(client, f"/orders/cart/{item}/remove", {"confirmed": "1"}, form_page="/orders/cart", follow_redirects=True)
     assert "Removed from the cart." in page_text(response) and shop.cart(buyer) == {}
     assert "The cart is empty." in page_text(response)
 
@@ -233,7 +233,7 @@ def test_another_buyers_cart_lines_are_404(client, shop, product, buyer):
     item = shop.put_in_cart(buyer, product, 2)
     stranger = shop.buyer(name="Siêu thị người khác")
     log_in_en(client, shop.member(stranger))
-    assert submit(client, f"/orders/cart/{item}/remove", {}, form_page="/orders/").status_code == 404
+    assert submit(client, f"/orders/cart/{item}/remove", {"confirmed": "1"}, form_page="/orders/").status_code == 404
     assert submit(client, f"/orders/cart/{item}/quantity", {"quantity": "1"}, form_page="/orders/").status_code == 404
     assert client.get(f"/orders/cart?buyer={buyer}").status_code == 404
     assert shop.cart(buyer) == {product: 2}
@@ -242,5 +242,5 @@ def test_another_buyers_cart_lines_are_404(client, shop, product, buyer):
 def test_a_removed_line_by_a_plain_member_of_the_buyer(client, shop, product, buyer):
     item = shop.put_in_cart(buyer, product, 2)
     log_in_en(client, shop.member(buyer, Role.MEMBER))
-    submit(client, f"/orders/cart/{item}/remove", {}, form_page="/orders/cart")
+    submit(client, f"/orders/cart/{item}/remove", {"confirmed": "1"}, form_page="/orders/cart")
     assert shop.count(CartItem) == 0

@@ -195,7 +195,7 @@ def test_a_payment_after_expiry_takes_the_stock_again_when_it_is_there(client, s
 # --- the buyer cancels, the seller fulfils -------------------------------------------------------------
 
 def set_status(client, order_id, status, follow=True):
-    return submit(client, f"/orders/{order_id}/status", {"status": status}, form_page=f"/orders/{order_id}",
+    return submit(client, f"/orders/{order_id}/status", {"status": status, "confirmed": "1"}, form_page=f"/orders/{order_id}",
                   follow_redirects=follow)
 
 

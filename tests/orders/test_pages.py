@@ -36,7 +36,7 @@ def test_outsiders_get_404_for_the_page_and_every_action(client, shop, product, 
         log_in_en(client, user)
         assert client.get(f"/orders/{order_id}").status_code == 404
         for url, data in ((f"/orders/{order_id}/pay", {"method": "bank_transfer"}),
-                          (f"/orders/{order_id}/status", {"status": "cancelled"})):
+                          (f"/orders/{order_id}/status", {"status": "cancelled", "confirmed": "1"})):
             assert submit(client, url, data, form_page="/orders/").status_code == 404
         assert shop.order(order_id).reference not in text(client.get("/orders/"))
     assert shop.order(order_id).status == OrderStatus.PENDING_PAYMENT and shop.payments(order_id) == []

@@ -181,7 +181,7 @@ def test_outsider_cannot_act_on_a_verified_org(client, app, factory, org):
     victim_membership = membership_id(app, org, victim)
     assert submit(client, f"{members_url(org)}/{victim_membership}/role", {"role": Role.OWNER},
                   form_page="/").status_code == 403
-    assert submit(client, f"{members_url(org)}/{victim_membership}/remove", {}, form_page="/").status_code == 403
+    assert submit(client, f"{members_url(org)}/{victim_membership}/remove", {"confirmed": "1"}, form_page="/").status_code == 403
     assert role_of(app, org, victim) == Role.MEMBER
 
 
@@ -197,7 +197,7 @@ def change(client, org_id, membership, role):
 
 
 def remove(client, org_id, membership):
-    return submit(client, f"{members_url(org_id)}/{membership}/remove", {}, form_page=members_url(org_id))
+    return submit(client, f"{members_url(org_id)}/{membership}/remove", {"confirmed": "1"}, form_page=members_url(org_id))
 
 
 def test_owner_changes_a_role(client, app, factory, org, owner):

@@ -115,7 +115,7 @@ def test_card_payment_is_refused_when_stripe_is_off(client, shop, buyer_user, or
 
 def test_a_cancelled_order_cannot_be_paid(client, shop, buyer_user, order_id):
     log_in_en(client, buyer_user)
-    submit(client, f"/orders/{order_id}/status", {"status": "cancelled"}, form_page=f"/orders/{order_id}")
+    submit(client, f"/orders/{order_id}/status", {"status": "cancelled", "confirmed": "1"}, form_page=f"/orders/{order_id}")
     response = pay(client, order_id)
     assert "This order is not waiting for payment." in response.get_data(as_text=True)
     assert shop.payments(order_id) == []

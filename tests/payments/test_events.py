@@ -79,7 +79,7 @@ def test_a_late_payment_whose_refund_failed_is_refunded_by_retry_refunds(app, cl
                                                                          stripe_mock, monkeypatch):
     payment = shop.payment(shop.stripe_payment(order_id))
     log_in_en(client, buyer_user)
-    submit(client, f"/orders/{order_id}/status", {"status": "cancelled"}, form_page=f"/orders/{order_id}")
+    submit(client, f"/orders/{order_id}/status", {"status": "cancelled", "confirmed": "1"}, form_page=f"/orders/{order_id}")
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", closed_port())
     response = post_event(client, event("checkout.session.completed", session_completed(payment)))
     # The event is handled and recorded; the refund, tried after the commit, failed and stays visible.

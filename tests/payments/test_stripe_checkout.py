@@ -109,7 +109,7 @@ def test_a_card_payment_completed_after_the_buyer_cancelled_is_refunded(client, 
                                                                        stripe_mock):
     log_in_en(client, buyer_user)
     pay_by_card(client, order_id)  # Stripe's page is open in another tab...
-    submit(client, f"/orders/{order_id}/status", {"status": "cancelled"}, form_page=f"/orders/{order_id}")
+    submit(client, f"/orders/{order_id}/status", {"status": "cancelled", "confirmed": "1"}, form_page=f"/orders/{order_id}")
     (payment,) = shop.payments(order_id)
     assert payment.status == PaymentStatus.CANCELLED and shop.stock(product) == 10
     # ...and the buyer pays there all the same.

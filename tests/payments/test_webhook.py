@@ -169,7 +169,7 @@ def test_late_money_whose_refund_cannot_be_made_stays_queued_for_a_retry(app, cl
     from tests.conftest import log_in_en, submit
 
     log_in_en(client, buyer_user)
-    submit(client, f"/orders/{order_id}/status", {"status": "cancelled"}, form_page=f"/orders/{order_id}")
+    submit(client, f"/orders/{order_id}/status", {"status": "cancelled", "confirmed": "1"}, form_page=f"/orders/{order_id}")
     response = post_event(client, event("checkout.session.completed", session_completed(card_payment)))
     assert response.status_code == 200 and response.get_json() == {"outcome": "refunding late payment"}
     assert shop.payment(card_payment.id).status == PaymentStatus.REFUNDING

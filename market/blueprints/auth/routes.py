@@ -53,7 +53,8 @@ def login():
             form.password.errors.append(_("E-mail or password is not right."))
         else:
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(url_for("main.home")))
+            # Members land on what waits for them (the to-do home); a `next` address wins.
+            return redirect(_safe_next(url_for("todo.home") if user.memberships else url_for("main.home")))
     return render_template("auth/login.html", form=form)
 
 

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
+    MultipleFileField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -166,3 +167,14 @@ class ConfirmTransferForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token (propose, confirm or withdraw a delivery)."""
+
+
+class InspectionForm(FlaskForm):
+    """The buyer's inspection of a delivery (services/inspections.py checks the figures)."""
+    received_quantity = StringField(_l("Quantity received"), render_kw={"inputmode": "decimal"})
+    accepted_quantity = StringField(_l("Quantity accepted"), render_kw={"inputmode": "decimal"})
+    rejected_quantity = StringField(_l("Quantity rejected"), render_kw={"inputmode": "decimal"})
+    rejection_reason = TextAreaField(_l("Why is part rejected?"), validators=[Optional(), Length(max=2000)])
+    grade_found = StringField(_l("Grade found"), validators=[Optional(), Length(max=60)])
+    weigh_ticket = StringField(_l("Weigh ticket number"), validators=[Optional(), Length(max=40)])
+    photos = MultipleFileField(_l("Photos (optional)"), validators=[Optional()])

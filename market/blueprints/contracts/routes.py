@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market import payments, permissions
-from market.blueprints import write
+from market.blueprints import confirm, write
 from market.blueprints.contracts.forms import (
     TERM_LABELS,
     ActionForm,
@@ -19,6 +19,7 @@ from market.blueprints.contracts.forms import (
     DeliveryForm,
     DepositForm,
     DisputeForm,
+    InspectionForm,
     ProposalForm,
     SignForm,
     plain_number,
@@ -40,7 +41,7 @@ from market.models import (
     SupplyListing,
 )
 from market.payments import gateway
-from market.services import contracts
+from market.services import contracts, conversations, disputes, inspections
 from market.services.errors import PermissionDenied
 from market.services.visibility import can_see_listing
 
@@ -173,7 +174,9 @@ def _show(contract: Contract, **forms):
         paid=payments.received_payment(contract_id=contract.id), awaiting_transfer=awaiting_transfer,
         stripe_enabled=gateway.enabled(), deposit_form=DepositForm(formdata=None),
         confirm_form=ConfirmTransferForm(formdata=None, payment_id=str(payment.id) if payment else ""),
-        bank_details=current_app.config.get("BANK_TRANSFER_DETAILS"), can=permissions, **forms, **LABELS)
+        bank_details=current_app.config.get("BANK_TRANSFER_DETAILS"), can=permissions,
+        disputes=disputes.of_contract(contract), threads=conversations.for_subject(user, "contract", contract.id),
+        **forms, **LABELS)
 
 
 # --- the list and a new proposal ---------------------------------------------------------------
@@ -300,6 +303,10 @@ def cancel(contract_id: int):
     contract = _contract_or_404(contract_id)
     form = CancelForm()
     if form.validate_on_submit():
+        if (page := confirm.ask(_("Cancel contract %(ref)s?", ref=contract.reference), back=url_for(
+                "contracts.show", contract_id=contract.id), button=_("Yes, cancel the contract"),
+                detail=form.reason.data)) is not None:
+            return page
         if write.run(lambda: contracts.cancel(current_user, contract, form.reason.data), form=form,
                      success=_("Contract %(ref)s was cancelled.", ref=contract.reference)):
             return _back(contract)
@@ -351,9 +358,36 @@ def withdraw_delivery(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
     delivery = _delivery_or_404(contract, delivery_id)
     if ActionForm().validate_on_submit():
+        if (page := confirm.ask(_("Withdraw this delivery?"), back=url_for("contracts.show", contract_id=contract.id),
+                                button=_("Yes, withdraw it"))) is not None:
+            return page
         write.run(lambda: contracts.withdraw_delivery(current_user, delivery),
                   success=_("Delivery withdrawn; record it again when the goods are delivered."))
     return _back(contract, "deliveries")
+
+
+@bp.route("/<int:contract_id>/deliveries/<int:delivery_id>/inspect", methods=["GET", "POST"])
+@login_required
+def inspect_delivery(contract_id: int, delivery_id: int):
+    """The buyer records what arrived: received, accepted and rejected quantities, grade, weigh ticket, photos."""
+    contract = _contract_or_404(contract_id)
+    delivery = _delivery_or_404(contract, delivery_id)
+    if not permissions.can_inspect_delivery(current_user, delivery):
+        raise PermissionDenied(_("The buyer's owner, managers and signers inspect a delivery waiting for them."))
+    form = InspectionForm()
+    if request.method == "GET":
+        form.received_quantity.data = form.accepted_quantity.data = plain_number(delivery.quantity)
+        form.rejected_quantity.data = "0"
+    if form.validate_on_submit():
+        data = {name: form._fields[name].data for name in ("received_quantity", "accepted_quantity",
+                                                           "rejected_quantity", "rejection_reason", "grade_found",
+                                                           "weigh_ticket")}
+        photos = request.files.getlist(form.photos.name)
+        if write.run(lambda: inspections.inspect(current_user, delivery, data, photos), form=form,
+                     success=_("Inspection recorded; the accepted quantity counts as delivered.")):
+            return _back(contract, "deliveries")
+    return render_template("contracts/inspect.html", contract=contract, delivery=delivery, form=form,
+                           unit=contract.current.terms.item.unit, **LABELS), 400 if form.errors else 200
 
 
 # --- the deposit ----------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market.blueprints import write
+from market.blueprints import confirm, write
 from market.blueprints.department.forms import RejectForm, VerifyForm
 from market.blueprints.workspace.forms import ReasonForm
 from market.clock import today
@@ -60,6 +60,10 @@ def reject(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     form = RejectForm()
     if form.validate_on_submit():
+        if (page := confirm.ask(_("Reject %(org)s?", org=org.name), back=url_for("department.queue"),
+                                button=_("Yes, reject"), detail=form.reason.data)) is not None:
+            return page
+
         def work():
             organisations.reject_organisation(current_user, org, form.reason.data)
             _tell_owners(org, _("%(org)s needs corrections", org=org.name),
@@ -86,6 +90,10 @@ def review_item(what: str, item_id: int, action: str):
     if not form.validate_on_submit():
         flash(_("Say why, so the applicant can put it right."), "error")
         return redirect(url_for("department.queue"))
+    if action != "verify" and (page := confirm.ask(
+            _("Recall it?") if action == "recall" else _("Reject it?"), back=url_for("department.queue"),
+            button=_("Yes, recall") if action == "recall" else _("Yes, reject"), detail=form.reason.data)) is not None:
+        return page
     handler = REVIEW_ACTIONS[(what, action)]
     reason = () if action == "verify" else (form.reason.data,)
     write.run(lambda: handler(current_user, item, *reason), success=_("Done."))

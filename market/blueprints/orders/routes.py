@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from market.blueprints import write
+from market.blueprints import confirm, write
 from market.blueprints.orders.forms import (
     ActionForm,
     AddToCartForm,
@@ -158,6 +158,9 @@ def remove_from_cart(item_id: int):
     item = _cart_item(item_id)
     buyer_id = item.buyer_id
     if ActionForm().validate_on_submit():
+        if (page := confirm.ask(_("Remove this product from the cart?"), back=url_for("orders.cart", buyer=buyer_id),
+                                button=_("Yes, remove it"))) is not None:
+            return page
         write.run(lambda: orders.remove_from_cart(current_user, item), success=_("Removed from the cart."))
     return redirect(url_for("orders.cart", buyer=buyer_id))
 
@@ -250,6 +253,10 @@ def change_status(order_id: int):
     form = StatusForm()
     if form.validate_on_submit():
         status = form.status.data
+        if status == OrderStatus.CANCELLED and (page := confirm.ask(
+                _("Cancel order %(ref)s?", ref=order.reference), back=url_for("orders.show", order_id=order_id),
+                button=_("Yes, cancel the order"))) is not None:
+            return page
         success = _("The order is cancelled; its stock is released.") if status == OrderStatus.CANCELLED \
             else _("Status changed.")
         write.run(lambda: orders.advance(current_user, order, status), success=success)

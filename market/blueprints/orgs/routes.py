@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market.blueprints import write
+from market.blueprints import confirm, write
 from market.blueprints.auth.routes import send_reset_link
 from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm, OrganisationForm, RoleForm
 from market.clock import today
@@ -134,6 +134,12 @@ def remove_member(org_id: int, membership_id: int):
     membership = _get_membership(org_id, membership_id)
     leaving = membership.user_id == current_user.id
     form = ConfirmForm()
+    if form.validate_on_submit() and (page := confirm.ask(
+            _("Leave %(org)s?", org=membership.organisation.name) if leaving else
+            _("Remove %(name)s from %(org)s?", name=membership.user.full_name, org=membership.organisation.name),
+            back=url_for("orgs.members", org_id=org_id), button=_("Yes, leave") if leaving else _("Yes, remove"))
+    ) is not None:
+        return page
     if form.validate_on_submit() and write.run(lambda: organisations.remove_member(current_user, membership),
                                                success=_("Member removed.")) and leaving:
         return redirect(url_for("main.home"))

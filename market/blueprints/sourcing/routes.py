@@ -5,7 +5,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market.blueprints import write
+from market.blueprints import confirm, write
 from market.blueprints.contracts.forms import TERM_LABELS, ActionForm, TermsForm, plain_number
 from market.blueprints.sourcing.forms import OfferForm, RequestForm
 from market.extensions import db
@@ -132,6 +132,10 @@ def offer(request_id: int):
 def close(request_id: int):
     item = _request_or_404(request_id)
     if ActionForm().validate_on_submit():
+        if (page := confirm.ask(_("Close the request “%(title)s”?", title=item.title),
+                                back=url_for("sourcing.show", request_id=item.id), button=_("Yes, close it"),
+                                detail=_("Offers still open are declined."))) is not None:
+            return page
         write.run(lambda: sourcing.close_request(current_user, item),
                   success=_("Request closed; open offers were declined."))
     return redirect(url_for("sourcing.show", request_id=item.id))
@@ -150,6 +154,10 @@ def _offer_or_404(offer_id: int) -> SourcingOffer:
 def withdraw_offer(offer_id: int):
     item = _offer_or_404(offer_id)
     if ActionForm().validate_on_submit():
+        if (page := confirm.ask(_("Withdraw your offer to %(org)s?", org=item.request.buyer.name),
+                                back=url_for("sourcing.show", request_id=item.request_id),
+                                button=_("Yes, withdraw the offer"))) is not None:
+            return page
         write.run(lambda: sourcing.withdraw_offer(current_user, item), success=_("Offer withdrawn."))
     return redirect(url_for("sourcing.show", request_id=item.request_id))
 

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market.blueprints import write
+from market.blueprints import confirm, write
 from market.blueprints.workspace.forms import (
     CertificateForm,
     ListingForm,
@@ -14,7 +14,7 @@ from market.blueprints.workspace.forms import (
 )
 from market.clock import today
 from market.extensions import db
-from market.models import GrowingZone, OcopProduct, Organisation, OrgKind, SupplyListing
+from market.models import GrowingZone, ListingStatus, OcopProduct, Organisation, OrgKind, ProductStatus, SupplyListing
 from market.numbers import plain
 from market.services import listings, organisations, products, uploads, zones
 from market.services.errors import ValidationFailed
@@ -237,5 +237,9 @@ def product_status(org_id: int, product_id: int):
 
 def _change_status(form: StatusForm, change, org: Organisation):
     if form.validate_on_submit():
+        if form.status.data in (ProductStatus.WITHDRAWN, ListingStatus.CLOSED) and (page := confirm.ask(
+                _("Take it off the market?"), back=url_for("workspace.dashboard", org_id=org.id),
+                button=_("Yes, withdraw it"))) is not None:
+            return page
         write.run(lambda: change(form.status.data), success=_("Status changed."))
     return redirect(url_for("workspace.dashboard", org_id=org.id))
