@@ -1,7 +1,7 @@
 """conversations inspections disputes
 
 Revision ID: issue11b
-Revises: f5131f064d1f
+Revises: issue11a
 Create Date: 2026-12-01 09:44:04.008512
 
 """
