@@ -35,6 +35,7 @@ from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
 from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
 from market.models.search import SearchOutbox
+from market.models.trust import OcopCertificate, OcopLevel, Revision, RevisionStatus, VerifiedAgainst
 
 __all__ = [
     "DeclaredChain", "ReportSnapshot",
@@ -45,4 +46,5 @@ __all__ = [
     "ListingStatus", "Membership", "OcopProduct", "Organisation", "OrgKind", "OrgStatus", "PlanTarget",
     "ProductStatus", "ReviewStatus", "Role", "SearchOutbox", "SupplyListing", "Upload", "User", "ZoneKind",
     "crop_commune", "listing_zone", "product_retailer", "product_zone",
+    "OcopCertificate", "OcopLevel", "Revision", "RevisionStatus", "VerifiedAgainst",
 ]
