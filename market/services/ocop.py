@@ -22,13 +22,12 @@ from market.models import (
     OcopLevel,
     OcopProduct,
     Organisation,
-    OrgKind,
     ReviewStatus,
     User,
     VerifiedAgainst,
 )
 from market.models.types import utcnow
-from market.services import audit
+from market.services import audit, verification
 from market.services.errors import ValidationFailed
 from market.services.organisations import require_department
 
@@ -249,15 +248,9 @@ def standing(product: OcopProduct, on: date | None = None) -> dict:
         "stars": certificate.stars if certificate.verified_at else product.stars,
         "number": certificate.number, "issued_on": certificate.issued_on, "expires_on": certificate.expires_on,
         "level": certificate.level,
-        "verified_by": _department_name(certificate.verified_by) if certificate.verified_at else None,
+        "verified_by": verification.department_name() if certificate.verified_at else None,
         "verified_at": certificate.verified_at, "against": certificate.verified_against,
         "reason": certificate.status_reason, "changed_at": certificate.status_changed_at,
         "days_left": (certificate.expires_on - on).days if verified else None,
     }
 
-
-def _department_name(user: User | None) -> str:
-    """Who vouches: the department (the person's name stays in the audit log)."""
-    department = next((m.organisation for m in (user.memberships if user else [])
-                       if m.organisation.kind == OrgKind.DEPARTMENT), None)
-    return department.name if department else _("Department of Agriculture and Environment")
