@@ -96,7 +96,7 @@ def product_document(product: OcopProduct, on: date) -> dict | None:
     # Only a department-verified certificate, valid and not recalled, makes it an OCOP product in search.
     verified = ocop.verified_certificate(product, on)
     valid = verified is not None
-    ocop_state = ocop.standing(product, on)["state"]
+    ocop_state = ocop.state_of(product, on)
     commune = product.organisation.commune.name if product.organisation.commune else None
     crop = product.crop
     body = _text(product.description, _vi(CATEGORIES.get(product.category, "")), crop.name_vi if crop else "",

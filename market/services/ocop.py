@@ -225,6 +225,16 @@ def recent(limit: int = 50) -> list[OcopCertificate]:
 
 # --- what a page says -------------------------------------------------------------------------------------
 
+def state_of(product: OcopProduct, on: date) -> str:
+    """`standing(...)["state"]` from the loaded relationships alone (no query: the search documents are
+    built in their own session): "conflict" is reported as "declared" here."""
+    certificate = product.ocop_certificate
+    if certificate is None or certificate.organisation_id != product.organisation_id:
+        return "declared"
+    state = certificate.state(on)
+    return "declared" if state == ReviewStatus.PENDING else state
+
+
 def standing(product: OcopProduct, on: date | None = None) -> dict:
     """What the market may say about a product's OCOP certificate on `on`, as plain values:
     state is "verified", "expired", "not_yet_valid", "declared" (pending), "rejected", "recalled" or
@@ -246,6 +256,7 @@ def standing(product: OcopProduct, on: date | None = None) -> dict:
     return {
         "state": state, "verified": verified,
         "stars": certificate.stars if certificate.verified_at else product.stars,
+        "expires_on_declared": product.certificate_expires_on,
         "number": certificate.number, "issued_on": certificate.issued_on, "expires_on": certificate.expires_on,
         "level": certificate.level,
         "verified_by": verification.department_name() if certificate.verified_at else None,
