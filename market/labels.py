@@ -113,7 +113,7 @@ UNIT_LABELS = {**UNITS, **PRODUCT_UNITS}
 # OCOP certificates as the department records them.
 OCOP_LEVEL_LABELS = {OcopLevel.PROVINCE: _l("Provincial"), OcopLevel.NATIONAL: _l("National")}
 VERIFIED_AGAINST_LABELS = {
-    VerifiedAgainst.REGISTER: _l("the department's OCOP register (imported)"),
+    VerifiedAgainst.REGISTER: _l("the department's register (imported)"),
     VerifiedAgainst.DOCUMENT: _l("review of the certificate document"),
 }
 # What the market says of a product's OCOP certificate (`ocop.standing`).

@@ -27,7 +27,7 @@ from market.models import (
     VerifiedAgainst,
 )
 from market.models.types import utcnow
-from market.services import audit, verification
+from market.services import audit, notifications, verification
 from market.services.errors import ValidationFailed
 from market.services.organisations import require_department
 
@@ -130,12 +130,23 @@ def verify(actor: User, certificate: OcopCertificate, *, against: str = Verified
             (ReviewStatus.PENDING, ReviewStatus.REJECTED), need_reason=False)
     certificate.verified_against, certificate.verified_at, certificate.verified_by_id = against, utcnow(), actor.id
     _link_products(certificate)
+    _tell_producer(certificate, _("The department verified OCOP certificate %(number)s (%(product)s).",
+                                  number=certificate.number, product=certificate.product_name))
     return certificate
 
 
+def _tell_producer(certificate: OcopCertificate, message: str) -> None:
+    products = products_of(certificate)
+    link = notifications.page("catalog.product", product_id=products[0].id) if products else None
+    notifications.notify(certificate.organisation, "ocop.decided", message, link)
+
+
 def reject(actor: User, certificate: OcopCertificate, reason: str) -> OcopCertificate:
-    return _decide(actor, certificate, ReviewStatus.REJECTED, reason, "ocop.rejected", (ReviewStatus.PENDING,),
-                   need_reason=True)
+    _decide(actor, certificate, ReviewStatus.REJECTED, reason, "ocop.rejected", (ReviewStatus.PENDING,),
+            need_reason=True)
+    _tell_producer(certificate, _("The department could not verify OCOP certificate %(number)s: %(reason)s",
+                                  number=certificate.number, reason=certificate.status_reason))
+    return certificate
 
 
 def recall(actor: User, certificate: OcopCertificate, reason: str) -> OcopCertificate:

@@ -114,7 +114,7 @@ def update_product(actor: User, product: OcopProduct, data: dict) -> OcopProduct
             revisions.withdraw(actor, REVISION_KIND, product)
     for key, value in fields.items():
         setattr(product, key, value)
-    if number_changed or product.ocop_certificate is None or product.ocop_certificate.status == ReviewStatus.PENDING:
+    if number_changed or product.ocop_certificate is None or product.ocop_certificate.status in (ReviewStatus.PENDING, ReviewStatus.REJECTED):
         ocop.declare(actor, product)
     if product.status == ProductStatus.PUBLISHED and not product.certificate_valid(today()):
         raise ValidationFailed({"certificate_expires_on": _(
