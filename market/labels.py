@@ -25,6 +25,7 @@ from market.models import (
     Subject,
     ZoneKind,
 )
+from market.models.trust import OcopLevel, RevisionStatus, TrustState, VerifiedAgainst
 
 
 class Validity:
@@ -40,7 +41,8 @@ class Validity:
 CODES = {cls.__name__: cls for cls in (
     CertificateKind, ContractState, DeliveryStatus, ListingStatus, OfferStatus, OrderStatus, OrgKind, OrgStatus,
     PaymentMethod, PaymentStatus, ProductStatus, RequestStatus, ReviewStatus, Role, Validity, ZoneKind,
-    DisputeState, MessageKind, Subject)}
+    DisputeState, MessageKind, Subject,
+    OcopLevel, RevisionStatus, TrustState, VerifiedAgainst)}
 
 ORG_KIND_LABELS = {
     OrgKind.COOPERATIVE: _l("Cooperative (HTX)"),
@@ -120,6 +122,22 @@ STATEMENT_LINE_LABELS = {
     "already_paid": _l("Already paid"), "closed": _l("Payment closed"), "unmatched": _l("No payment reference"),
 }
 DOCUMENT_KIND_LABELS = {"delivery": _l("Delivery note"), "payment": _l("Receipt"), "order": _l("Order document")}
+# OCOP certificates as the department records them.
+OCOP_LEVEL_LABELS = {OcopLevel.PROVINCE: _l("Provincial"), OcopLevel.NATIONAL: _l("National")}
+VERIFIED_AGAINST_LABELS = {
+    VerifiedAgainst.REGISTER: _l("the department's register (imported)"),
+    VerifiedAgainst.DOCUMENT: _l("review of the certificate document"),
+}
+# What the market says of a product's OCOP certificate (`ocop.standing`).
+OCOP_STANDING_LABELS = {
+    "verified": _l("OCOP, verified by the department"),
+    "declared": _l("OCOP (declared, awaiting verification)"),
+    "conflict": _l("OCOP (declared; the number is recorded for another producer)"),
+    "rejected": _l("OCOP declaration rejected by the department"),
+    "recalled": _l("OCOP certificate recalled"),
+    "expired": _l("OCOP certificate expired"),
+    "not_yet_valid": _l("OCOP certificate not yet valid"),
+}
 
 # Every kind the `label` filter knows, by the name templates use.
 KINDS = {
@@ -133,6 +151,9 @@ KINDS = {
     "unit": UNIT_LABELS,
     "statement_line": STATEMENT_LINE_LABELS,
     "document": DOCUMENT_KIND_LABELS,
+    "ocop_level": OCOP_LEVEL_LABELS,
+    "verified_against": VERIFIED_AGAINST_LABELS,
+    "ocop_standing": OCOP_STANDING_LABELS,
 }
 
 

@@ -66,6 +66,7 @@ from market.models import (
     User,
     ZoneKind,
 )
+from market.models.trust import OcopCertificate
 from market.models.types import utcnow
 from market.services import chains, contracts, orders, reference_data, targets
 from market.text import name_key
@@ -237,7 +238,8 @@ class Factory:
 
     def product(self, org_id: int, zone_ids=(), *, status: str = ProductStatus.PUBLISHED, stars: int = 4,
                 issued_on: date | None = None, expires_on: date | None = None, price: int = 180_000,
-                name: str | None = None) -> int:
+                name: str | None = None, ocop: str | None = ReviewStatus.VERIFIED) -> int:
+        """`ocop`: the status of the department's certificate record behind it (None: no record)."""
         on = today()
         n = self._next()
         with self.app.app_context():
@@ -247,9 +249,26 @@ class Factory:
                                   certificate_expires_on=expires_on or on + timedelta(days=500),
                                   unit="chai", price=price, stock=10, status=status,
                                   zones=[db.session.get(GrowingZone, z) for z in zone_ids])
+            product.ocop_certificate = ocop_record(product, ocop)
             db.session.add(product)
             db.session.commit()
             return product.id
+
+
+def ocop_record(product: OcopProduct, status: str | None) -> OcopCertificate | None:
+    """The department's record of a product's declared OCOP certificate, in `status` (verified against the
+    register when verified or recalled); None leaves the product without one."""
+    if status is None:
+        return None
+    verified = status in (ReviewStatus.VERIFIED, ReviewStatus.RECALLED)
+    return OcopCertificate(number=product.certificate_number.upper(), stars=product.stars,
+                           level="national" if product.stars == 5 else "province",
+                           issued_on=product.certificate_issued_on, expires_on=product.certificate_expires_on,
+                           product_name=product.name, organisation_id=product.organisation_id, status=status,
+                           verified_against="register" if verified else None,
+                           verified_at=utcnow() if verified else None,
+                           status_reason="Thu hồi để kiểm tra" if status == ReviewStatus.RECALLED else None,
+                           status_changed_at=utcnow() if status != ReviewStatus.PENDING else None)
 
 
 # --- payloads as the forms hand them to the services ----------------------------------------------------
@@ -358,6 +377,7 @@ class Shop:
                                   certificate_expires_on=expires_on or on + timedelta(days=400), unit="chai",
                                   price=price, stock=stock, min_order_qty=min_order_qty,
                                   tourist_shops_allowed=tourist_shops_allowed, status=status)
+            product.ocop_certificate = ocop_record(product, ReviewStatus.VERIFIED)
             db.session.add(product)
             db.session.commit()
             return product.id
@@ -742,7 +762,8 @@ class FiguresWorld:
     # OCOP products
 
     def product(self, org_id: int, stars: int, *, issued_on: date = date(2025, 6, 1),
-                expires_on: date = date(2028, 6, 1), retailers=(), crop: str | None = None) -> int:
+                expires_on: date = date(2028, 6, 1), retailers=(), crop: str | None = None,
+                ocop: str | None = ReviewStatus.VERIFIED) -> int:
         n = self._next()
         with self.context():
             product = OcopProduct(
@@ -752,6 +773,7 @@ class FiguresWorld:
                 status=ProductStatus.PUBLISHED,
                 crop_id=crop_id(crop) if crop else None,
                 retail_chains=[db.session.get(Organisation, r) for r in retailers])
+            product.ocop_certificate = ocop_record(product, ocop)
             db.session.add(product)
             db.session.commit()
             return product.id

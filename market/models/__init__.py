@@ -56,6 +56,7 @@ from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
 from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
 from market.models.search import SearchOutbox
+from market.models.trust import OcopCertificate, OcopLevel, Revision, RevisionStatus, VerifiedAgainst
 
 __all__ = [
     "DeclaredChain", "ReportSnapshot",
@@ -70,4 +71,5 @@ __all__ = [
     "StatementLine", "StatementUpload",
     "Conversation", "ConversationRead", "Dispute", "DisputeState", "Message", "MessageKind", "Subject",
     "message_upload", "delivery_photo",
+    "OcopCertificate", "OcopLevel", "Revision", "RevisionStatus", "VerifiedAgainst",
 ]

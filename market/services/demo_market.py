@@ -36,7 +36,7 @@ from market.models import (
     User,
 )
 from market.models.types import utcnow
-from market.services import demo_banking, demo_deals, demo_geo
+from market.services import demo_banking, demo_deals, demo_geo, demo_trust_ocop
 from market.services.contracts import deposit_amount, terms_hash
 from market.services.reference_data import commune_named
 from market.text import name_key
@@ -251,6 +251,7 @@ def seed_demo_catalog() -> dict[str, int]:
                                    households=15, status=ReviewStatus.PENDING))
     db.session.flush()
     demo_geo.seed_demo_coordinates()  # the maps show the demo zones where they are
+    demo_trust_ocop.seed_demo_trust_ocop()  # each product's OCOP certificate record, in every demo state
     return {"zones": len(DEMO_ZONES) + 1, "listings": len(DEMO_LISTINGS), "products": len(DEMO_PRODUCTS)}
 
 

@@ -15,6 +15,8 @@ from market.models import (
     ProductStatus,
     SupplyListing,
 )
+from market.services import ocop, verification
+from market.services import products as product_service
 from market.services.visibility import can_see_listing, can_see_product, can_see_zone
 from market.web import public_page
 
@@ -43,7 +45,7 @@ def listing(listing_id: int):
     item = db.get_or_404(SupplyListing, listing_id)
     if not can_see_listing(current_user, item):
         abort(404)
-    return render_template("catalog/listing.html", listing=item, on=today())
+    return render_template("catalog/listing.html", listing=item, on=today(), record=verification.record)
 
 
 @bp.get("/products")
@@ -55,7 +57,7 @@ def products():
     if stars in (3, 4, 5):
         query = query.where(OcopProduct.stars == stars)
     page = db.paginate(query.order_by(OcopProduct.stars.desc(), OcopProduct.name), per_page=20, error_out=False)
-    return render_template("catalog/products.html", page=page, stars=stars, on=today())
+    return render_template("catalog/products.html", page=page, stars=stars, on=today(), standing=ocop.standing)
 
 
 @bp.get("/products/<int:product_id>")
@@ -64,7 +66,9 @@ def product(product_id: int):
     item = db.get_or_404(OcopProduct, product_id)
     if not can_see_product(current_user, item):
         abort(404)
-    return render_template("catalog/product.html", product=item, on=today())
+    on = today()
+    return render_template("catalog/product.html", product=item, on=on, standing=ocop.standing(item, on),
+                           revision=product_service.pending_revision(item))
 
 
 @bp.get("/zones/<path:code>")
@@ -73,4 +77,4 @@ def zone(code: str):
     item = db.session.scalar(sa.select(GrowingZone).where(GrowingZone.code == code.upper()))
     if item is None or not can_see_zone(current_user, item):
         abort(404)
-    return render_template("catalog/zone.html", zone=item, on=today())
+    return render_template("catalog/zone.html", zone=item, on=today(), record=verification.record)

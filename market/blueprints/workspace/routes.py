@@ -16,7 +16,7 @@ from market.clock import today
 from market.extensions import db
 from market.models import GrowingZone, ListingStatus, OcopProduct, Organisation, OrgKind, ProductStatus, SupplyListing
 from market.numbers import plain
-from market.services import listings, organisations, products, uploads, zones
+from market.services import listings, ocop, organisations, products, uploads, zones
 from market.services.errors import ValidationFailed
 
 bp = Blueprint("workspace", __name__)
@@ -89,7 +89,8 @@ def dashboard(org_id: int):
                                       .order_by(OcopProduct.name)).all()
     return render_template("workspace/dashboard.html", org=org, on=on, zones=zone_rows, listings=listing_rows,
                            products=product_rows, expiring=zones.expiring_certificates(org, on=on),
-                           status_form=StatusForm())
+                           status_form=StatusForm(), ocop_standing=ocop.standing,
+                           pending_revision=products.pending_revision)
 
 
 # --- zones and certificates -------------------------------------------------------------------
