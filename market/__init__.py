@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.payments.routes import bp as payments_bp
     from market.blueprints.search.routes import api_bp as search_api_bp
     from market.blueprints.search.routes import bp as search_bp
+    from market.blueprints.shelves.routes import bp as shelves_bp
     from market.blueprints.sourcing.routes import bp as sourcing_bp
     from market.blueprints.trace.routes import bp as trace_bp
     from market.blueprints.workspace.routes import bp as workspace_bp
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp, url_prefix="/inbox")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(targets_api_bp, url_prefix="/api/v1")
+    app.register_blueprint(shelves_bp, url_prefix="/shelves")
 
     errors.init_app(app)
     cli.init_app(app)

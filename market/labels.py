@@ -85,6 +85,8 @@ STATUS_LABELS = {
     "pending_payment": _l("Waiting for payment"), "paid": _l("Paid"), "packed": _l("Packed"),
     "shipped": _l("Shipped"), "delivered": _l("Delivered"), "succeeded": _l("Received"), "failed": _l("Failed"),
     "refunding": _l("Refund under way"), "refunded": _l("Refunded"),
+    # shelf placements (issue 9): asked by the producer, answered by the chain
+    "requested": _l("Waiting for the chain's confirmation"), "ended": _l("Ended"),
 }
 
 # What a harvest is sold as: listings, sourcing requests and contract terms.

@@ -12,7 +12,6 @@ from market.models.catalog import (
     Upload,
     ZoneKind,
     listing_zone,
-    product_retailer,
     product_zone,
 )
 from market.models.contracts import (
@@ -35,6 +34,8 @@ from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
 from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
 from market.models.search import SearchOutbox
+from market.models.reminders import SentReminder
+from market.models.shelves import PlacementStatus, ShelfPlacement
 
 __all__ = [
     "DeclaredChain", "ReportSnapshot",
@@ -44,5 +45,6 @@ __all__ = [
     "AuditEvent", "Certificate", "CertificateKind", "Commune", "CommuneAlias", "Crop", "GrowingZone",
     "ListingStatus", "Membership", "OcopProduct", "Organisation", "OrgKind", "OrgStatus", "PlanTarget",
     "ProductStatus", "ReviewStatus", "Role", "SearchOutbox", "SupplyListing", "Upload", "User", "ZoneKind",
-    "crop_commune", "listing_zone", "product_retailer", "product_zone",
+    "crop_commune", "listing_zone", "product_zone",
+    "PlacementStatus", "SentReminder", "ShelfPlacement",
 ]

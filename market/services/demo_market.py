@@ -229,8 +229,7 @@ def seed_demo_catalog() -> dict[str, int]:
                 harvest_start=start, harvest_end=end, quantity=qty, unit=unit, price_per_unit=price, grade=grade,
                 min_order_qty=max(qty / 20, 0.5), status=ListingStatus.OPEN,
                 description=f"{title}. Liên hệ HTX để đặt hàng theo vụ.", ends_on=end))
-    retail = orgs["chuoi_ban_le"]
-    for index, (org_key, name, category, stars, age, left, unit, price, stock, in_retail) in enumerate(DEMO_PRODUCTS, 1):
+    for index, (org_key, name, category, stars, age, left, unit, price, stock, _in_retail) in enumerate(DEMO_PRODUCTS, 1):
         org = orgs[org_key]
         if db.session.scalar(sa.select(OcopProduct.id).where(OcopProduct.organisation_id == org.id,
                                                             OcopProduct.name == name)) is None:
@@ -239,7 +238,7 @@ def seed_demo_catalog() -> dict[str, int]:
                 certificate_number=f"OCOP-LS-{stars}S-{index:03d}",
                 certificate_issued_on=on - timedelta(days=age), certificate_expires_on=on + timedelta(days=left),
                 unit=unit, price=price, stock=stock, min_order_qty=1 if stars < 5 else 2,
-                tourist_shops_allowed=True, retail_chains=[retail] if in_retail else [],
+                tourist_shops_allowed=True,
                 status=ProductStatus.PUBLISHED if left >= 0 else ProductStatus.WITHDRAWN,
                 description=f"{name}, sản phẩm OCOP {stars} sao của tỉnh Lạng Sơn."))
     # One zone waits for the department, so the verification queue has something in it.
@@ -249,6 +248,7 @@ def seed_demo_catalog() -> dict[str, int]:
                                    crop=crops["mac_ca"], commune=commune_named("Lộc Bình"), area_ha=22.0,
                                    households=15, status=ReviewStatus.PENDING))
     db.session.flush()
+    demo_trust_shelves.seed(orgs["chuoi_ban_le"], [p[1] for p in DEMO_PRODUCTS if p[-1]])
     return {"zones": len(DEMO_ZONES) + 1, "listings": len(DEMO_LISTINGS), "products": len(DEMO_PRODUCTS)}
 
 

@@ -32,9 +32,10 @@ from market.models import (
     Organisation,
     OrgKind,
     OrgStatus,
+    PlacementStatus,
     PlanTarget,
     ReviewStatus,
-    product_retailer,
+    ShelfPlacement,
 )
 from market.services.errors import ValidationFailed
 
@@ -168,11 +169,22 @@ def _expiring_products(scope: Scope, days: int = 90) -> int:
     return sum(1 for p in _valid_products(scope) if p.certificate_expires_on <= scope.as_of + timedelta(days=days))
 
 
-def _in_retail(product_ids: list[int]) -> set[int]:
+def _end_of_day(on: date) -> datetime:
+    """The first moment after `on` in Lạng Sơn (a datetime bound works on every engine)."""
+    return datetime.combine(on + timedelta(days=1), time(), tzinfo=LOCAL_TZ)
+
+
+def _in_retail(product_ids: list[int], scope: Scope) -> set[int]:
+    """Products a retail chain confirmed, by the end of the day, as on its shelves on the day: what the
+    producer asked for or a seller once ticked counts for nothing, and a later confirmation never
+    rewrites a figure already reported."""
     if not product_ids:
         return set()
-    return set(db.session.scalars(sa.select(product_retailer.c.product_id).where(
-        product_retailer.c.product_id.in_(product_ids))))
+    return set(db.session.scalars(sa.select(ShelfPlacement.product_id).where(
+        ShelfPlacement.product_id.in_(product_ids), ShelfPlacement.status == PlacementStatus.CONFIRMED,
+        ShelfPlacement.since <= scope.as_of,
+        sa.or_(ShelfPlacement.ended_on.is_(None), ShelfPlacement.ended_on > scope.as_of),
+        ShelfPlacement.confirmed_at < _end_of_day(scope.as_of))))
 
 
 # --- areas ----------------------------------------------------------------------------------------
@@ -256,7 +268,8 @@ def compute(scope: Scope, locale: str = "vi") -> list[Figure]:
     chains = linkage_chains(scope)
     products = _valid_products(scope)
     top = [p for p in products if p.stars in (4, 5)]
-    in_retail = _in_retail([p.id for p in top])
+    in_retail = _in_retail([p.id for p in top], scope)
+    three_star_in_retail = _in_retail([p.id for p in products if p.stars == 3], scope)
     figures = [
         figure("linkage_orgs", len(chains["contracted"]) + len(chains["declared"]),
                detail={"contracted": len(chains["contracted"]), "declared": len(chains["declared"])}),
@@ -264,7 +277,8 @@ def compute(scope: Scope, locale: str = "vi") -> list[Figure]:
         figure("ocop_four_star", sum(1 for p in products if p.stars == 4)),
         figure("ocop_five_star", sum(1 for p in products if p.stars == 5)),
         figure("ocop_retail_share", round(100 * len(in_retail) / len(top), 1) if top else 0.0,
-               detail={"in_retail": len(in_retail), "four_five_star": len(top)}),
+               detail={"in_retail": len(in_retail), "four_five_star": len(top),
+                       "three_star_in_retail": len(three_star_in_retail)}),
         figure("ocop_expiring_90_days", _expiring_products(scope), unit="product", label=expiring_label(locale)),
     ]
     for key, kinds in AREA_GROUPS.items():

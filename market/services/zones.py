@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from market.clock import today
 from market.extensions import db
-from market.labels import status_label
+from market.labels import label, status_label
 from market.models import (
     Certificate,
     CertificateKind,
@@ -17,13 +17,15 @@ from market.models import (
     Organisation,
     OrgKind,
     ReviewStatus,
+    RevisionStatus,
     Role,
     User,
     ZoneKind,
+    ZoneRevision,
 )
 from market.models.types import utcnow
 from market.numbers import clean_number
-from market.services import audit
+from market.services import audit, notifications, plausibility
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_department, require_role
 
@@ -74,9 +76,19 @@ def clean_zone(data: dict, *, exclude_id: int | None = None) -> dict:
     if (lat is None) != (lon is None) and "latitude" not in errors and "longitude" not in errors:
         errors["longitude" if lon is None else "latitude"] = [_("Give both latitude and longitude, or neither.")]
     fields["latitude"], fields["longitude"] = lat, lon
+    if "area_ha" not in errors and kind in ZoneKind.ALL:
+        _check_area(errors, kind, crop, fields["area_ha"], confirmed=bool(data.get("confirm_area")))
     if errors:
         raise ValidationFailed(errors)
     return fields
+
+
+def _check_area(errors: dict, kind: str, crop: Crop | None, area: float, *, confirmed: bool) -> None:
+    """Refused above the hard limit; above the warning, only with the person's explicit confirmation."""
+    if refused := plausibility.area_refused(kind, crop, area):
+        errors["area_ha"] = [refused]
+    elif (warning := plausibility.area_warning(kind, crop, area)) and not confirmed:
+        errors["confirm_area"] = [warning]
 
 
 def register_zone(actor: User, org: Organisation, data: dict) -> GrowingZone:
@@ -90,21 +102,106 @@ def register_zone(actor: User, org: Organisation, data: dict) -> GrowingZone:
     return zone
 
 
+def pending_revision(zone: GrowingZone) -> ZoneRevision | None:
+    return next((r for r in zone.revisions if r.status == RevisionStatus.PENDING), None)
+
+
+def _check_certificates_fit(zone: GrowingZone, kind: str) -> None:
+    """A zone cannot change kind while it holds certificates the new kind may not hold."""
+    for certificate in zone.certificates:
+        if certificate.status in (ReviewStatus.PENDING, ReviewStatus.VERIFIED) \
+                and plausibility.certificate_refused(kind, certificate.kind):
+            raise ValidationFailed({"kind": [_(
+                "The zone holds a %(certificate)s certificate, which this kind of zone cannot hold.",
+                certificate=label("certificate", certificate.kind))]})
+
+
 def update_zone(actor: User, zone: GrowingZone, data: dict) -> GrowingZone:
-    """Members edit their own zones. A change to what the department verified sends it back for review."""
+    """Members edit their own zones. On a verified zone, the name and households change at once and the
+    zone stays verified; a change to a material field (code, kind, crop, commune, area, location) becomes a
+    pending revision: the verified values keep counting and showing until the department decides."""
     require_role(actor, zone.organisation, *EDITORS)
     if zone.status == ReviewStatus.RECALLED:
         raise PermissionDenied(_("A recalled zone cannot be edited; contact the department."))
     fields = clean_zone(data, exclude_id=zone.id)
-    reviewed = ("code", "kind", "commune_id", "crop_id", "area_ha")
+    if fields["kind"] != zone.kind:
+        _check_certificates_fit(zone, fields["kind"])
+    material = {k: fields[k] for k in ZoneRevision.MATERIAL}
     changed = {k: [getattr(zone, k), v] for k, v in fields.items() if getattr(zone, k) != v}
-    for key, value in fields.items():
-        setattr(zone, key, value)
-    if zone.status in (ReviewStatus.VERIFIED, ReviewStatus.REJECTED) and any(k in changed for k in reviewed):
-        zone.status, zone.status_reason = ReviewStatus.PENDING, None
+    revision = pending_revision(zone)
+    if zone.status == ReviewStatus.VERIFIED:
+        for key in ("name", "households"):
+            setattr(zone, key, fields[key])
+        if any(k in changed for k in ZoneRevision.MATERIAL):
+            if revision is None:
+                revision = ZoneRevision(zone=zone, status=RevisionStatus.PENDING)
+                db.session.add(revision)
+            for key, value in material.items():
+                setattr(revision, key, value)
+            revision.submitted_by_id, revision.submitted_at = actor.id, utcnow()
+            db.session.flush()
+            audit.record("zone.revision_submitted", actor, organisation=zone.organisation, obj=zone,
+                         revision=revision.id, changes={k: [str(a), str(b)] for k, (a, b) in changed.items()
+                                                        if k in ZoneRevision.MATERIAL})
+        elif revision is not None:  # the member put the verified values back: nothing left to review
+            db.session.delete(revision)
+    else:
+        for key, value in fields.items():
+            setattr(zone, key, value)
+        if zone.status == ReviewStatus.REJECTED and any(k in changed for k in ZoneRevision.MATERIAL):
+            zone.status, zone.status_reason = ReviewStatus.PENDING, None
     audit.record("zone.updated", actor, organisation=zone.organisation, obj=zone,
                  changes={k: [str(a), str(b)] for k, (a, b) in changed.items()})
     return zone
+
+
+def accept_revision(actor: User, revision: ZoneRevision) -> GrowingZone:
+    """The department accepts a material change: the zone takes the new values and stays verified."""
+    require_department(actor)
+    if revision.status != RevisionStatus.PENDING:
+        raise ValidationFailed({"status": [_("This revision was already decided.")]})
+    zone = revision.zone
+    taken = db.session.scalar(sa.select(GrowingZone.id).where(GrowingZone.code == revision.code,
+                                                              GrowingZone.id != zone.id))
+    if taken:
+        raise ValidationFailed({"code": [_("This code is already registered.")]})
+    if revision.kind != zone.kind:
+        _check_certificates_fit(zone, revision.kind)
+    changes = {k: [str(a), str(b)] for k, (a, b) in revision.changes().items()}
+    for key in ZoneRevision.MATERIAL:
+        setattr(zone, key, getattr(revision, key))
+    revision.status, revision.decided_by_id, revision.decided_at = RevisionStatus.ACCEPTED, actor.id, utcnow()
+    zone.status_changed_at, zone.status_changed_by_id = utcnow(), actor.id
+    audit.record("zone.revision_accepted", actor, organisation=zone.organisation, obj=zone,
+                 revision=revision.id, changes=changes)
+    notifications.notify(zone.organisation, "zone.revision_accepted", _(
+        "The department accepted the changes to zone %(code)s.", code=zone.code),
+        notifications.page("catalog.zone", code=zone.code))
+    return zone
+
+
+def reject_revision(actor: User, revision: ZoneRevision, reason: str) -> ZoneRevision:
+    """The department rejects a material change: the zone keeps its verified values."""
+    require_department(actor)
+    if revision.status != RevisionStatus.PENDING:
+        raise ValidationFailed({"status": [_("This revision was already decided.")]})
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationFailed({"reason": [_("Say why, so the applicant can put it right.")]})
+    revision.status, revision.reason = RevisionStatus.REJECTED, reason
+    revision.decided_by_id, revision.decided_at = actor.id, utcnow()
+    zone = revision.zone
+    audit.record("zone.revision_rejected", actor, organisation=zone.organisation, obj=zone,
+                 revision=revision.id, reason=reason)
+    notifications.notify(zone.organisation, "zone.revision_rejected", _(
+        "The department did not accept the changes to zone %(code)s: %(reason)s", code=zone.code, reason=reason),
+        notifications.page("catalog.zone", code=zone.code))
+    return revision
+
+
+def pending_revisions() -> list[ZoneRevision]:
+    return list(db.session.scalars(sa.select(ZoneRevision).where(ZoneRevision.status == RevisionStatus.PENDING)
+                                   .order_by(ZoneRevision.submitted_at)))
 
 
 def clean_certificate(data: dict, *, on: date | None = None) -> dict:
@@ -136,6 +233,8 @@ def add_certificate(actor: User, zone: GrowingZone, data: dict, document=None) -
     """A member adds a certificate; it counts as valid only after the department verifies it."""
     require_role(actor, zone.organisation, *EDITORS)
     fields = clean_certificate(data)
+    if refused := plausibility.certificate_refused(zone.kind, fields["kind"]):
+        raise ValidationFailed({"kind": [refused]})
     if fields["expires_on"] is not None and fields["expires_on"] < today():
         raise ValidationFailed({"expires_on": _("This certificate has already expired; it cannot be offered as valid.")})
     certificate = Certificate(zone=zone, status=ReviewStatus.PENDING, document=document, **fields)

@@ -214,7 +214,6 @@ def edit_product(org_id: int, product_id: int):
         form.stars.data = str(product.stars)
         form.crop_id.data = str(product.crop_id or "")
         form.zone_ids.data = [str(z.id) for z in product.zones]
-        form.retail_chain_ids.data = [str(o.id) for o in product.retail_chains]
         form.price.data, form.stock.data = str(product.price), str(product.stock)
         form.min_order_qty.data = str(product.min_order_qty)
     if form.validate_on_submit():

@@ -1,0 +1,1 @@
+"""Demo states of the trust model (issue 9, part B)."""
