@@ -60,6 +60,12 @@ ZONE_KIND_LABELS = {
     ZoneKind.PLANTED_FOREST: _l("Planted forest (forest code)"),
 }
 
+# A zone's fields, as named when a change to them waits for the department.
+ZONE_FIELD_LABELS = {
+    "code": _l("Code"), "kind": _l("Kind"), "commune_id": _l("Commune or ward"), "crop_id": _l("Crop"),
+    "area_ha": _l("Area (ha)"), "latitude": _l("Latitude"), "longitude": _l("Longitude"),
+}
+
 CERTIFICATE_LABELS = {
     CertificateKind.VIETGAP: "VietGAP",
     CertificateKind.GLOBALGAP: "GlobalGAP",
@@ -115,6 +121,7 @@ KINDS = {
     "org_kind": ORG_KIND_LABELS,
     "role": ROLE_LABELS,
     "zone_kind": ZONE_KIND_LABELS,
+    "zone_field": ZONE_FIELD_LABELS,
     "certificate": CERTIFICATE_LABELS,
     "status": STATUS_LABELS,
     "product_form": PRODUCT_FORMS,

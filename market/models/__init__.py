@@ -33,9 +33,10 @@ from market.models.monitoring import DeclaredChain, ReportSnapshot
 from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
 from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
-from market.models.search import SearchOutbox
 from market.models.reminders import SentReminder
+from market.models.search import SearchOutbox
 from market.models.shelves import PlacementStatus, ShelfPlacement
+from market.models.trust import OcopCertificate, OcopLevel, Revision, RevisionStatus, VerifiedAgainst
 
 __all__ = [
     "DeclaredChain", "ReportSnapshot",
@@ -47,4 +48,5 @@ __all__ = [
     "ProductStatus", "ReviewStatus", "Role", "SearchOutbox", "SupplyListing", "Upload", "User", "ZoneKind",
     "crop_commune", "listing_zone", "product_zone",
     "PlacementStatus", "SentReminder", "ShelfPlacement",
+    "OcopCertificate", "OcopLevel", "Revision", "RevisionStatus", "VerifiedAgainst",
 ]

@@ -201,6 +201,8 @@ class OcopProduct(db.Model):
     certificate_number: Mapped[str] = mapped_column(sa.String(60))
     certificate_issued_on: Mapped[date]
     certificate_expires_on: Mapped[date] = mapped_column(index=True)
+    # The department's record this product rests on (the fields above are what the seller declared).
+    ocop_certificate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ocop_certificate.id"), index=True)
     unit: Mapped[str] = mapped_column(sa.String(20))
     price: Mapped[int]  # minor units of `currency`; VND has none
     currency: Mapped[str] = mapped_column(sa.String(3), default="VND")
@@ -214,6 +216,7 @@ class OcopProduct(db.Model):
     organisation: Mapped[Organisation] = relationship()
     crop: Mapped[Crop | None] = relationship()
     zones: Mapped[list[GrowingZone]] = relationship(secondary=product_zone)
+    ocop_certificate: Mapped["OcopCertificate | None"] = relationship()  # noqa: F821 - market.models.trust
     photos: Mapped[list[Upload]] = relationship(primaryjoin="Upload.product_id == OcopProduct.id",
                                                 order_by="Upload.id", viewonly=True)
 

@@ -36,6 +36,7 @@ from market.models import (
     User,
 )
 from market.models.types import utcnow
+from market.services import demo_trust_shelves
 from market.services.contracts import deposit_amount, terms_hash
 from market.services.reference_data import commune_named
 from market.text import name_key

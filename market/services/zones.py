@@ -17,11 +17,11 @@ from market.models import (
     Organisation,
     OrgKind,
     ReviewStatus,
+    Revision,
     RevisionStatus,
     Role,
     User,
     ZoneKind,
-    ZoneRevision,
 )
 from market.models.types import utcnow
 from market.numbers import clean_number
@@ -102,8 +102,44 @@ def register_zone(actor: User, org: Organisation, data: dict) -> GrowingZone:
     return zone
 
 
-def pending_revision(zone: GrowingZone) -> ZoneRevision | None:
-    return next((r for r in zone.revisions if r.status == RevisionStatus.PENDING), None)
+# A verified zone's material fields: a change to one of them waits for the department (a Revision).
+MATERIAL = ("code", "kind", "commune_id", "crop_id", "area_ha", "latitude", "longitude")
+REVISION_OBJECT = "growing_zone"
+
+
+def pending_revision(zone: GrowingZone) -> Revision | None:
+    return db.session.scalar(sa.select(Revision).where(
+        Revision.object_type == REVISION_OBJECT, Revision.object_id == zone.id,
+        Revision.status == RevisionStatus.PENDING).order_by(Revision.id.desc()).limit(1))
+
+
+def pending_revisions(org: Organisation | None = None) -> list[Revision]:
+    query = sa.select(Revision).where(Revision.object_type == REVISION_OBJECT,
+                                      Revision.status == RevisionStatus.PENDING).order_by(Revision.created_at)
+    if org is not None:
+        query = query.where(Revision.organisation_id == org.id)
+    return list(db.session.scalars(query))
+
+
+def revision_zone(revision: Revision) -> GrowingZone | None:
+    return db.session.get(GrowingZone, revision.object_id) if revision.object_type == REVISION_OBJECT else None
+
+
+def revision_changes(revision: Revision) -> list[dict]:
+    """What a revision changes, for people: [{field, old, new}] with names, not ids."""
+    names = {"commune_id": (Commune, "display_name"), "crop_id": (Crop, "name_vi")}
+    rows = []
+    for key, new in revision.proposed.items():
+        old = revision.previous.get(key)
+        if old == new:
+            continue
+        if key in names:
+            model, attribute = names[key]
+            old, new = (getattr(db.session.get(model, v), attribute, v) if v is not None else None for v in (old, new))
+        elif key == "kind":
+            old, new = label("zone_kind", old), label("zone_kind", new)
+        rows.append({"field": key, "old": old, "new": new})
+    return rows
 
 
 def _check_certificates_fit(zone: GrowingZone, kind: str) -> None:
@@ -126,50 +162,58 @@ def update_zone(actor: User, zone: GrowingZone, data: dict) -> GrowingZone:
     fields = clean_zone(data, exclude_id=zone.id)
     if fields["kind"] != zone.kind:
         _check_certificates_fit(zone, fields["kind"])
-    material = {k: fields[k] for k in ZoneRevision.MATERIAL}
     changed = {k: [getattr(zone, k), v] for k, v in fields.items() if getattr(zone, k) != v}
     revision = pending_revision(zone)
     if zone.status == ReviewStatus.VERIFIED:
         for key in ("name", "households"):
             setattr(zone, key, fields[key])
-        if any(k in changed for k in ZoneRevision.MATERIAL):
+        if any(k in changed for k in MATERIAL):
             if revision is None:
-                revision = ZoneRevision(zone=zone, status=RevisionStatus.PENDING)
+                revision = Revision(object_type=REVISION_OBJECT, object_id=zone.id, organisation=zone.organisation,
+                                    status=RevisionStatus.PENDING)
                 db.session.add(revision)
-            for key, value in material.items():
-                setattr(revision, key, value)
-            revision.submitted_by_id, revision.submitted_at = actor.id, utcnow()
+            revision.proposed = {k: fields[k] for k in MATERIAL}
+            revision.previous = {k: getattr(zone, k) for k in MATERIAL}
+            revision.proposed_by_id, revision.created_at = actor.id, utcnow()
             db.session.flush()
             audit.record("zone.revision_submitted", actor, organisation=zone.organisation, obj=zone,
                          revision=revision.id, changes={k: [str(a), str(b)] for k, (a, b) in changed.items()
-                                                        if k in ZoneRevision.MATERIAL})
+                                                        if k in MATERIAL})
         elif revision is not None:  # the member put the verified values back: nothing left to review
-            db.session.delete(revision)
+            revision.status, revision.decided_at = RevisionStatus.WITHDRAWN, utcnow()
     else:
         for key, value in fields.items():
             setattr(zone, key, value)
-        if zone.status == ReviewStatus.REJECTED and any(k in changed for k in ZoneRevision.MATERIAL):
+        if zone.status == ReviewStatus.REJECTED and any(k in changed for k in MATERIAL):
             zone.status, zone.status_reason = ReviewStatus.PENDING, None
     audit.record("zone.updated", actor, organisation=zone.organisation, obj=zone,
                  changes={k: [str(a), str(b)] for k, (a, b) in changed.items()})
     return zone
 
 
-def accept_revision(actor: User, revision: ZoneRevision) -> GrowingZone:
-    """The department accepts a material change: the zone takes the new values and stays verified."""
+def _decidable(actor: User, revision: Revision) -> GrowingZone:
     require_department(actor)
+    zone = revision_zone(revision)
+    if zone is None:
+        raise ValidationFailed({"status": [_("This is not a zone's revision.")]})
     if revision.status != RevisionStatus.PENDING:
         raise ValidationFailed({"status": [_("This revision was already decided.")]})
-    zone = revision.zone
-    taken = db.session.scalar(sa.select(GrowingZone.id).where(GrowingZone.code == revision.code,
+    return zone
+
+
+def accept_revision(actor: User, revision: Revision) -> GrowingZone:
+    """The department accepts a material change: the zone takes the new values and stays verified."""
+    zone = _decidable(actor, revision)
+    proposed = revision.proposed
+    taken = db.session.scalar(sa.select(GrowingZone.id).where(GrowingZone.code == proposed["code"],
                                                               GrowingZone.id != zone.id))
     if taken:
         raise ValidationFailed({"code": [_("This code is already registered.")]})
-    if revision.kind != zone.kind:
-        _check_certificates_fit(zone, revision.kind)
-    changes = {k: [str(a), str(b)] for k, (a, b) in revision.changes().items()}
-    for key in ZoneRevision.MATERIAL:
-        setattr(zone, key, getattr(revision, key))
+    if proposed["kind"] != zone.kind:
+        _check_certificates_fit(zone, proposed["kind"])
+    changes = {row["field"]: [str(row["old"]), str(row["new"])] for row in revision_changes(revision)}
+    for key in MATERIAL:
+        setattr(zone, key, proposed[key])
     revision.status, revision.decided_by_id, revision.decided_at = RevisionStatus.ACCEPTED, actor.id, utcnow()
     zone.status_changed_at, zone.status_changed_by_id = utcnow(), actor.id
     audit.record("zone.revision_accepted", actor, organisation=zone.organisation, obj=zone,
@@ -180,28 +224,20 @@ def accept_revision(actor: User, revision: ZoneRevision) -> GrowingZone:
     return zone
 
 
-def reject_revision(actor: User, revision: ZoneRevision, reason: str) -> ZoneRevision:
+def reject_revision(actor: User, revision: Revision, reason: str) -> Revision:
     """The department rejects a material change: the zone keeps its verified values."""
-    require_department(actor)
-    if revision.status != RevisionStatus.PENDING:
-        raise ValidationFailed({"status": [_("This revision was already decided.")]})
+    zone = _decidable(actor, revision)
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationFailed({"reason": [_("Say why, so the applicant can put it right.")]})
     revision.status, revision.reason = RevisionStatus.REJECTED, reason
     revision.decided_by_id, revision.decided_at = actor.id, utcnow()
-    zone = revision.zone
     audit.record("zone.revision_rejected", actor, organisation=zone.organisation, obj=zone,
                  revision=revision.id, reason=reason)
     notifications.notify(zone.organisation, "zone.revision_rejected", _(
         "The department did not accept the changes to zone %(code)s: %(reason)s", code=zone.code, reason=reason),
         notifications.page("catalog.zone", code=zone.code))
     return revision
-
-
-def pending_revisions() -> list[ZoneRevision]:
-    return list(db.session.scalars(sa.select(ZoneRevision).where(ZoneRevision.status == RevisionStatus.PENDING)
-                                   .order_by(ZoneRevision.submitted_at)))
 
 
 def clean_certificate(data: dict, *, on: date | None = None) -> dict:

@@ -8,7 +8,7 @@ from market.blueprints.department.forms import RejectForm, VerifyForm
 from market.blueprints.workspace.forms import ReasonForm
 from market.clock import today
 from market.extensions import db
-from market.models import Certificate, GrowingZone, Organisation, Role
+from market.models import Certificate, GrowingZone, Organisation, Revision, Role
 from market.services import mail, organisations, zones
 
 bp = Blueprint("department", __name__)
@@ -25,6 +25,8 @@ def queue():
     pending_zones, pending_certificates = zones.review_queue()
     return render_template("department/queue.html", pending=organisations.pending_organisations(),
                            pending_zones=pending_zones, pending_certificates=pending_certificates,
+                           revisions=[(r, zones.revision_zone(r), zones.revision_changes(r))
+                                      for r in zones.pending_revisions()],
                            expiring=zones.expiring_certificates(on=today()),
                            verify_form=VerifyForm(), reason_form=ReasonForm())
 
@@ -89,4 +91,19 @@ def review_item(what: str, item_id: int, action: str):
     handler = REVIEW_ACTIONS[(what, action)]
     reason = () if action == "verify" else (form.reason.data,)
     write.run(lambda: handler(current_user, item, *reason), success=_("Done."))
+    return redirect(url_for("department.queue"))
+
+
+@bp.post("/revisions/<int:revision_id>/<any(accept, reject):action>")
+def decide_revision(revision_id: int, action: str):
+    """A zone's material change: accepted (the zone takes it, stays verified) or rejected (it keeps its values)."""
+    revision = db.get_or_404(Revision, revision_id)
+    form = VerifyForm() if action == "accept" else ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why, so the applicant can put it right."), "error")
+        return redirect(url_for("department.queue"))
+    if action == "accept":
+        write.run(lambda: zones.accept_revision(current_user, revision), success=_("Done."))
+    else:
+        write.run(lambda: zones.reject_revision(current_user, revision, form.reason.data), success=_("Done."))
     return redirect(url_for("department.queue"))

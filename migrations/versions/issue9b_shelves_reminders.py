@@ -1,10 +1,10 @@
-"""shelf placements confirmed by retail chains, zone revisions, renewal reminders sent
+"""shelf placements confirmed by retail chains, renewal reminders sent (zone revisions use 9a's revision table)
 
 The seller-ticked `product_retailer` claims become unconfirmed requests to the chain (they were
 self-declared): they count for nothing until the chain confirms them.
 
 Revision ID: issue9b
-Revises: f5131f064d1f
+Revises: issue9a
 Create Date: 2026-12-01 09:44:23.829962
 
 """
@@ -15,7 +15,7 @@ import market.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'issue9b'
-down_revision = 'f5131f064d1f'
+down_revision = 'issue9a'  # 9b is built on 9a (merged into this branch); the lead chains f5131f064d1f -> issue9a -> issue9b
 branch_labels = None
 depends_on = None
 
@@ -63,34 +63,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_shelf_placement_status'), ['status'], unique=False)
         batch_op.create_index('uq_shelf_placement_open', ['product_id', 'chain_id'], unique=True, sqlite_where=sa.text("status IN ('requested', 'confirmed') AND ended_on IS NULL"), postgresql_where=sa.text("status IN ('requested', 'confirmed') AND ended_on IS NULL"))
 
-    op.create_table('zone_revision',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('zone_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('code', sa.String(length=40), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('commune_id', sa.Integer(), nullable=False),
-    sa.Column('crop_id', sa.Integer(), nullable=False),
-    sa.Column('area_ha', sa.Float(), nullable=False),
-    sa.Column('latitude', sa.Float(), nullable=True),
-    sa.Column('longitude', sa.Float(), nullable=True),
-    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
-    sa.Column('submitted_at', market.models.types.UTCDateTime(), nullable=False),
-    sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', market.models.types.UTCDateTime(), nullable=True),
-    sa.Column('reason', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['commune_id'], ['commune.id'], name=op.f('fk_zone_revision_commune_id_commune')),
-    sa.ForeignKeyConstraint(['crop_id'], ['crop.id'], name=op.f('fk_zone_revision_crop_id_crop')),
-    sa.ForeignKeyConstraint(['decided_by_id'], ['user.id'], name=op.f('fk_zone_revision_decided_by_id_user'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['submitted_by_id'], ['user.id'], name=op.f('fk_zone_revision_submitted_by_id_user'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['zone_id'], ['growing_zone.id'], name=op.f('fk_zone_revision_zone_id_growing_zone'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_zone_revision'))
-    )
-    with op.batch_alter_table('zone_revision', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_zone_revision_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_zone_revision_zone_id'), ['zone_id'], unique=False)
-        batch_op.create_index('uq_zone_revision_pending', ['zone_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
-
     # The seller's ticks were self-declared: each becomes a request the chain has to answer.
     op.execute(
         "INSERT INTO shelf_placement (product_id, chain_id, status, note, requested_at) "
@@ -116,12 +88,6 @@ def downgrade():
         "SELECT DISTINCT product_id, chain_id FROM shelf_placement "
         "WHERE status IN ('requested', 'confirmed') AND ended_on IS NULL"
     )
-    with op.batch_alter_table('zone_revision', schema=None) as batch_op:
-        batch_op.drop_index('uq_zone_revision_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
-        batch_op.drop_index(batch_op.f('ix_zone_revision_zone_id'))
-        batch_op.drop_index(batch_op.f('ix_zone_revision_status'))
-
-    op.drop_table('zone_revision')
     with op.batch_alter_table('shelf_placement', schema=None) as batch_op:
         batch_op.drop_index('uq_shelf_placement_open', sqlite_where=sa.text("status IN ('requested', 'confirmed') AND ended_on IS NULL"), postgresql_where=sa.text("status IN ('requested', 'confirmed') AND ended_on IS NULL"))
         batch_op.drop_index(batch_op.f('ix_shelf_placement_status'))
