@@ -49,6 +49,7 @@ from market.models import (
     ListingStatus,
     Membership,
     Notification,
+    OcopCertificate,
     OcopProduct,
     OrderItem,
     OrderStatus,
@@ -58,9 +59,11 @@ from market.models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
+    PlacementStatus,
     ProductStatus,
     ReviewStatus,
     Role,
+    ShelfPlacement,
     ShopOrder,
     SupplyListing,
     User,
@@ -286,7 +289,7 @@ def product_data(**overrides) -> dict:
     data = {"name": "Tinh dầu hồi Văn Quan", "category": "spice", "stars": "4", "certificate_number": "OCOP-LS-4S-900",
             "certificate_issued_on": on - timedelta(days=100), "certificate_expires_on": on + timedelta(days=600),
             "unit": "chai", "price": "180000", "stock": "10", "min_order_qty": "1", "tourist_shops_allowed": True,
-            "crop_id": "", "zone_ids": [], "retail_chain_ids": [], "description": ""}
+            "crop_id": "", "zone_ids": [], "description": ""}
     data.update(overrides)
     return data
 
@@ -742,19 +745,41 @@ class FiguresWorld:
     # OCOP products
 
     def product(self, org_id: int, stars: int, *, issued_on: date = date(2025, 6, 1),
-                expires_on: date = date(2028, 6, 1), retailers=(), crop: str | None = None) -> int:
+                expires_on: date = date(2028, 6, 1), retailers=(), crop: str | None = None,
+                verified: bool = True) -> int:
+        """retailers: chains that confirmed the product on their shelves since its certificate's issue day.
+        verified: the department verified its OCOP certificate (else the seller only declared it)."""
         n = self._next()
         with self.context():
+            certificate = OcopCertificate(
+                number=f"OCOP-T-{n:04d}", stars=stars, issued_on=issued_on, expires_on=expires_on,
+                product_name=f"Sản phẩm OCOP {n}", organisation_id=org_id,
+                status=ReviewStatus.VERIFIED if verified else ReviewStatus.PENDING)
             product = OcopProduct(
                 organisation_id=org_id, name=f"Sản phẩm OCOP {n}", category="spice", stars=stars,
                 certificate_number=f"OCOP-T-{n:04d}", certificate_issued_on=issued_on,
                 certificate_expires_on=expires_on, unit="chai", price=150_000, stock=10,
-                status=ProductStatus.PUBLISHED,
-                crop_id=crop_id(crop) if crop else None,
-                retail_chains=[db.session.get(Organisation, r) for r in retailers])
+                status=ProductStatus.PUBLISHED, ocop_certificate=certificate,
+                crop_id=crop_id(crop) if crop else None)
             db.session.add(product)
+            db.session.flush()
+            for chain in retailers:
+                db.session.add(ShelfPlacement(product_id=product.id, chain_id=chain, since=issued_on,
+                                              status=PlacementStatus.CONFIRMED, confirmed_at=local_moment(issued_on)))
             db.session.commit()
             return product.id
+
+    def placement(self, product_id: int, chain_id: int, *, since: date | None = None, ended_on: date | None = None,
+                  status: str = PlacementStatus.CONFIRMED, confirmed_on: date | None = None) -> int:
+        """A shelf placement written straight into a state; confirmed on `since` unless told otherwise."""
+        with self.context():
+            placement = ShelfPlacement(product_id=product_id, chain_id=chain_id, since=since, ended_on=ended_on,
+                                       status=status)
+            if status == PlacementStatus.CONFIRMED:
+                placement.confirmed_at = local_moment(confirmed_on or since)
+            db.session.add(placement)
+            db.session.commit()
+            return placement.id
 
     # declared chains
 

@@ -451,8 +451,8 @@ class RowResult:
     values: dict[str, Any]
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column key, message)
     notes: list[str] = field(default_factory=list)  # not errors: what will happen to the row
-    flags: list[str] = field(default_factory=list)  # implausible values the department must confirm it checked
     fields: dict[str, Any] | None = None  # what will be saved, when the row has no errors
+    flags: list[str] = field(default_factory=list)  # implausible values the department must confirm it checked
 
     @property
     def ok(self) -> bool:

@@ -40,7 +40,9 @@ def normalize_code(raw: str) -> str:
     return re.sub(r"\s+", "", (raw or "")).upper()
 
 
-def clean_zone(data: dict, *, exclude_id: int | None = None) -> dict:
+def clean_zone(data: dict, *, exclude_id: int | None = None, known: GrowingZone | None = None) -> dict:
+    """The zone's fields from a form or a row, or ValidationFailed. `known`: the zone being edited, whose area
+    the department already accepted is not questioned again while area, kind and crop stay as they are."""
     errors: dict[str, list[str]] = {}
     fields = {}
     code = normalize_code(data.get("code", ""))
@@ -76,7 +78,9 @@ def clean_zone(data: dict, *, exclude_id: int | None = None) -> dict:
     if (lat is None) != (lon is None) and "latitude" not in errors and "longitude" not in errors:
         errors["longitude" if lon is None else "latitude"] = [_("Give both latitude and longitude, or neither.")]
     fields["latitude"], fields["longitude"] = lat, lon
-    if "area_ha" not in errors and kind in ZoneKind.ALL:
+    unchanged = known is not None and (known.area_ha, known.kind, known.crop_id) == (fields["area_ha"], kind,
+                                                                                   fields["crop_id"])
+    if "area_ha" not in errors and kind in ZoneKind.ALL and not unchanged:
         _check_area(errors, kind, crop, fields["area_ha"], confirmed=bool(data.get("confirm_area")))
     if errors:
         raise ValidationFailed(errors)
@@ -159,7 +163,7 @@ def update_zone(actor: User, zone: GrowingZone, data: dict) -> GrowingZone:
     require_role(actor, zone.organisation, *EDITORS)
     if zone.status == ReviewStatus.RECALLED:
         raise PermissionDenied(_("A recalled zone cannot be edited; contact the department."))
-    fields = clean_zone(data, exclude_id=zone.id)
+    fields = clean_zone(data, exclude_id=zone.id, known=zone)
     if fields["kind"] != zone.kind:
         _check_certificates_fit(zone, fields["kind"])
     changed = {k: [getattr(zone, k), v] for k, v in fields.items() if getattr(zone, k) != v}
