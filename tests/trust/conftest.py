@@ -5,6 +5,8 @@ import pytest
 
 from market.extensions import db
 from market.models import OrgKind, User
+from tests.factories import FiguresWorld
+from tests.imports.conftest import orgs, staff, staff_client  # noqa: F401 - the importer's fixtures, for imports here
 
 
 @dataclass
@@ -29,3 +31,9 @@ def cast(factory) -> Cast:
 
 def user(user_id: int) -> User:
     return db.session.get(User, user_id)
+
+
+@pytest.fixture
+def world(app):
+    """Rows dated for the plan's figures (tests/factories.py: FiguresWorld)."""
+    return FiguresWorld(app)
