@@ -56,3 +56,16 @@ def test_the_day_a_placement_ends_it_no_longer_counts(world):
     world.placement(world.product(a, 4), r, since=date(2026, 1, 10), ended_on=AS_OF)
     assert world.figures(AS_OF)["ocop_retail_share"].value == 0.0
     assert world.figures(date(2026, 6, 14))["ocop_retail_share"].value == 100.0
+
+
+def test_the_dashboard_says_what_each_figure_counts(client, shelves_world):
+    from tests.conftest import log_in
+
+    log_in(client, shelves_world.department_staff())
+    html = client.get(f"/dashboard/?as_of={AS_OF.isoformat()}").get_data(as_text=True)
+    cards = {key: html.split(f'data-key="{key}"')[1].split("</li>")[0]
+             for key in ("ocop_retail_share", "cert_gap_organic_zone_ha", "cert_planted_forest_ha", "cert_sfm_ha")}
+    assert "chuỗi bán lẻ tự xác nhận" in cards["ocop_retail_share"]
+    assert "Sản phẩm 3 sao trên quầy chuỗi: 1" in cards["ocop_retail_share"]
+    for key in ("cert_gap_organic_zone_ha", "cert_planted_forest_ha", "cert_sfm_ha"):
+        assert "Chỉ tính các vùng được Sở xác minh" in cards[key]
