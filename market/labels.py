@@ -22,6 +22,7 @@ from market.models import (
     Role,
     ZoneKind,
 )
+from market.models.trust import OcopLevel, RevisionStatus, VerifiedAgainst
 
 
 class Validity:
@@ -36,7 +37,8 @@ class Validity:
 # they compare `contract.state == ContractState.ACTIVE`, never a raw string.
 CODES = {cls.__name__: cls for cls in (
     CertificateKind, ContractState, DeliveryStatus, ListingStatus, OfferStatus, OrderStatus, OrgKind, OrgStatus,
-    PaymentMethod, PaymentStatus, ProductStatus, RequestStatus, ReviewStatus, Role, Validity, ZoneKind)}
+    PaymentMethod, PaymentStatus, ProductStatus, RequestStatus, ReviewStatus, Role, Validity, ZoneKind,
+    OcopLevel, RevisionStatus, VerifiedAgainst)}
 
 ORG_KIND_LABELS = {
     OrgKind.COOPERATIVE: _l("Cooperative (HTX)"),
@@ -116,6 +118,23 @@ PRODUCT_UNITS = {"hop": _l("box"), "goi": _l("pack"), "chai": _l("bottle"), "kg"
                  "tui": _l("bag"), "san_pham": _l("piece")}
 UNIT_LABELS = {**UNITS, **PRODUCT_UNITS}
 
+# OCOP certificates as the department records them.
+OCOP_LEVEL_LABELS = {OcopLevel.PROVINCE: _l("Provincial"), OcopLevel.NATIONAL: _l("National")}
+VERIFIED_AGAINST_LABELS = {
+    VerifiedAgainst.REGISTER: _l("the department's register (imported)"),
+    VerifiedAgainst.DOCUMENT: _l("review of the certificate document"),
+}
+# What the market says of a product's OCOP certificate (`ocop.standing`).
+OCOP_STANDING_LABELS = {
+    "verified": _l("OCOP, verified by the department"),
+    "declared": _l("OCOP (declared, awaiting verification)"),
+    "conflict": _l("OCOP (declared; the number is recorded for another producer)"),
+    "rejected": _l("OCOP declaration rejected by the department"),
+    "recalled": _l("OCOP certificate recalled"),
+    "expired": _l("OCOP certificate expired"),
+    "not_yet_valid": _l("OCOP certificate not yet valid"),
+}
+
 # Every kind the `label` filter knows, by the name templates use.
 KINDS = {
     "org_kind": ORG_KIND_LABELS,
@@ -127,6 +146,9 @@ KINDS = {
     "product_form": PRODUCT_FORMS,
     "category": CATEGORIES,
     "unit": UNIT_LABELS,
+    "ocop_level": OCOP_LEVEL_LABELS,
+    "verified_against": VERIFIED_AGAINST_LABELS,
+    "ocop_standing": OCOP_STANDING_LABELS,
 }
 
 

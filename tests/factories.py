@@ -49,7 +49,6 @@ from market.models import (
     ListingStatus,
     Membership,
     Notification,
-    OcopCertificate,
     OcopProduct,
     OrderItem,
     OrderStatus,
@@ -69,6 +68,7 @@ from market.models import (
     User,
     ZoneKind,
 )
+from market.models.trust import OcopCertificate
 from market.models.types import utcnow
 from market.services import chains, contracts, orders, reference_data, targets
 from market.text import name_key
@@ -240,7 +240,8 @@ class Factory:
 
     def product(self, org_id: int, zone_ids=(), *, status: str = ProductStatus.PUBLISHED, stars: int = 4,
                 issued_on: date | None = None, expires_on: date | None = None, price: int = 180_000,
-                name: str | None = None) -> int:
+                name: str | None = None, ocop: str | None = ReviewStatus.VERIFIED) -> int:
+        """`ocop`: the status of the department's certificate record behind it (None: no record)."""
         on = today()
         n = self._next()
         with self.app.app_context():
@@ -250,9 +251,26 @@ class Factory:
                                   certificate_expires_on=expires_on or on + timedelta(days=500),
                                   unit="chai", price=price, stock=10, status=status,
                                   zones=[db.session.get(GrowingZone, z) for z in zone_ids])
+            product.ocop_certificate = ocop_record(product, ocop)
             db.session.add(product)
             db.session.commit()
             return product.id
+
+
+def ocop_record(product: OcopProduct, status: str | None) -> OcopCertificate | None:
+    """The department's record of a product's declared OCOP certificate, in `status` (verified against the
+    register when verified or recalled); None leaves the product without one."""
+    if status is None:
+        return None
+    verified = status in (ReviewStatus.VERIFIED, ReviewStatus.RECALLED)
+    return OcopCertificate(number=product.certificate_number.upper(), stars=product.stars,
+                           level="national" if product.stars == 5 else "province",
+                           issued_on=product.certificate_issued_on, expires_on=product.certificate_expires_on,
+                           product_name=product.name, organisation_id=product.organisation_id, status=status,
+                           verified_against="register" if verified else None,
+                           verified_at=utcnow() if verified else None,
+                           status_reason="Thu hồi để kiểm tra" if status == ReviewStatus.RECALLED else None,
+                           status_changed_at=utcnow() if status != ReviewStatus.PENDING else None)
 
 
 # --- payloads as the forms hand them to the services ----------------------------------------------------
@@ -361,6 +379,7 @@ class Shop:
                                   certificate_expires_on=expires_on or on + timedelta(days=400), unit="chai",
                                   price=price, stock=stock, min_order_qty=min_order_qty,
                                   tourist_shops_allowed=tourist_shops_allowed, status=status)
+            product.ocop_certificate = ocop_record(product, ReviewStatus.VERIFIED)
             db.session.add(product)
             db.session.commit()
             return product.id
@@ -746,21 +765,17 @@ class FiguresWorld:
 
     def product(self, org_id: int, stars: int, *, issued_on: date = date(2025, 6, 1),
                 expires_on: date = date(2028, 6, 1), retailers=(), crop: str | None = None,
-                verified: bool = True) -> int:
-        """retailers: chains that confirmed the product on their shelves since its certificate's issue day.
-        verified: the department verified its OCOP certificate (else the seller only declared it)."""
+                ocop: str | None = ReviewStatus.VERIFIED) -> int:
+        """retailers: chains that confirmed the product on their shelves since its certificate's issue day."""
         n = self._next()
         with self.context():
-            certificate = OcopCertificate(
-                number=f"OCOP-T-{n:04d}", stars=stars, issued_on=issued_on, expires_on=expires_on,
-                product_name=f"Sản phẩm OCOP {n}", organisation_id=org_id,
-                status=ReviewStatus.VERIFIED if verified else ReviewStatus.PENDING)
             product = OcopProduct(
                 organisation_id=org_id, name=f"Sản phẩm OCOP {n}", category="spice", stars=stars,
                 certificate_number=f"OCOP-T-{n:04d}", certificate_issued_on=issued_on,
                 certificate_expires_on=expires_on, unit="chai", price=150_000, stock=10,
-                status=ProductStatus.PUBLISHED, ocop_certificate=certificate,
+                status=ProductStatus.PUBLISHED,
                 crop_id=crop_id(crop) if crop else None)
+            product.ocop_certificate = ocop_record(product, ocop)
             db.session.add(product)
             db.session.flush()
             for chain in retailers:

@@ -21,6 +21,8 @@ from market.models import (
     listing_zone,
     product_zone,
 )
+from market.models.trust import OcopCertificate
+from market.services import ocop
 from market.text import fold
 
 RETAIL_STARS = (4, 5)
@@ -91,7 +93,10 @@ def listing_document(listing: SupplyListing, on: date) -> dict | None:
 def product_document(product: OcopProduct, on: date) -> dict | None:
     if product.status != ProductStatus.PUBLISHED or not product.organisation.is_verified:
         return None
-    valid = product.certificate_valid(on)
+    # Only a department-verified certificate, valid and not recalled, makes it an OCOP product in search.
+    verified = ocop.verified_certificate(product, on)
+    valid = verified is not None
+    ocop_state = ocop.state_of(product, on)
     commune = product.organisation.commune.name if product.organisation.commune else None
     crop = product.crop
     body = _text(product.description, _vi(CATEGORIES.get(product.category, "")), crop.name_vi if crop else "",
@@ -108,7 +113,7 @@ def product_document(product: OcopProduct, on: date) -> dict | None:
         "harvest_start": None, "created_at": product.created_at.isoformat(),
         "data": {"unit": product.unit, "stars": product.stars, "stock": product.stock,
                  "min_order_qty": product.min_order_qty, "certificate_valid": valid,
-                 "tourist_shops_allowed": product.tourist_shops_allowed},
+                 "tourist_shops_allowed": product.tourist_shops_allowed, "ocop_state": ocop_state},
     }
 
 
@@ -190,6 +195,9 @@ def keys_touched_by(session, obj) -> list[str]:
         keys += [key_of("product", i) for i in session.scalars(
             sa.select(OcopProduct.id).where(OcopProduct.organisation_id == obj.id))]
         return keys
+    if isinstance(obj, OcopCertificate):  # its products show its verification, recall and stars
+        return [key_of("product", i) for i in session.scalars(
+            sa.select(OcopProduct.id).where(OcopProduct.ocop_certificate_id == obj.id))]
     zone_id = obj.id if isinstance(obj, GrowingZone) else obj.zone_id if isinstance(obj, Certificate) else None
     if zone_id is None:
         return []

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from market.clock import today
 from market.extensions import db
 from market.models import Certificate, GrowingZone, OcopProduct, Organisation, SearchOutbox, SupplyListing
+from market.models.trust import OcopCertificate
 from market.models.types import utcnow
 from market.search import documents
 from market.search.base import SearchUnavailable
 from market.search.registry import get_backend
 
-TRACKED = (SupplyListing, OcopProduct, Organisation, GrowingZone, Certificate)
+TRACKED = (SupplyListing, OcopProduct, Organisation, GrowingZone, Certificate, OcopCertificate)
 OUTBOX = SearchOutbox.__table__
 # After a failed push, commits stop trying for this long (a dead host must not slow every save).
 BACKOFF_SECONDS = 30

@@ -36,7 +36,7 @@ from market.models import (
     User,
 )
 from market.models.types import utcnow
-from market.services import demo_trust_shelves
+from market.services import demo_trust_ocop, demo_trust_shelves
 from market.services.contracts import deposit_amount, terms_hash
 from market.services.reference_data import commune_named
 from market.text import name_key
@@ -249,6 +249,7 @@ def seed_demo_catalog() -> dict[str, int]:
                                    crop=crops["mac_ca"], commune=commune_named("Lộc Bình"), area_ha=22.0,
                                    households=15, status=ReviewStatus.PENDING))
     db.session.flush()
+    demo_trust_ocop.seed_demo_trust_ocop()  # each product's OCOP certificate record, in every demo state
     demo_trust_shelves.seed(orgs["chuoi_ban_le"], [p[1] for p in DEMO_PRODUCTS if p[-1]])
     return {"zones": len(DEMO_ZONES) + 1, "listings": len(DEMO_LISTINGS), "products": len(DEMO_PRODUCTS)}
 

@@ -55,6 +55,7 @@ from market.models import (
     CommuneAlias,
     Crop,
     GrowingZone,
+    OcopLevel,
     OcopProduct,
     Organisation,
     OrgKind,
@@ -65,13 +66,13 @@ from market.models import (
 )
 from market.models.types import utcnow
 from market.numbers import BadValue, parse_number
-from market.services import audit, plausibility, products, reference_data, zones
+from market.services import audit, ocop, plausibility, products, reference_data, zones
 from market.services.errors import ValidationFailed
 from market.services.organisations import require_department
 from market.services.validation import normalize_tax_code
 from market.text import fold, name_key
 
-KINDS = ("zones", "products")
+KINDS = ("zones", "products", "ocop")
 MAX_ROWS = 20_000      # data rows per file; the request size is limited by MAX_CONTENT_LENGTH
 CHUNK_SIZE = 500       # rows checked between two progress reports
 MAX_COLUMNS = 60       # columns read from an XLSX sheet (a register has about fifteen)
@@ -163,6 +164,19 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("crop", _l("Crop"), ("cay_trong", "cay", "nguyen_lieu")),
         Column("description", _l("Description"), ("mo_ta", "gioi_thieu")),
     ),
+    # The department's own OCOP register: certificates recorded as verified against it.
+    "ocop": (
+        Column("certificate_number", _l("OCOP decision number"),
+               ("so_quyet_dinh", "so_qd", "quyet_dinh", "so_chung_nhan", "so_giay_chung_nhan", "number",
+                "decision_number", "cert_number"), True),
+        Column("tax_code", _l("Tax number of the producer"), _TAX_ALIASES, True),
+        Column("product_name", _l("Product name"), ("ten_san_pham", "san_pham", "ten", "name", "product"), True),
+        Column("stars", _l("OCOP stars"), ("so_sao", "sao", "hang_sao", "xep_hang", "ocop_stars"), True),
+        Column("level", _l("Issuing level: tỉnh or trung ương (empty: by the stars)"),
+               ("cap", "cap_cong_nhan", "cap_quyet_dinh", "issuing_level")),
+        Column("issued_on", _l("Issue date"), _ISSUED + ("certificate_issued_on",), True),
+        Column("expires_on", _l("Expiry date"), _EXPIRES + ("certificate_expires_on",), True),
+    ),
 }
 
 _CERT_COLUMNS = ("cert_kind", "cert_number", "cert_issuer", "cert_issued_on", "cert_expires_on")
@@ -207,6 +221,10 @@ CERTIFICATE_KINDS = _named({
     CertificateKind.FOREST_CODE: ("mã số rừng trồng",),
     CertificateKind.SFM: ("fsc", "quản lý rừng bền vững", "sustainable forest management"),
     CertificateKind.GEOGRAPHICAL_INDICATION: ("chỉ dẫn địa lý", "cddl"),
+})
+OCOP_LEVELS = _named({
+    OcopLevel.PROVINCE: ("tỉnh", "cấp tỉnh", "provincial", "ubnd tỉnh"),
+    OcopLevel.NATIONAL: ("trung ương", "cấp trung ương", "quốc gia", "cấp quốc gia", "bộ"),
 })
 CATEGORIES = _named({
     "food": ("thực phẩm",),
@@ -587,7 +605,7 @@ class Preview:
         chunk_size = chunk_size or CHUNK_SIZE
         if self._lookups is None:
             self._lookups = _Lookups()
-        check = self._zone if self.kind == "zones" else self._product
+        check = {"zones": self._zone, "products": self._product, "ocop": self._ocop}[self.kind]
         while not self.done:
             chunk = self.table.rows[self.processed:self.processed + chunk_size]
             self._lookups.prefetch_orgs(normalize_tax_code(_tax_code(r.values.get("tax_code")) or "") for r in chunk)
@@ -766,6 +784,7 @@ class Preview:
                 self._seen[key] = raw.line
                 if key[1] in self._lookups.product_names(org):
                     errors["name"] = [_("%(org)s already lists a product with this name.", org=org.name)]
+        self._certificate_holder(raw, errors, org, data["certificate_number"])
         fields = None
         try:  # without an organisation too, to report every error at once (it is used only for zone_ids)
             fields = products.clean_product(org or Organisation(), data)
@@ -781,6 +800,95 @@ class Preview:
             else:
                 notes.append(_("Will be a draft: the OCOP certificate is not valid today."))
         return self._result(raw, errors, notes, {"organisation": org, "product": fields})
+
+
+    def _certificate_holder(self, raw: RawRow, errors: dict, org: Organisation | None, number: str | None) -> None:
+        """One OCOP certificate backs one producer's products: in the file and against the records."""
+        number = ocop.normalize_number(number)
+        if not number or org is None:
+            return
+        first = self._seen.setdefault(("ocop", number), (raw.line, org.id))
+        existing = ocop.find(number)
+        if first[1] != org.id:
+            errors["certificate_number"] = [_("Row %(line)d gives this OCOP certificate to another producer: one "
+                                              "certificate cannot back products of two producers.", line=first[0])]
+        elif existing is not None and existing.organisation_id != org.id and existing.verified_at:
+            errors["certificate_number"] = [_(
+                "The department already recorded %(number)s for another producer, %(org)s: one certificate "
+                "cannot back products of two producers. Correct the row or that record first.",
+                number=number, org=existing.organisation.name)]
+
+    # the department's OCOP register
+
+    def _ocop(self, raw: RawRow) -> RowResult:  # noqa: C901 - one check per field, read top to bottom
+        errors: dict[str, list[str]] = {}
+        notes: list[str] = []
+        org = self._org(raw, errors, OrgKind.SELLERS + (OrgKind.ENTERPRISE,), lambda org: _(
+            "%(org)s is not a producer: only cooperatives, groups and enterprises hold OCOP certificates.",
+            org=org.name))
+        number = ocop.normalize_number(_text(raw.values.get("certificate_number")))
+        if not number:
+            _required(errors, "certificate_number")
+        elif len(number) > 60:
+            errors["certificate_number"] = [_("A decision number has at most 60 characters.")]
+        elif number in self._seen:
+            errors["certificate_number"] = [_("Duplicate decision number: the same number is in row %(line)d.",
+                                              line=self._seen[number])]
+        else:
+            self._seen[number] = raw.line
+        product_name = _text(raw.values.get("product_name"))
+        if not product_name:
+            _required(errors, "product_name")
+        elif len(product_name) > 200:
+            errors["product_name"] = [_("At most 200 characters.")]
+        stars = None
+        try:
+            stars = parse_number(_stars(raw.values.get("stars")), integer=True)
+        except BadValue as exc:
+            errors["stars"] = [str(exc)]
+        if stars is None and "stars" not in errors:
+            _required(errors, "stars")
+        elif stars is not None and stars not in (3, 4, 5):
+            errors["stars"] = [_("OCOP products have 3, 4 or 5 stars.")]
+        level = self._lookup(raw, errors, "level", OCOP_LEVELS, lambda value: _(
+            "Unknown issuing level '%(value)s': use tỉnh or trung ương.", value=value))
+        if level is None and "level" not in errors and stars in (3, 4, 5):
+            level = OcopLevel.NATIONAL if stars == 5 else OcopLevel.PROVINCE
+        if level == OcopLevel.PROVINCE and stars == 5:
+            errors["level"] = [_("5-star OCOP products are recognised at national level, not by the province.")]
+        issued_on = self._date(raw, errors, "issued_on")
+        expires_on = self._date(raw, errors, "expires_on")
+        if issued_on is None and "issued_on" not in errors:
+            _required(errors, "issued_on")
+        elif issued_on is not None and issued_on > today():
+            errors["issued_on"] = [_("The issue date cannot be in the future.")]
+        if expires_on is None and "expires_on" not in errors:
+            _required(errors, "expires_on")
+        elif expires_on is not None and issued_on is not None and expires_on < issued_on:
+            errors["expires_on"] = [_("The expiry date is before the issue date.")]
+        elif expires_on is not None and expires_on < today():
+            errors["expires_on"] = [_("This certificate expired on %(date)s: the register import records only "
+                                      "certificates valid today.", date=expires_on.strftime("%d/%m/%Y"))]
+        if number and org is not None and "certificate_number" not in errors:
+            existing = ocop.find(number)
+            if existing is not None and existing.organisation_id != org.id:
+                if existing.status in (ReviewStatus.VERIFIED, ReviewStatus.RECALLED) and existing.verified_at:
+                    errors["certificate_number"] = [_(
+                        "The department already recorded %(number)s for another producer, %(org)s: one certificate "
+                        "cannot back products of two producers. Correct the row or that record first.",
+                        number=number, org=existing.organisation.name)]
+                else:
+                    notes.append(_("%(org)s declared this number: the register wins, and its products are listed "
+                                   "as a conflict for the department.", org=existing.organisation.name))
+            elif existing is not None:
+                notes.append(_("Updates the existing record; it becomes verified against the register.")
+                             if existing.status != ReviewStatus.RECALLED else
+                             _("The certificate is recalled: the record is updated and stays recalled."))
+            else:
+                notes.append(_("New certificate, recorded as verified against the register."))
+        fields = {"number": number, "level": level, "stars": stars, "issued_on": issued_on,
+                  "expires_on": expires_on, "product_name": product_name}
+        return self._result(raw, errors, notes, {"organisation": org, "certificate": fields})
 
 
 def _product_status(org: Organisation, fields: dict) -> str:
@@ -799,6 +907,16 @@ def preview_import(kind: str, data: bytes, filename: str) -> Preview:
 def _department_of(actor: User) -> Organisation | None:
     return next((m.organisation for m in actor.memberships
                  if m.organisation.kind == OrgKind.DEPARTMENT and m.organisation.is_verified), None)
+
+
+def _checked(table: Table, confirm_outliers: bool) -> Preview:
+    """Every row checked again: none with an error, and the flagged ones confirmed (never silently accepted)."""
+    preview = Preview(table).run()
+    if preview.bad:
+        raise ImportRejected(preview)
+    if preview.flagged_rows and not confirm_outliers:
+        raise OutliersUnconfirmed(preview)
+    return preview
 
 
 def commit_import(actor: User, kind: str, rows: Table | Iterable[RawRow], *, filename: str = "",
@@ -824,15 +942,17 @@ def commit_import(actor: User, kind: str, rows: Table | Iterable[RawRow], *, fil
         raise ValidationFailed({"kind": [_("Choose what the file holds.")]})
     if not table.rows:
         raise FileRejected(_("The file has a header row but no data rows."))
-    preview = Preview(table).run()
-    if preview.bad:
-        raise ImportRejected(preview)
-    if preview.flagged_rows and not confirm_outliers:  # never silently accepted
-        raise OutliersUnconfirmed(preview)
+    preview = _checked(table, confirm_outliers)
 
     now = utcnow()
     counts: dict[str, int] = {"rows": preview.total}
-    if kind == "zones":
+    if kind == "ocop":
+        outcomes = {"created": 0, "updated": 0, "claimed": 0}
+        for row in preview.rows:
+            _certificate, outcome = ocop.record_from_register(actor, row.fields["organisation"], row.fields["certificate"])
+            outcomes[outcome] += 1
+        counts.update(certificates=preview.total, **outcomes)
+    elif kind == "zones":
         created_zones = certificates = 0
         for row in preview.rows:
             zone = GrowingZone(organisation=row.fields["organisation"], status=ReviewStatus.VERIFIED,
@@ -849,7 +969,14 @@ def commit_import(actor: User, kind: str, rows: Table | Iterable[RawRow], *, fil
         for row in preview.rows:
             org = row.fields["organisation"]
             status = _product_status(org, row.fields["product"])
-            db.session.add(OcopProduct(organisation=org, status=status, **row.fields["product"]))
+            fields = row.fields["product"]
+            product = OcopProduct(organisation=org, status=status, **fields)
+            db.session.add(product)
+            # The department's register: the certificate is its record, verified against it.
+            product.ocop_certificate, _outcome = ocop.record_from_register(actor, org, {
+                "number": fields["certificate_number"], "stars": fields["stars"], "product_name": fields["name"],
+                "level": OcopLevel.NATIONAL if fields["stars"] == 5 else OcopLevel.PROVINCE,
+                "issued_on": fields["certificate_issued_on"], "expires_on": fields["certificate_expires_on"]})
             if status == ProductStatus.PUBLISHED:
                 published += 1
             else:

@@ -7,9 +7,18 @@ from flask_babel import gettext as _
 from market.clock import today
 from market.extensions import db
 from market.labels import CATEGORIES, PRODUCT_UNITS, status_label
-from market.models import Crop, GrowingZone, OcopProduct, Organisation, OrgKind, ProductStatus, User
+from market.models import (
+    Crop,
+    GrowingZone,
+    OcopProduct,
+    Organisation,
+    OrgKind,
+    ProductStatus,
+    ReviewStatus,
+    User,
+)
 from market.numbers import clean_number
-from market.services import audit
+from market.services import audit, ocop, revisions
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 from market.services.zones import EDITORS
@@ -73,16 +82,33 @@ def create_product(actor: User, org: Organisation, data: dict) -> OcopProduct:
         raise PermissionDenied(_("Only producers (cooperatives, groups, enterprises) list OCOP products."))
     product = OcopProduct(organisation=org, status=ProductStatus.DRAFT, **clean_product(org, data))
     db.session.add(product)
+    ocop.declare(actor, product)
     db.session.flush()
     audit.record("product.created", actor, organisation=org, obj=product, name=product.name, stars=product.stars)
     return product
 
 
+# What the OCOP certificate vouches for: once verified, a change waits for the department (a revision).
+MATERIAL = ("name", "stars")
+REVISION_KIND = "ocop_product"
+
+
 def update_product(actor: User, product: OcopProduct, data: dict) -> OcopProduct:
     require_role(actor, product.organisation, *EDITORS)
     fields = clean_product(product.organisation, data)
+    number_changed = ocop.normalize_number(fields["certificate_number"]) != ocop.normalize_number(product.certificate_number)
+    if not number_changed and ocop.verified_certificate(product) is not None:
+        proposed = {k: fields.pop(k) for k in MATERIAL if fields[k] != getattr(product, k)}
+        for k in MATERIAL:
+            fields.pop(k, None)
+        if proposed:
+            revisions.propose(actor, REVISION_KIND, product, product.organisation, proposed)
+        else:
+            revisions.withdraw(actor, REVISION_KIND, product)
     for key, value in fields.items():
         setattr(product, key, value)
+    if number_changed or product.ocop_certificate is None or product.ocop_certificate.status in (ReviewStatus.PENDING, ReviewStatus.REJECTED):
+        ocop.declare(actor, product)
     if product.status == ProductStatus.PUBLISHED and not product.certificate_valid(today()):
         raise ValidationFailed({"certificate_expires_on": _(
             "A published product needs a valid certificate: this one has expired. Withdraw it or renew the certificate.")})
@@ -111,6 +137,25 @@ def change_status(actor: User, product: OcopProduct, status: str, *, on: date | 
     product.status = status
     audit.record("product.status_changed", actor, organisation=product.organisation, obj=product, old=old, new=status)
     return product
+
+
+def _apply_revision(actor: User, product: OcopProduct, proposed: dict) -> None:
+    """The department accepted the material edit: the product and the certificate it vouches with change."""
+    for key in MATERIAL:
+        if key in proposed:
+            setattr(product, key, proposed[key])
+    certificate = product.ocop_certificate
+    if certificate is not None:
+        certificate.product_name = product.name
+        certificate.stars = product.stars
+    audit.record("product.revision_applied", actor, organisation=product.organisation, obj=product, **proposed)
+
+
+revisions.register(REVISION_KIND, OcopProduct, _apply_revision)
+
+
+def pending_revision(product: OcopProduct):
+    return revisions.pending(REVISION_KIND, product.id)
 
 
 def is_public(product: OcopProduct) -> bool:

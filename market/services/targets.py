@@ -5,8 +5,9 @@ Rules (each tested with a small world whose answers are worked out by hand, test
   party to a contract that became active on or before it and is active, disputed or completed; or when
   the department declared a chain for it, with evidence, running on that date. Cancelled contracts and
   unverified organisations never count. Retail chains and shops are buyers, not processors.
-- OCOP: a product counts when its certificate is valid on the date (issue and expiry day included) and
-  its producer is verified.
+- OCOP: a product counts when the department verified its OCOP certificate (register import or document
+  review), the certificate is valid on the date (issue and expiry day included), not recalled, its own
+  producer's, and its producer is verified; stars are the certificate's, never the seller's declaration.
 - Retail share: of the products whose department-verified certificate, valid on the date, has 4 or 5
   stars, those a retail chain confirmed on its shelves on the date (since <= date < ended, confirmed by the
   end of that day). Requests and the sellers' old ticks count for nothing; 3-star products on shelves are
@@ -22,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from market.clock import LOCAL_TZ, today
 from market.extensions import db
@@ -162,9 +164,11 @@ def linkage_chains(scope: Scope) -> dict:
 # --- OCOP ---------------------------------------------------------------------------------------
 
 def _valid_products(scope: Scope):
-    query = (sa.select(OcopProduct).join(Organisation, OcopProduct.organisation_id == Organisation.id)
-             .where(Organisation.status == OrgStatus.VERIFIED, OcopProduct.certificate_issued_on <= scope.as_of,
-                    OcopProduct.certificate_expires_on >= scope.as_of))
+    """Products resting on a department-verified OCOP certificate valid on the date (`ocop.verified_products`);
+    what a seller declared counts for nothing. Stars are the certificate's (`p.ocop_certificate.stars`)."""
+    query = (ocop.verified_products(scope.as_of).with_only_columns(OcopProduct)
+             .join(Organisation, OcopProduct.organisation_id == Organisation.id)
+             .where(Organisation.status == OrgStatus.VERIFIED))
     if scope.commune_id:
         query = query.where(Organisation.commune_id == scope.commune_id)
     if scope.crop_id:
@@ -173,7 +177,8 @@ def _valid_products(scope: Scope):
 
 
 def _expiring_products(scope: Scope, days: int = 90) -> int:
-    return sum(1 for p in _valid_products(scope) if p.certificate_expires_on <= scope.as_of + timedelta(days=days))
+    return sum(1 for p in _valid_products(scope)
+               if p.ocop_certificate.expires_on <= scope.as_of + timedelta(days=days))
 
 
 def _end_of_day(on: date) -> datetime:
@@ -289,6 +294,15 @@ def volumes(scope: Scope) -> list[dict]:
 
 # --- all targets -------------------------------------------------------------------------------------
 
+# What each figure counts, said next to it on the dashboard (only verified facts count).
+BASIS = {
+    "ocop_valid": _l("Only OCOP certificates verified by the department (register import or document review) and "
+                     "valid on the date; declared, pending, rejected and recalled certificates are not counted."),
+    "ocop_four_star": _l("Stars as verified by the department on the certificate, not as declared by the seller."),
+    "ocop_five_star": _l("Stars as verified by the department on the certificate, not as declared by the seller."),
+    "ocop_expiring_90_days": _l("Verified certificates only, by the expiry date on the department's record."),
+}
+
 def expiring_label(locale: str) -> str:
     with force_locale(locale):
         return _("OCOP certificates expiring in the next 90 days")
@@ -311,8 +325,8 @@ def compute(scope: Scope, locale: str = "vi") -> list[Figure]:
         figure("linkage_orgs", len(chains["contracted"]) + len(chains["declared"]),
                detail={"contracted": len(chains["contracted"]), "declared": len(chains["declared"])}),
         figure("ocop_valid", len(products)),
-        figure("ocop_four_star", sum(1 for p in products if p.stars == 4)),
-        figure("ocop_five_star", sum(1 for p in products if p.stars == 5)),
+        figure("ocop_four_star", sum(1 for p in products if p.ocop_certificate.stars == 4)),
+        figure("ocop_five_star", sum(1 for p in products if p.ocop_certificate.stars == 5)),
         retail_share_figure(figure, scope),
         figure("ocop_expiring_90_days", _expiring_products(scope), unit="product", label=expiring_label(locale)),
     ]

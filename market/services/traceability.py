@@ -26,6 +26,7 @@ from market.models import (
     SupplyListing,
     User,
 )
+from market.services import ocop, products, verification
 
 # The badge shown for a certificate or a zone, from the state the models compute.
 VALID, EXPIRED, NOT_YET_VALID = "valid", "expired", "not_yet_valid"
@@ -111,6 +112,7 @@ def _certificate(certificate: Certificate, on: date) -> dict:
         "valid": certificate.is_valid(on),
         "days_left": (expires_on - on).days if expires_on is not None and certificate.is_valid(on) else None,
         "has_document": certificate.document_id is not None,
+        "check": verification.record(certificate, on),
     }
 
 
@@ -128,6 +130,7 @@ def _zone(zone: GrowingZone, on: date) -> dict:
         "state": state,
         "badge": BADGES.get(state, state),
         "verified": state == ReviewStatus.VERIFIED,
+        "check": verification.record(zone, on),
         "certificates": [_certificate(c, on) for c in zone.certificates],
     }
 
@@ -168,13 +171,9 @@ def listing_trace(listing: SupplyListing, on: date | None = None) -> dict:
 def product_trace(product: OcopProduct, on: date | None = None) -> dict:
     on = on or today()
     zones = _zones(product.zones, on)
-    valid = product.certificate_valid(on)
-    if valid:
-        state = VALID
-    elif on < product.certificate_issued_on:
-        state = NOT_YET_VALID
-    else:
-        state = EXPIRED
+    standing = ocop.standing(product, on)
+    state = {ReviewStatus.VERIFIED: VALID}.get(standing["state"], standing["state"])
+    revision = products.pending_revision(product)
     return {
         "type": "product",
         "public_id": product.public_id,
@@ -183,16 +182,14 @@ def product_trace(product: OcopProduct, on: date | None = None) -> dict:
         "status": product.status,
         "public": is_public(product),
         "crop": _crop(product.crop),
-        "stars": product.stars,
+        # Stars as the department verified them; a declaration is shown as such, never with a tick.
+        "stars": standing["stars"],
         "ocop": {
-            "number": product.certificate_number,
-            "issued_on": product.certificate_issued_on,
-            "expires_on": product.certificate_expires_on,
-            "valid": valid,
-            "state": state,
+            **standing,
+            "valid": standing["verified"],
             "badge": state,
-            "days_left": (product.certificate_expires_on - on).days if valid else None,
         },
+        "revision_pending": sorted(revision.proposed) if revision else [],
         "producer": _producer(product.organisation),
         "zones": zones,
         "on": on,

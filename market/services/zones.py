@@ -25,7 +25,7 @@ from market.models import (
 )
 from market.models.types import utcnow
 from market.numbers import clean_number
-from market.services import audit, notifications, plausibility
+from market.services import audit, notifications, plausibility, revisions
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_department, require_role
 
@@ -112,9 +112,7 @@ REVISION_OBJECT = "growing_zone"
 
 
 def pending_revision(zone: GrowingZone) -> Revision | None:
-    return db.session.scalar(sa.select(Revision).where(
-        Revision.object_type == REVISION_OBJECT, Revision.object_id == zone.id,
-        Revision.status == RevisionStatus.PENDING).order_by(Revision.id.desc()).limit(1))
+    return revisions.pending(REVISION_OBJECT, zone.id)
 
 
 def pending_revisions(org: Organisation | None = None) -> list[Revision]:
@@ -167,24 +165,17 @@ def update_zone(actor: User, zone: GrowingZone, data: dict) -> GrowingZone:
     if fields["kind"] != zone.kind:
         _check_certificates_fit(zone, fields["kind"])
     changed = {k: [getattr(zone, k), v] for k, v in fields.items() if getattr(zone, k) != v}
-    revision = pending_revision(zone)
     if zone.status == ReviewStatus.VERIFIED:
         for key in ("name", "households"):
             setattr(zone, key, fields[key])
         if any(k in changed for k in MATERIAL):
-            if revision is None:
-                revision = Revision(object_type=REVISION_OBJECT, object_id=zone.id, organisation=zone.organisation,
-                                    status=RevisionStatus.PENDING)
-                db.session.add(revision)
-            revision.proposed = {k: fields[k] for k in MATERIAL}
-            revision.previous = {k: getattr(zone, k) for k in MATERIAL}
-            revision.proposed_by_id, revision.created_at = actor.id, utcnow()
-            db.session.flush()
+            revision = revisions.propose(actor, REVISION_OBJECT, zone, zone.organisation,
+                                         {k: fields[k] for k in MATERIAL})
             audit.record("zone.revision_submitted", actor, organisation=zone.organisation, obj=zone,
                          revision=revision.id, changes={k: [str(a), str(b)] for k, (a, b) in changed.items()
                                                         if k in MATERIAL})
-        elif revision is not None:  # the member put the verified values back: nothing left to review
-            revision.status, revision.decided_at = RevisionStatus.WITHDRAWN, utcnow()
+        else:  # the member put the verified values back (or changed none): nothing left to review
+            revisions.withdraw(actor, REVISION_OBJECT, zone)
     else:
         for key, value in fields.items():
             setattr(zone, key, value)
@@ -195,52 +186,44 @@ def update_zone(actor: User, zone: GrowingZone, data: dict) -> GrowingZone:
     return zone
 
 
-def _decidable(actor: User, revision: Revision) -> GrowingZone:
-    require_department(actor)
-    zone = revision_zone(revision)
-    if zone is None:
-        raise ValidationFailed({"status": [_("This is not a zone's revision.")]})
-    if revision.status != RevisionStatus.PENDING:
-        raise ValidationFailed({"status": [_("This revision was already decided.")]})
-    return zone
-
-
-def accept_revision(actor: User, revision: Revision) -> GrowingZone:
-    """The department accepts a material change: the zone takes the new values and stays verified."""
-    zone = _decidable(actor, revision)
-    proposed = revision.proposed
+def _apply_revision(actor: User, zone: GrowingZone, proposed: dict) -> None:
+    """The department accepted a material change: the zone takes the new values and stays verified."""
     taken = db.session.scalar(sa.select(GrowingZone.id).where(GrowingZone.code == proposed["code"],
                                                               GrowingZone.id != zone.id))
     if taken:
         raise ValidationFailed({"code": [_("This code is already registered.")]})
     if proposed["kind"] != zone.kind:
         _check_certificates_fit(zone, proposed["kind"])
-    changes = {row["field"]: [str(row["old"]), str(row["new"])] for row in revision_changes(revision)}
+    changes = {k: [str(getattr(zone, k)), str(proposed[k])] for k in MATERIAL if getattr(zone, k) != proposed[k]}
     for key in MATERIAL:
         setattr(zone, key, proposed[key])
-    revision.status, revision.decided_by_id, revision.decided_at = RevisionStatus.ACCEPTED, actor.id, utcnow()
     zone.status_changed_at, zone.status_changed_by_id = utcnow(), actor.id
-    audit.record("zone.revision_accepted", actor, organisation=zone.organisation, obj=zone,
-                 revision=revision.id, changes=changes)
+    audit.record("zone.revision_accepted", actor, organisation=zone.organisation, obj=zone, changes=changes)
     notifications.notify(zone.organisation, "zone.revision_accepted", _(
         "The department accepted the changes to zone %(code)s.", code=zone.code),
         notifications.page("catalog.zone", code=zone.code))
-    return zone
+
+
+revisions.register(REVISION_OBJECT, GrowingZone, _apply_revision)
+
+
+def accept_revision(actor: User, revision: Revision) -> GrowingZone:
+    """The department accepts a zone's material change (revisions.accept applies it through _apply_revision)."""
+    if revision_zone(revision) is None:
+        raise ValidationFailed({"status": [_("This is not a zone's revision.")]})
+    revisions.accept(actor, revision)
+    return revision_zone(revision)
 
 
 def reject_revision(actor: User, revision: Revision, reason: str) -> Revision:
-    """The department rejects a material change: the zone keeps its verified values."""
-    zone = _decidable(actor, revision)
-    reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise ValidationFailed({"reason": [_("Say why, so the applicant can put it right.")]})
-    revision.status, revision.reason = RevisionStatus.REJECTED, reason
-    revision.decided_by_id, revision.decided_at = actor.id, utcnow()
-    audit.record("zone.revision_rejected", actor, organisation=zone.organisation, obj=zone,
-                 revision=revision.id, reason=reason)
+    """The department rejects a zone's material change: the zone keeps its verified values; its holder is told."""
+    zone = revision_zone(revision)
+    if zone is None:
+        raise ValidationFailed({"status": [_("This is not a zone's revision.")]})
+    revisions.reject(actor, revision, reason)
     notifications.notify(zone.organisation, "zone.revision_rejected", _(
-        "The department did not accept the changes to zone %(code)s: %(reason)s", code=zone.code, reason=reason),
-        notifications.page("catalog.zone", code=zone.code))
+        "The department did not accept the changes to zone %(code)s: %(reason)s", code=zone.code,
+        reason=revision.reason), notifications.page("catalog.zone", code=zone.code))
     return revision
 
 

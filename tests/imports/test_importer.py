@@ -1,4 +1,5 @@
 """The import service: reading CSV and XLSX, the number and date rules, row checks, and all-or-nothing saving."""
+import zlib
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -46,8 +47,10 @@ def zone_row(code, *, kind="vùng trồng", tax=HOI, commune="Văn Quan", crop="
     return [code, kind, tax, commune, crop, area, households, *(certificate or ["", "", "", "", ""])]
 
 
-def product_row(name, *, tax=HOI, category="spice", stars="4", number="123/QĐ-UBND", issued=None, expires=None,
+def product_row(name, *, tax=HOI, category="spice", stars="4", number=None, issued=None, expires=None,
                 unit="goi", price="85.000", stock="400", moq="10"):
+    # One OCOP certificate per product unless a test shares one on purpose (it cannot back two producers).
+    number = number or f"{zlib.crc32(name.encode()) % 100000}/QĐ-UBND"
     issued = issued or (today() - timedelta(days=200)).isoformat()
     expires = expires or (today() + timedelta(days=800)).isoformat()
     return [tax, name, category, stars, number, issued, expires, unit, price, stock, moq]

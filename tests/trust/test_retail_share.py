@@ -16,7 +16,7 @@ from datetime import date
 
 import pytest
 
-from market.models import OrgKind, PlacementStatus
+from market.models import OrgKind, PlacementStatus, ReviewStatus
 from tests.factories import AS_OF
 
 pytestmark = pytest.mark.figures
@@ -30,7 +30,7 @@ def shelves_world(world):
     world.placement(p(a, 5), r, status=PlacementStatus.REQUESTED)                                      # P2
     world.placement(p(a, 4), r, since=date(2026, 1, 10), ended_on=date(2026, 6, 1))                    # P3
     world.placement(p(a, 4), r, since=date(2026, 6, 1), confirmed_on=date(2026, 7, 1))                 # P4
-    world.placement(p(a, 5, verified=False), r, since=date(2026, 2, 1))                                # P5
+    world.placement(p(a, 5, ocop=ReviewStatus.PENDING), r, since=date(2026, 2, 1))                                # P5
     world.placement(p(a, 3), r, since=date(2026, 2, 1))                                                # P6
     world.placement(p(a, 4), r, status=PlacementStatus.DECLINED)                                       # P7
     return world

@@ -136,7 +136,7 @@ def test_the_department_queue_lists_and_accepts_a_revision(client, app, verified
     log_in(client, staff)
     html = client.get("/department/").get_data(as_text=True)
     assert "Thay đổi của các vùng đã xác minh đang chờ quyết định" in html and "LS-VQ-HOI-9001" in html
-    response = submit(client, f"/department/revisions/{revision_id}/accept", {}, form_page="/department/")
+    response = submit(client, f"/department/zone-revisions/{revision_id}/accept", {}, form_page="/department/")
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(GrowingZone, zone_id).area_ha == 41

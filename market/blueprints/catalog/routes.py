@@ -15,7 +15,8 @@ from market.models import (
     ProductStatus,
     SupplyListing,
 )
-from market.services import zones
+from market.services import ocop, verification, zones
+from market.services import products as product_service
 from market.services.visibility import can_see_listing, can_see_product, can_see_zone
 
 bp = Blueprint("catalog", __name__)
@@ -49,7 +50,7 @@ def products():
     if stars in (3, 4, 5):
         query = query.where(OcopProduct.stars == stars)
     page = db.paginate(query.order_by(OcopProduct.stars.desc(), OcopProduct.name), per_page=20, error_out=False)
-    return render_template("catalog/products.html", page=page, stars=stars, on=today())
+    return render_template("catalog/products.html", page=page, stars=stars, on=today(), standing=ocop.standing)
 
 
 @bp.get("/products/<int:product_id>")
@@ -57,7 +58,9 @@ def product(product_id: int):
     item = db.get_or_404(OcopProduct, product_id)
     if not can_see_product(current_user, item):
         abort(404)
-    return render_template("catalog/product.html", product=item, on=today())
+    on = today()
+    return render_template("catalog/product.html", product=item, on=on, standing=ocop.standing(item, on),
+                           revision=product_service.pending_revision(item))
 
 
 @bp.get("/zones/<path:code>")
@@ -68,5 +71,6 @@ def zone(code: str):
     revision = zones.pending_revision(item)
     mine = current_user.is_authenticated and (current_user.membership_in(item.organisation) is not None
                                               or current_user.is_department_staff)
-    return render_template("catalog/zone.html", zone=item, on=today(), revision=revision, show_changes=mine,
+    return render_template("catalog/zone.html", zone=item, on=today(), record=verification.record,
+                           revision=revision, show_changes=mine,
                            revision_changes=zones.revision_changes(revision) if revision and mine else [])

@@ -54,6 +54,7 @@ def index():
     communes, crops = _options()
     trend = {key: targets.monthly_trend(key, scope.as_of.year, scope) for key in ("linkage_orgs", "ocop_valid")}
     return render_template("dashboard/index.html", scope=scope, figures=figures, communes=communes, crops=crops,
+                           basis=targets.BASIS,
                            crop_rows=targets.area_by_crop(scope), volumes=targets.volumes(scope),
                            chains=targets.linkage_chains(scope), trend=trend,
                            commune_name=targets.commune_name(scope.commune_id))

@@ -1,5 +1,6 @@
 """The department's work: verifying organisations (later: zones, certificates, targets)."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -8,8 +9,8 @@ from market.blueprints.department.forms import RejectForm, VerifyForm
 from market.blueprints.workspace.forms import ReasonForm
 from market.clock import today
 from market.extensions import db
-from market.models import Certificate, GrowingZone, Organisation, Revision, Role
-from market.services import mail, organisations, zones
+from market.models import AuditEvent, Certificate, GrowingZone, OcopCertificate, Organisation, Revision, Role
+from market.services import mail, ocop, organisations, products, recalls, revisions, verification, zones
 
 bp = Blueprint("department", __name__)
 
@@ -28,7 +29,9 @@ def queue():
                            revisions=[(r, zones.revision_zone(r), zones.revision_changes(r))
                                       for r in zones.pending_revisions()],
                            expiring=zones.expiring_certificates(on=today()),
-                           verify_form=VerifyForm(), reason_form=ReasonForm())
+                           pending_ocop=ocop.queue(), ocop_conflicts=ocop.conflicts(),
+                           product_revisions=revisions.queue(products.REVISION_KIND), revision_target=revisions.target,
+                           recent_ocop=ocop.recent(), today=today(), verify_form=VerifyForm(), reason_form=ReasonForm())
 
 
 @bp.get("/organisations/<int:org_id>")
@@ -73,11 +76,12 @@ def reject(org_id: int):
     return render_template("department/review.html", org=org, verify_form=VerifyForm(), reject_form=form), 400
 
 
-# Zones and certificates: verify, reject (pending) or recall (verified), each with a reason.
+# Zones and certificates: verify, reject (pending) or recall (verified), each with a reason. A recall tells
+# the seller and every buyer depending on it (services/recalls.py).
 REVIEW_ACTIONS = {
-    ("zone", "verify"): zones.verify_zone, ("zone", "reject"): zones.reject_zone, ("zone", "recall"): zones.recall_zone,
+    ("zone", "verify"): zones.verify_zone, ("zone", "reject"): zones.reject_zone, ("zone", "recall"): recalls.recall,
     ("certificate", "verify"): zones.verify_certificate, ("certificate", "reject"): zones.reject_certificate,
-    ("certificate", "recall"): zones.recall_certificate,
+    ("certificate", "recall"): recalls.recall,
 }
 
 
@@ -94,16 +98,103 @@ def review_item(what: str, item_id: int, action: str):
     return redirect(url_for("department.queue"))
 
 
+# --- OCOP certificates ---------------------------------------------------------------------------------
+
+def _history(item) -> list[AuditEvent]:
+    return list(db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.object_type == type(item).__name__, AuditEvent.object_id == str(item.id))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(50)))
+
+
+@bp.get("/ocop/<int:certificate_id>")
+def ocop_certificate(certificate_id: int):
+    certificate = db.get_or_404(OcopCertificate, certificate_id)
+    on = today()
+    return render_template("department/ocop_certificate.html", certificate=certificate, on=on,
+                           record=verification.record(certificate, on), products=ocop.products_of(certificate),
+                           conflicts=[p for p, c in ocop.conflicts() if c.id == certificate.id],
+                           history=_history(certificate), verify_form=VerifyForm(), reason_form=ReasonForm())
+
+
+@bp.post("/ocop/<int:certificate_id>/<any(verify, reject):action>")
+def ocop_review(certificate_id: int, action: str):
+    certificate = db.get_or_404(OcopCertificate, certificate_id)
+    form = VerifyForm() if action == "verify" else ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why, so the applicant can put it right."), "error")
+        return redirect(url_for("department.ocop_certificate", certificate_id=certificate.id))
+    if action == "verify":
+        write.run(lambda: ocop.verify(current_user, certificate),
+                  success=_("OCOP certificate %(number)s is verified.", number=certificate.number))
+    else:
+        write.run(lambda: ocop.reject(current_user, certificate, form.reason.data),
+                  success=_("OCOP certificate %(number)s is rejected; the producer can see why.", number=certificate.number))
+    return redirect(url_for("department.ocop_certificate", certificate_id=certificate.id))
+
+
+# --- recalls: a confirmation page (no JavaScript needed), then the recall or its lifting ---------------
+
+def _recallable(what: str, item_id: int):
+    return db.get_or_404(recalls.WHAT[what], item_id)
+
+
+def _back_to(item) -> str:
+    if isinstance(item, OcopCertificate):
+        return url_for("department.ocop_certificate", certificate_id=item.id)
+    zone = item if isinstance(item, GrowingZone) else item.zone
+    return url_for("catalog.zone", code=zone.code)
+
+
+@bp.route("/<any(zone, certificate, ocop):what>/<int:item_id>/confirm/<any(recall, lift):action>",
+          methods=["GET", "POST"])
+def confirm_recall(what: str, item_id: int, action: str):
+    item = _recallable(what, item_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        handler = recalls.recall if action == "recall" else recalls.lift
+        done = write.run(lambda: handler(current_user, item, form.reason.data), form=form,
+                         success=_("The recall is recorded; the seller and the buyers depending on it were told.")
+                         if action == "recall" else _("The recall is lifted; the seller and the buyers were told."))
+        if done:
+            return redirect(_back_to(item))
+    status = 400 if form.is_submitted() else 200
+    return render_template("department/confirm_recall.html", item=item, what=what, action=action, form=form,
+                           describe=recalls.describe(item), seller=recalls.seller_of(item),
+                           buyers=recalls.affected_buyers(item), back=_back_to(item)), status
+
+
+# --- revisions of verified products --------------------------------------------------------------------
+
 @bp.post("/revisions/<int:revision_id>/<any(accept, reject):action>")
-def decide_revision(revision_id: int, action: str):
-    """A zone's material change: accepted (the zone takes it, stays verified) or rejected (it keeps its values)."""
+def revision_decide(revision_id: int, action: str):
     revision = db.get_or_404(Revision, revision_id)
+    if revisions.target(revision) is None:
+        abort(404)
     form = VerifyForm() if action == "accept" else ReasonForm()
     if not form.validate_on_submit():
         flash(_("Say why, so the applicant can put it right."), "error")
         return redirect(url_for("department.queue"))
     if action == "accept":
-        write.run(lambda: zones.accept_revision(current_user, revision), success=_("Done."))
+        write.run(lambda: revisions.accept(current_user, revision), success=_("The change is accepted and shown."))
     else:
-        write.run(lambda: zones.reject_revision(current_user, revision, form.reason.data), success=_("Done."))
+        write.run(lambda: revisions.reject(current_user, revision, form.reason.data),
+                  success=_("The change is rejected; the verified version stays."))
+    return redirect(url_for("department.queue"))
+
+
+@bp.post("/zone-revisions/<int:revision_id>/<any(accept, reject):action>")
+def zone_revision_decide(revision_id: int, action: str):
+    """A zone's material change: accepted (the zone takes it, stays verified) or rejected (it keeps its values)."""
+    revision = db.get_or_404(Revision, revision_id)
+    if zones.revision_zone(revision) is None:
+        abort(404)
+    form = VerifyForm() if action == "accept" else ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why, so the applicant can put it right."), "error")
+        return redirect(url_for("department.queue"))
+    if action == "accept":
+        write.run(lambda: zones.accept_revision(current_user, revision), success=_("The change is accepted and shown."))
+    else:
+        write.run(lambda: zones.reject_revision(current_user, revision, form.reason.data),
+                  success=_("The change is rejected; the verified version stays."))
     return redirect(url_for("department.queue"))

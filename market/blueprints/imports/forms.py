@@ -9,6 +9,7 @@ from market.services import importer
 KIND_LABELS = {
     "zones": _l("Growing zones and planted forests, with their certificates"),
     "products": _l("OCOP products"),
+    "ocop": _l("The department's OCOP register (certificates)"),
 }
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{32}$"
 

@@ -46,7 +46,7 @@ bp = Blueprint("imports", __name__)
 
 MAX_AGE = 24 * 3600  # seconds a checked file waits for its confirmation
 SAMPLES_DIR = PROJECT_DIR / "docs" / "import-samples"
-SAMPLES = {"zones": "zones.csv", "products": "ocop_products.csv"}
+SAMPLES = {"zones": "zones.csv", "products": "ocop_products.csv", "ocop": "ocop_register.csv"}
 BAD_ROWS_SHOWN = 1000
 GOOD_ROWS_SHOWN = 100
 _TOKEN = re.compile(TOKEN_PATTERN)
@@ -211,7 +211,12 @@ def confirm():
         _release(token)  # the error page says nothing was saved; the stored file may still be cancelled
         raise
     _discard(token)
-    if meta["kind"] == "zones":
+    if meta["kind"] == "ocop":
+        flash(_("Imported %(count)d OCOP certificates, recorded as verified against the register: %(created)d new, "
+                "%(updated)d updated, %(claimed)d taken over from another producer's declaration.",
+                count=counts["certificates"], created=counts["created"], updated=counts["updated"],
+                claimed=counts["claimed"]), "success")
+    elif meta["kind"] == "zones":
         flash(_("Imported %(zones)d zones and %(certificates)d certificates, recorded as verified.",
                 zones=counts["zones"], certificates=counts["certificates"]), "success")
     else:

@@ -16,7 +16,7 @@ from market.clock import today
 from market.extensions import db
 from market.models import GrowingZone, OcopProduct, Organisation, OrgKind, SupplyListing
 from market.numbers import plain
-from market.services import listings, organisations, products, reminders, uploads, zones
+from market.services import listings, ocop, organisations, products, reminders, uploads, zones
 from market.services.errors import ValidationFailed
 
 bp = Blueprint("workspace", __name__)
@@ -90,7 +90,8 @@ def dashboard(org_id: int):
     return render_template("workspace/dashboard.html", org=org, on=on, zones=zone_rows, listings=listing_rows,
                            products=product_rows, expiring=reminders.expiring(on, org=org),
                            revisions={r.object_id: r for r in zones.pending_revisions(org)},
-                           status_form=StatusForm())
+                           status_form=StatusForm(), ocop_standing=ocop.standing,
+                           pending_revision=products.pending_revision)
 
 
 # --- zones and certificates -------------------------------------------------------------------
