@@ -89,7 +89,7 @@ def test_a_draft_may_carry_an_expired_certificate(req, coop, owner):
 
 
 def test_the_seller_no_longer_ticks_retail_chains(req, factory, coop, owner):
-    """Retail shelves are confirmed by the chain (tests/shelves): a tick sent with the product is ignored."""
+    """Retail shelves are confirmed by the chain (tests/confirmed/test_shelves.py): a tick sent with the product is ignored."""
     chain = factory.org(kind=OrgKind.RETAIL_CHAIN, name="Chuỗi siêu thị sạch")
     product = create(owner, coop, retail_chain_ids=[str(chain)])
     db.session.commit()

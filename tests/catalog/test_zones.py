@@ -151,7 +151,7 @@ def test_a_user_of_another_organisation_cannot_register(req, factory, coop):
 
 def test_changing_the_area_of_a_verified_zone_waits_for_the_department(req, cat, coop, owner):
     """A material change becomes a pending revision; the zone keeps its verified values meanwhile
-    (tests/trust/test_zone_revisions.py follows it through the department's decision)."""
+    (tests/confirmed/test_zone_revisions.py follows it through the department's decision)."""
     zone_id = cat.zone(coop, code="LS-VQ-HOI-9001", area=12.5)
     zone = db.session.get(GrowingZone, zone_id)
     zones.update_zone(get_user(owner), zone, zone_data(area_ha="20"))

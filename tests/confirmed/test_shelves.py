@@ -11,7 +11,7 @@ from market.models import AuditEvent, Notification, OcopProduct, OrgKind, OrgSta
 from market.services import shelves
 from market.services.errors import PermissionDenied, ValidationFailed
 from tests.conftest import log_in, submit
-from tests.trust.conftest import user
+from tests.confirmed.conftest import user
 
 
 def product(cast) -> OcopProduct:

@@ -1,4 +1,4 @@
-"""The cast of the trust tests: a cooperative with an OCOP product, a retail chain, their members."""
+"""The cast of the confirmed-facts tests (issue 9 part B): a cooperative with an OCOP product, a retail chain, their members."""
 from dataclasses import dataclass
 
 import pytest
