@@ -22,7 +22,7 @@ from market.models import (
     Role,
     ZoneKind,
 )
-from market.models.trust import OcopLevel, RevisionStatus, VerifiedAgainst
+from market.models.trust import OcopLevel, RevisionStatus, TrustState, VerifiedAgainst
 
 
 class Validity:
@@ -38,7 +38,7 @@ class Validity:
 CODES = {cls.__name__: cls for cls in (
     CertificateKind, ContractState, DeliveryStatus, ListingStatus, OfferStatus, OrderStatus, OrgKind, OrgStatus,
     PaymentMethod, PaymentStatus, ProductStatus, RequestStatus, ReviewStatus, Role, Validity, ZoneKind,
-    OcopLevel, RevisionStatus, VerifiedAgainst)}
+    OcopLevel, RevisionStatus, TrustState, VerifiedAgainst)}
 
 ORG_KIND_LABELS = {
     OrgKind.COOPERATIVE: _l("Cooperative (HTX)"),

@@ -105,3 +105,18 @@ class Revision(db.Model):
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
 
     __table_args__ = (sa.Index("ix_revision_object", "object_type", "object_id"),)
+
+
+class TrustState:
+    """What a page may say of a verified fact (`verification.record`, `ocop.standing`): computed, never stored."""
+
+    VERIFIED = "verified"
+    DECLARED = "declared"        # the seller's word only: pending the department
+    CONFLICT = "conflict"        # declared, but the department records the number for another producer
+    REJECTED = "rejected"
+    RECALLED = "recalled"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    DATED = (EXPIRED, NOT_YET_VALID)
+    SHOWS_STARS = (VERIFIED, EXPIRED, NOT_YET_VALID)  # a verification record stands behind the stars
+    WITH_REASON = (RECALLED, REJECTED)

@@ -127,7 +127,7 @@ def _declared_certificates_from_products():
     rows = bind.execute(sa.select(product).order_by(product.c.id)).mappings().all()
     by_number: dict[str, tuple[int, int]] = {}
     for row in rows:
-        number = " ".join((row["certificate_number"] or "").split()).upper()[:60]
+        number = "".join((row["certificate_number"] or "").split()).upper()[:60]  # as ocop.normalize_number
         if not number:
             continue
         if number not in by_number:
