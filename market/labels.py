@@ -22,6 +22,7 @@ from market.models import (
     Role,
     ZoneKind,
 )
+from market.models.shelves import PlacementStatus
 from market.models.trust import OcopLevel, RevisionStatus, TrustState, VerifiedAgainst
 
 
@@ -38,7 +39,7 @@ class Validity:
 CODES = {cls.__name__: cls for cls in (
     CertificateKind, ContractState, DeliveryStatus, ListingStatus, OfferStatus, OrderStatus, OrgKind, OrgStatus,
     PaymentMethod, PaymentStatus, ProductStatus, RequestStatus, ReviewStatus, Role, Validity, ZoneKind,
-    OcopLevel, RevisionStatus, TrustState, VerifiedAgainst)}
+    OcopLevel, RevisionStatus, TrustState, VerifiedAgainst, PlacementStatus)}
 
 ORG_KIND_LABELS = {
     OrgKind.COOPERATIVE: _l("Cooperative (HTX)"),

@@ -10,8 +10,8 @@ from market.extensions import db
 from market.models import AuditEvent, Notification, OcopProduct, OrgKind, OrgStatus, PlacementStatus, ShelfPlacement
 from market.services import shelves
 from market.services.errors import PermissionDenied, ValidationFailed
-from tests.conftest import log_in, submit
 from tests.confirmed.conftest import user
+from tests.conftest import log_in, submit
 
 
 def product(cast) -> OcopProduct:
