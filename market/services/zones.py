@@ -3,6 +3,7 @@ import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from market.clock import today
@@ -140,6 +141,8 @@ def revision_changes(revision: Revision) -> list[dict]:
             old, new = (getattr(db.session.get(model, v), attribute, v) if v is not None else None for v in (old, new))
         elif key == "kind":
             old, new = label("zone_kind", old), label("zone_kind", new)
+        else:  # numbers as the locale writes them ("1.234,5" in Vietnamese)
+            old, new = (format_decimal(v) if isinstance(v, int | float) else v for v in (old, new))
         rows.append({"field": key, "old": old, "new": new})
     return rows
 

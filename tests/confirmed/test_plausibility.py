@@ -67,6 +67,19 @@ def test_a_forest_zone_over_its_hard_limit_is_refused(req, coop):
     assert "20.000 ha" in caught.value.errors["area_ha"][0] and "rừng trồng" in caught.value.errors["area_ha"][0]
 
 
+def test_a_99999_ha_zone_through_the_form_gets_the_message_next_to_the_area(client, app, coop):
+    org, owner = coop
+    log_in(client, owner)
+    with app.app_context():
+        data = zone_data(area_ha="99999", confirm_area="y")
+    response = submit(client, f"/workspace/{org}/zones/new", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "99.999 ha vượt quá 5.000 ha" in html and "Chưa có gì được lưu." in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(GrowingZone.id))) == 0
+
+
 def test_the_form_shows_the_confirmation_next_to_the_box(client, app, coop):
     org, owner = coop
     log_in(client, owner)
