@@ -784,7 +784,8 @@ class Preview:
                 self._seen[key] = raw.line
                 if key[1] in self._lookups.product_names(org):
                     errors["name"] = [_("%(org)s already lists a product with this name.", org=org.name)]
-        self._certificate_holder(raw, errors, org, data["certificate_number"])
+        self._certificate_holder(raw, errors, org, data["certificate_number"],
+                                 (data["stars"], data["certificate_issued_on"], data["certificate_expires_on"]))
         fields = None
         try:  # without an organisation too, to report every error at once (it is used only for zone_ids)
             fields = products.clean_product(org or Organisation(), data)
@@ -802,16 +803,21 @@ class Preview:
         return self._result(raw, errors, notes, {"organisation": org, "product": fields})
 
 
-    def _certificate_holder(self, raw: RawRow, errors: dict, org: Organisation | None, number: str | None) -> None:
-        """One OCOP certificate backs one producer's products: in the file and against the records."""
+    def _certificate_holder(self, raw: RawRow, errors: dict, org: Organisation | None, number: str | None,
+                            facts: tuple) -> None:
+        """One OCOP certificate backs one producer's products, with one set of stars and dates: in the file
+        and against the records."""
         number = ocop.normalize_number(number)
         if not number or org is None:
             return
-        first = self._seen.setdefault(("ocop", number), (raw.line, org.id))
+        first = self._seen.setdefault(("ocop", number), (raw.line, org.id, facts))
         existing = ocop.find(number)
         if first[1] != org.id:
             errors["certificate_number"] = [_("Row %(line)d gives this OCOP certificate to another producer: one "
                                               "certificate cannot back products of two producers.", line=first[0])]
+        elif first[2] != facts:
+            errors["certificate_number"] = [_("Row %(line)d gives this OCOP certificate other stars or dates.",
+                                              line=first[0])]
         elif existing is not None and existing.organisation_id != org.id and existing.verified_at:
             errors["certificate_number"] = [_(
                 "The department already recorded %(number)s for another producer, %(org)s: one certificate "

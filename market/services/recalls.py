@@ -157,3 +157,14 @@ def lift(actor: User, item, reason: str):
     _tell(item, _("The department lifted the recall of %(what)s: %(reason)s", what=describe(item), reason=reason),
           "trust.recall_lifted")
     return item
+
+
+def recalled() -> list:
+    """Everything under recall, for the department to find and, once put right, lift."""
+    items: list = list(db.session.scalars(sa.select(GrowingZone).where(GrowingZone.status == ReviewStatus.RECALLED)
+                                          .order_by(GrowingZone.code)))
+    items += db.session.scalars(sa.select(Certificate).where(Certificate.status == ReviewStatus.RECALLED)
+                                .order_by(Certificate.id))
+    items += db.session.scalars(sa.select(OcopCertificate).where(OcopCertificate.status == ReviewStatus.RECALLED)
+                                .order_by(OcopCertificate.number))
+    return items

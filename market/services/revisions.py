@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from market.extensions import db
 from market.models import Organisation, Revision, RevisionStatus, User
 from market.models.types import utcnow
-from market.services import audit
+from market.services import audit, notifications
 from market.services.errors import ValidationFailed
 from market.services.organisations import require_department
 
@@ -91,11 +91,16 @@ def _decide(actor: User, revision: Revision, status: str, reason: str | None) ->
 def accept(actor: User, revision: Revision) -> Revision:
     _decide(actor, revision, RevisionStatus.ACCEPTED, None)
     KINDS[revision.object_type].apply(actor, target(revision), dict(revision.proposed))
+    notifications.notify(revision.organisation, "revision.decided",
+                         _("The department accepted your change under review; it is now shown."))
     return revision
 
 
 def reject(actor: User, revision: Revision, reason: str) -> Revision:
-    return _decide(actor, revision, RevisionStatus.REJECTED, reason)
+    _decide(actor, revision, RevisionStatus.REJECTED, reason)
+    notifications.notify(revision.organisation, "revision.decided",
+                         _("The department rejected your change under review: %(reason)s", reason=revision.reason))
+    return revision
 
 
 def queue(kind: str | None = None) -> list[Revision]:

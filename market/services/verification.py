@@ -12,20 +12,35 @@ department imported from its register were created verified, with no such event.
 from datetime import date
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from flask_babel import gettext as _
 
 from market.clock import today
 from market.extensions import db
-from market.models import AuditEvent, Certificate, GrowingZone, OcopCertificate, OrgKind, ReviewStatus, VerifiedAgainst
+from market.models import (
+    AuditEvent,
+    Certificate,
+    GrowingZone,
+    OcopCertificate,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    ReviewStatus,
+    VerifiedAgainst,
+)
 
 
 def department_name() -> str:
-    from market.models import Organisation, OrgStatus
-
+    """The verified department's name (once per request: every badge of a page names it)."""
+    if has_app_context() and "department_name" in g:
+        return g.department_name
     name = db.session.scalar(sa.select(Organisation.name).where(Organisation.kind == OrgKind.DEPARTMENT,
                                                                 Organisation.status == OrgStatus.VERIFIED)
                              .order_by(Organisation.id).limit(1))
-    return name or _("Department of Agriculture and Environment")
+    name = name or _("Department of Agriculture and Environment")
+    if has_app_context():
+        g.department_name = name
+    return name
 
 
 def _review_event(item) -> AuditEvent | None:

@@ -26,7 +26,7 @@ from market.models import (
 )
 from market.models.types import utcnow
 from market.numbers import clean_number
-from market.services import audit, notifications, plausibility, revisions
+from market.services import audit, plausibility, revisions
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_department, require_role
 
@@ -202,9 +202,6 @@ def _apply_revision(actor: User, zone: GrowingZone, proposed: dict) -> None:
         setattr(zone, key, proposed[key])
     zone.status_changed_at, zone.status_changed_by_id = utcnow(), actor.id
     audit.record("zone.revision_accepted", actor, organisation=zone.organisation, obj=zone, changes=changes)
-    notifications.notify(zone.organisation, "zone.revision_accepted", _(
-        "The department accepted the changes to zone %(code)s.", code=zone.code),
-        notifications.page("catalog.zone", code=zone.code))
 
 
 revisions.register(REVISION_OBJECT, GrowingZone, _apply_revision)
@@ -219,15 +216,11 @@ def accept_revision(actor: User, revision: Revision) -> GrowingZone:
 
 
 def reject_revision(actor: User, revision: Revision, reason: str) -> Revision:
-    """The department rejects a zone's material change: the zone keeps its verified values; its holder is told."""
-    zone = revision_zone(revision)
-    if zone is None:
+    """The department rejects a zone's material change: the zone keeps its verified values (the holder is told
+    by revisions.reject, as for every kind of revision)."""
+    if revision_zone(revision) is None:
         raise ValidationFailed({"status": [_("This is not a zone's revision.")]})
-    revisions.reject(actor, revision, reason)
-    notifications.notify(zone.organisation, "zone.revision_rejected", _(
-        "The department did not accept the changes to zone %(code)s: %(reason)s", code=zone.code,
-        reason=revision.reason), notifications.page("catalog.zone", code=zone.code))
-    return revision
+    return revisions.reject(actor, revision, reason)
 
 
 def clean_certificate(data: dict, *, on: date | None = None) -> dict:

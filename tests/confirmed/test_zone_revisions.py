@@ -54,7 +54,7 @@ def test_a_material_edit_leaves_the_verified_version_counted_until_decided(req, 
     assert (zone(zone_id).status, zone(zone_id).area_ha) == (ReviewStatus.VERIFIED, 41)
     assert certified() == 41
     assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == member, Notification.kind == "zone.revision_accepted")) == 1
+        Notification.user_id == member, Notification.kind == "revision.decided")) == 1
 
 
 @pytest.mark.figures

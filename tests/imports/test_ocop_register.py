@@ -13,7 +13,8 @@ from market.models import Membership, OcopCertificate, OcopProduct, Organisation
 from market.services import importer, ocop, products
 from tests.conftest import csrf_token
 from tests.factories import product_data
-from tests.imports.conftest import ENTERPRISE, HOI, IMPORT_URL, MAC_CA, RETAILER, csv_bytes
+from tests.imports.conftest import ENTERPRISE, HOI, IMPORT_URL, MAC_CA, PRODUCT_HEADER, RETAILER, csv_bytes
+from tests.imports.test_importer import product_row
 
 # Numbers, dates, codes from files, matched and stored through SQL.
 pytestmark = pytest.mark.both_engines
@@ -128,3 +129,16 @@ def test_register_import_through_the_pages(staff_client, orgs):
 
 def _token(client) -> str:
     return csrf_token(client, IMPORT_URL)
+
+
+def test_product_rows_sharing_a_certificate_must_agree_on_producer_stars_and_dates(req_en, orgs):
+    data = csv_bytes(PRODUCT_HEADER, [
+        product_row("Hoa hồi khô", number="77/QĐ-UBND"),
+        product_row("Hoa hồi túi 1 kg", number="77/QĐ-UBND"),                 # same producer, same facts: fine
+        product_row("Hoa hồi 5 sao", number="77/QĐ-UBND", stars="5"),         # other stars
+        product_row("Quế thanh", number="77/qđ-ubnd", tax=ENTERPRISE),        # other producer
+    ])
+    preview = importer.preview_import("products", data, "p.csv")
+    errors = {r.line: dict(r.errors).get("certificate_number", "") for r in preview.rows}
+    assert errors[2] == errors[3] == ""
+    assert "other stars or dates" in errors[4] and "another producer" in errors[5]

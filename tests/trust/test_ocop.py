@@ -9,6 +9,7 @@ from market.clock import today
 from market.extensions import db
 from market.models import (
     AuditEvent,
+    Notification,
     OcopCertificate,
     OcopProduct,
     Organisation,
@@ -172,6 +173,8 @@ def test_accepting_a_revision_applies_it_to_the_product_and_its_certificate(req,
     db.session.commit()
     assert product.stars == 5 and product.ocop_certificate.stars == 5 and ocop.verified_stars(product) == 5
     assert products.pending_revision(product) is None
+    told = db.session.scalars(sa.select(Notification.organisation_id).where(Notification.kind == "revision.decided"))
+    assert list(told) == [producers["a"]]
 
 
 def test_rejecting_a_revision_keeps_the_verified_version(req, factory, producers):

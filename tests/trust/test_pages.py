@@ -155,3 +155,19 @@ def test_conflicts_show_in_the_department_queue(app, client, factory, seller):
     log_in_en(client, factory.department_staff())
     html = html_of(client.get("/department/"))
     assert "data-ocop-conflicts" in html and "HTX Quế Tràng Định declares" in html
+
+
+def test_a_zone_is_recalled_and_lifted_through_its_confirmation_pages(app, client, factory, seller):
+    zone = factory.zone(seller, code="LS-VQ-HOI-0604")
+    product = factory.product(seller, [zone])
+    log_in_en(client, factory.department_staff())
+    url = f"/department/zone/{zone}/confirm/recall"
+    assert "Recall zone LS-VQ-HOI-0604?" in html_of(client.get(url))
+    assert submit(client, url, {"reason": "Vùng trồng bị phát hiện dùng thuốc cấm"}).status_code == 302
+    assert 'data-trust="recalled"' in html_of(client.get("/zones/LS-VQ-HOI-0604"))
+    assert "badge-recalled" in html_of(client.get(f"/products/{product}"))
+    queue = html_of(client.get("/department/"))
+    assert "data-recalled" in queue and "Vùng trồng bị phát hiện dùng thuốc cấm" in queue
+    lift = f"/department/zone/{zone}/confirm/lift"
+    assert submit(client, lift, {"reason": "Đã kiểm tra lại, đạt yêu cầu"}).status_code == 302
+    assert 'data-trust="verified"' in html_of(client.get("/zones/LS-VQ-HOI-0604"))

@@ -6,6 +6,8 @@ from flask_login import current_user
 from market.clock import today
 from market.extensions import db
 from market.models import GrowingZone, OcopProduct, SupplyListing
+from market.models.trust import TrustState
+from market.services import ocop
 from market.services.visibility import can_see_listing, can_see_product, can_see_zone
 
 bp = Blueprint("api", __name__)
@@ -47,13 +49,22 @@ def listing_json(listing: SupplyListing, on) -> dict:
     }
 
 
+def _ocop(product: OcopProduct, on) -> dict:
+    standing = ocop.standing(product, on)
+    return {"number": standing["number"], "issued_on": standing["issued_on"].isoformat(),
+            "expires_on": standing["expires_on"].isoformat(), "valid": standing["verified"],
+            "state": standing["state"], "verified_stars": standing["stars"] if standing["verified"] else None,
+            "verified_against": standing["against"],
+            "verified_at": standing["verified_at"].isoformat() if standing["verified_at"] else None,
+            "reason": standing["reason"] if standing["state"] in (TrustState.RECALLED, TrustState.REJECTED) else None}
+
+
 def product_json(product: OcopProduct, on) -> dict:
     return {
         "id": product.id, "name": product.name, "category": product.category, "stars": product.stars,
         "status": product.status, "organisation": _org(product.organisation),
-        "certificate": {"number": product.certificate_number, "issued_on": product.certificate_issued_on.isoformat(),
-                        "expires_on": product.certificate_expires_on.isoformat(),
-                        "valid": product.certificate_valid(on)},
+        # What the department vouches for: `valid` only with a verified certificate valid on the date.
+        "certificate": _ocop(product, on),
         "unit": product.unit, "price": product.price, "currency": product.currency,
         "min_order_qty": product.min_order_qty, "stock": product.stock,
         "tourist_shops_allowed": product.tourist_shops_allowed,

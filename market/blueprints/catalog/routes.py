@@ -39,7 +39,7 @@ def listing(listing_id: int):
     item = db.get_or_404(SupplyListing, listing_id)
     if not can_see_listing(current_user, item):
         abort(404)
-    return render_template("catalog/listing.html", listing=item, on=today())
+    return render_template("catalog/listing.html", listing=item, on=today(), record=verification.record)
 
 
 @bp.get("/products")

@@ -31,7 +31,8 @@ def queue():
                            expiring=zones.expiring_certificates(on=today()),
                            pending_ocop=ocop.queue(), ocop_conflicts=ocop.conflicts(),
                            product_revisions=revisions.queue(products.REVISION_KIND), revision_target=revisions.target,
-                           recent_ocop=ocop.recent(), today=today(), verify_form=VerifyForm(), reason_form=ReasonForm())
+                           recent_ocop=ocop.recent(), today=today(), recalled=recalls.recalled(),
+                           describe=recalls.describe, kind_of=recalls.kind_of, verify_form=VerifyForm(), reason_form=ReasonForm())
 
 
 @bp.get("/organisations/<int:org_id>")
