@@ -243,3 +243,12 @@ def test_the_product_page_tells_confirmed_from_declared(client, app, cast):
     html = client.get(f"/products/{cast.product}").get_data(as_text=True)
     assert "chuỗi đã xác nhận" in html
     assert "Chuỗi cửa hàng Xứ Lạng · người sản xuất tự khai, chuỗi chưa xác nhận" in html
+
+
+def test_the_api_names_only_the_chains_that_confirmed(client, app, cast):
+    def work():
+        shelves.confirm(user(cast.buyer), ask(cast), today() - timedelta(days=3))
+        ask(cast, chain=cast.other_chain)  # asked, not answered: not named
+    in_context(app, work)
+    body = client.get(f"/api/v1/products/{cast.product}").get_json()
+    assert body["retail_chains"] == ["Chuỗi siêu thị Nông sản Sạch"]
