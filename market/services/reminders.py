@@ -136,8 +136,8 @@ def send_due(on: date | None = None) -> int:
         notifications.notify(item.organisation, "renewal.reminder", text, item.link)
         if item.subject == "ocop_certificate":
             departments = _departments() if departments is None else departments
+            record = notifications.page("department.ocop_certificate", certificate_id=item.subject_id)
             for department in departments:
-                notifications.notify(department, "renewal.reminder",
-                                     f"{item.organisation.name}: {text}", item.link)
+                notifications.notify(department, "renewal.reminder", f"{item.organisation.name}: {text}", record)
         sent += 1
     return sent

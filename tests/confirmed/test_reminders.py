@@ -92,6 +92,8 @@ def test_ocop_certificates_are_reminded_to_the_producer_and_the_department(req, 
     db.session.commit()
     assert len(inbox(member)) == 1 and "Giấy chứng nhận OCOP" in inbox(member)[0]
     assert inbox(staff) == [f"HTX Hồi Văn Quan: {inbox(member)[0]}"]
+    link = db.session.scalar(sa.select(Notification.link).where(Notification.user_id == staff))
+    assert link.startswith("/department/ocop/")  # the department's record, not the producer's workspace
 
 
 def test_a_renewed_certificate_is_reminded_again(req, factory, holder):
