@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.pwa.routes import bp as pwa_bp
     from market.blueprints.search.routes import api_bp as search_api_bp
     from market.blueprints.search.routes import bp as search_bp
+    from market.blueprints.shelves.routes import bp as shelves_bp
     from market.blueprints.sourcing.routes import bp as sourcing_bp
     from market.blueprints.todo.routes import bp as todo_bp
     from market.blueprints.trace.routes import bp as trace_bp
@@ -90,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(conversations_bp, url_prefix="/messages")
     app.register_blueprint(disputes_bp, url_prefix="/disputes")
     app.register_blueprint(todo_bp, url_prefix="/todo")
+    app.register_blueprint(shelves_bp, url_prefix="/shelves")
 
     errors.init_app(app)
     cli.init_app(app)

@@ -1,5 +1,5 @@
 """Flask commands, registered in one place: `flask market seed [--demo]`, `flask market expire-orders`,
-`flask market retry-refunds`."""
+`flask market retry-refunds`, `flask market remind-renewals`."""
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -42,6 +42,18 @@ def expire_orders() -> None:
     db.session.commit()
     effects.run_ready()  # e-mails and refunds queued by what was just committed
     click.echo(f"expired {count} unpaid orders")
+
+
+@market_cli.command("remind-renewals")
+def remind_renewals() -> None:
+    """Send the renewal reminders due today (90, 30 and 7 days before a zone code, a zone certificate or an OCOP
+    certificate expires), each once: run it daily from cron; running it twice, even at once, sends nothing twice."""
+    from market.services import reminders
+
+    count = reminders.send_due()
+    db.session.commit()
+    effects.run_ready()  # the e-mails, once the reminders are recorded
+    click.echo(f"renewal reminders sent: {count}")
 
 
 @market_cli.command("retry-refunds")

@@ -25,6 +25,7 @@ from market.models import (
     Subject,
     ZoneKind,
 )
+from market.models.shelves import PlacementStatus
 from market.models.trust import OcopLevel, RevisionStatus, TrustState, VerifiedAgainst
 
 
@@ -42,7 +43,7 @@ CODES = {cls.__name__: cls for cls in (
     CertificateKind, ContractState, DeliveryStatus, ListingStatus, OfferStatus, OrderStatus, OrgKind, OrgStatus,
     PaymentMethod, PaymentStatus, ProductStatus, RequestStatus, ReviewStatus, Role, Validity, ZoneKind,
     DisputeState, MessageKind, Subject,
-    OcopLevel, RevisionStatus, TrustState, VerifiedAgainst)}
+    OcopLevel, RevisionStatus, TrustState, VerifiedAgainst, PlacementStatus)}
 
 ORG_KIND_LABELS = {
     OrgKind.COOPERATIVE: _l("Cooperative (HTX)"),
@@ -64,6 +65,12 @@ ROLE_LABELS = {
 ZONE_KIND_LABELS = {
     ZoneKind.PLANTING_AREA: _l("Growing zone (planting-area code)"),
     ZoneKind.PLANTED_FOREST: _l("Planted forest (forest code)"),
+}
+
+# A zone's fields, as named when a change to them waits for the department.
+ZONE_FIELD_LABELS = {
+    "code": _l("Code"), "kind": _l("Kind"), "commune_id": _l("Commune or ward"), "crop_id": _l("Crop"),
+    "area_ha": _l("Area (ha)"), "latitude": _l("Latitude"), "longitude": _l("Longitude"),
 }
 
 CERTIFICATE_LABELS = {
@@ -93,6 +100,8 @@ STATUS_LABELS = {
     "refunding": _l("Refund under way"), "refunded": _l("Refunded"),
     # disputes (issue 11)
     "answered": _l("Answered"), "settled": _l("Settled by agreement"), "referred": _l("Referred to the department"),
+    # shelf placements (issue 9): asked by the producer, answered by the chain
+    "requested": _l("Waiting for the chain's confirmation"), "ended": _l("Ended"),
 }
 
 # What a harvest is sold as: listings, sourcing requests and contract terms.
@@ -144,6 +153,7 @@ KINDS = {
     "org_kind": ORG_KIND_LABELS,
     "role": ROLE_LABELS,
     "zone_kind": ZONE_KIND_LABELS,
+    "zone_field": ZONE_FIELD_LABELS,
     "certificate": CERTIFICATE_LABELS,
     "status": STATUS_LABELS,
     "product_form": PRODUCT_FORMS,

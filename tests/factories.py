@@ -58,9 +58,11 @@ from market.models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
+    PlacementStatus,
     ProductStatus,
     ReviewStatus,
     Role,
+    ShelfPlacement,
     ShopOrder,
     SupplyListing,
     User,
@@ -305,7 +307,7 @@ def product_data(**overrides) -> dict:
     data = {"name": "Tinh dầu hồi Văn Quan", "category": "spice", "stars": "4", "certificate_number": "OCOP-LS-4S-900",
             "certificate_issued_on": on - timedelta(days=100), "certificate_expires_on": on + timedelta(days=600),
             "unit": "chai", "price": "180000", "stock": "10", "min_order_qty": "1", "tourist_shops_allowed": True,
-            "crop_id": "", "zone_ids": [], "retail_chain_ids": [], "description": ""}
+            "crop_id": "", "zone_ids": [], "description": ""}
     data.update(overrides)
     return data
 
@@ -764,6 +766,7 @@ class FiguresWorld:
     def product(self, org_id: int, stars: int, *, issued_on: date = date(2025, 6, 1),
                 expires_on: date = date(2028, 6, 1), retailers=(), crop: str | None = None,
                 ocop: str | None = ReviewStatus.VERIFIED) -> int:
+        """retailers: chains that confirmed the product on their shelves since its certificate's issue day."""
         n = self._next()
         with self.context():
             product = OcopProduct(
@@ -771,12 +774,27 @@ class FiguresWorld:
                 certificate_number=f"OCOP-T-{n:04d}", certificate_issued_on=issued_on,
                 certificate_expires_on=expires_on, unit="chai", price=150_000, stock=10,
                 status=ProductStatus.PUBLISHED,
-                crop_id=crop_id(crop) if crop else None,
-                retail_chains=[db.session.get(Organisation, r) for r in retailers])
+                crop_id=crop_id(crop) if crop else None)
             product.ocop_certificate = ocop_record(product, ocop)
             db.session.add(product)
+            db.session.flush()
+            for chain in retailers:
+                db.session.add(ShelfPlacement(product_id=product.id, chain_id=chain, since=issued_on,
+                                              status=PlacementStatus.CONFIRMED, confirmed_at=local_moment(issued_on)))
             db.session.commit()
             return product.id
+
+    def placement(self, product_id: int, chain_id: int, *, since: date | None = None, ended_on: date | None = None,
+                  status: str = PlacementStatus.CONFIRMED, confirmed_on: date | None = None) -> int:
+        """A shelf placement written straight into a state; confirmed on `since` unless told otherwise."""
+        with self.context():
+            placement = ShelfPlacement(product_id=product_id, chain_id=chain_id, since=since, ended_on=ended_on,
+                                       status=status)
+            if status == PlacementStatus.CONFIRMED:
+                placement.confirmed_at = local_moment(confirmed_on or since)
+            db.session.add(placement)
+            db.session.commit()
+            return placement.id
 
     # declared chains
 

@@ -22,7 +22,6 @@ from market.models.catalog import (
     Upload,
     ZoneKind,
     listing_zone,
-    product_retailer,
     product_zone,
 )
 from market.models.contracts import (
@@ -55,7 +54,9 @@ from market.models.monitoring import DeclaredChain, ReportSnapshot
 from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
 from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
+from market.models.reminders import SentReminder
 from market.models.search import SearchOutbox
+from market.models.shelves import PlacementStatus, ShelfPlacement
 from market.models.trust import OcopCertificate, OcopLevel, Revision, RevisionStatus, VerifiedAgainst
 
 __all__ = [
@@ -66,10 +67,11 @@ __all__ = [
     "AuditEvent", "Certificate", "CertificateKind", "Commune", "CommuneAlias", "Crop", "GrowingZone",
     "ListingStatus", "Membership", "OcopProduct", "Organisation", "OrgKind", "OrgStatus", "PlanTarget",
     "ProductStatus", "ReviewStatus", "Role", "SearchOutbox", "SupplyListing", "Upload", "User", "ZoneKind",
-    "crop_commune", "listing_zone", "product_retailer", "product_zone",
     "AccountCheck", "DocumentCounter", "DocumentKind", "IssuedDocument", "LineOutcome", "PayeeAccount",
     "StatementLine", "StatementUpload",
     "Conversation", "ConversationRead", "Dispute", "DisputeState", "Message", "MessageKind", "Subject",
     "message_upload", "delivery_photo",
+    "crop_commune", "listing_zone", "product_zone",
+    "PlacementStatus", "SentReminder", "ShelfPlacement",
     "OcopCertificate", "OcopLevel", "Revision", "RevisionStatus", "VerifiedAgainst",
 ]

@@ -184,13 +184,6 @@ product_zone = sa.Table(
     sa.Column("zone_id", sa.ForeignKey("growing_zone.id", ondelete="CASCADE"), primary_key=True),
 )
 
-product_retailer = sa.Table(
-    "product_retailer",
-    db.metadata,
-    sa.Column("product_id", sa.ForeignKey("ocop_product.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("organisation_id", sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
-)
-
 
 class OcopProduct(db.Model):
     """An OCOP product (3, 4 or 5 stars) with its certificate. Money in VND, integer."""
@@ -223,7 +216,6 @@ class OcopProduct(db.Model):
     organisation: Mapped[Organisation] = relationship()
     crop: Mapped[Crop | None] = relationship()
     zones: Mapped[list[GrowingZone]] = relationship(secondary=product_zone)
-    retail_chains: Mapped[list[Organisation]] = relationship(secondary=product_retailer)
     ocop_certificate: Mapped["OcopCertificate | None"] = relationship()  # noqa: F821 - market.models.trust
     photos: Mapped[list[Upload]] = relationship(primaryjoin="Upload.product_id == OcopProduct.id",
                                                 order_by="Upload.id", viewonly=True)

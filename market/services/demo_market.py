@@ -36,7 +36,7 @@ from market.models import (
     User,
 )
 from market.models.types import utcnow
-from market.services import demo_banking, demo_deals, demo_geo, demo_trust_ocop
+from market.services import demo_banking, demo_deals, demo_geo, demo_trust_ocop, demo_trust_shelves
 from market.services.contracts import deposit_amount, terms_hash
 from market.services.reference_data import commune_named
 from market.text import name_key
@@ -230,8 +230,7 @@ def seed_demo_catalog() -> dict[str, int]:
                 harvest_start=start, harvest_end=end, quantity=qty, unit=unit, price_per_unit=price, grade=grade,
                 min_order_qty=max(qty / 20, 0.5), status=ListingStatus.OPEN,
                 description=f"{title}. Liên hệ HTX để đặt hàng theo vụ.", ends_on=end))
-    retail = orgs["chuoi_ban_le"]
-    for index, (org_key, name, category, stars, age, left, unit, price, stock, in_retail) in enumerate(DEMO_PRODUCTS, 1):
+    for index, (org_key, name, category, stars, age, left, unit, price, stock, _in_retail) in enumerate(DEMO_PRODUCTS, 1):
         org = orgs[org_key]
         if db.session.scalar(sa.select(OcopProduct.id).where(OcopProduct.organisation_id == org.id,
                                                             OcopProduct.name == name)) is None:
@@ -240,7 +239,7 @@ def seed_demo_catalog() -> dict[str, int]:
                 certificate_number=f"OCOP-LS-{stars}S-{index:03d}",
                 certificate_issued_on=on - timedelta(days=age), certificate_expires_on=on + timedelta(days=left),
                 unit=unit, price=price, stock=stock, min_order_qty=1 if stars < 5 else 2,
-                tourist_shops_allowed=True, retail_chains=[retail] if in_retail else [],
+                tourist_shops_allowed=True,
                 status=ProductStatus.PUBLISHED if left >= 0 else ProductStatus.WITHDRAWN,
                 description=f"{name}, sản phẩm OCOP {stars} sao của tỉnh Lạng Sơn."))
     # One zone waits for the department, so the verification queue has something in it.
@@ -252,6 +251,7 @@ def seed_demo_catalog() -> dict[str, int]:
     db.session.flush()
     demo_geo.seed_demo_coordinates()  # the maps show the demo zones where they are
     demo_trust_ocop.seed_demo_trust_ocop()  # each product's OCOP certificate record, in every demo state
+    demo_trust_shelves.seed(orgs["chuoi_ban_le"], [p[1] for p in DEMO_PRODUCTS if p[-1]])
     return {"zones": len(DEMO_ZONES) + 1, "listings": len(DEMO_LISTINGS), "products": len(DEMO_PRODUCTS)}
 
 

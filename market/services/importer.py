@@ -66,7 +66,7 @@ from market.models import (
 )
 from market.models.types import utcnow
 from market.numbers import BadValue, parse_number
-from market.services import audit, ocop, products, reference_data, zones
+from market.services import audit, ocop, plausibility, products, reference_data, zones
 from market.services.errors import ValidationFailed
 from market.services.organisations import require_department
 from market.services.validation import normalize_tax_code
@@ -93,6 +93,17 @@ class ImportRejected(ValidationFailed):
     def __init__(self, preview: Preview):
         self.preview = preview
         super().__init__({"file": [_("%(count)d row(s) have errors: nothing was saved.", count=preview.bad)]})
+
+
+class OutliersUnconfirmed(ValidationFailed):
+    """Some rows hold implausible but possible values (a very large zone) and the department did not tick
+    that it checked them: nothing was saved. `preview` lists the flagged rows."""
+
+    def __init__(self, preview: Preview):
+        self.preview = preview
+        super().__init__({"confirm_outliers": [_(
+            "%(count)d row(s) are flagged as unusual: confirm that you checked them, or correct the file.",
+            count=len(preview.flagged_rows))]})
 
 
 # --- columns ------------------------------------------------------------------------------------
@@ -471,6 +482,7 @@ class RowResult:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column key, message)
     notes: list[str] = field(default_factory=list)  # not errors: what will happen to the row
     fields: dict[str, Any] | None = None  # what will be saved, when the row has no errors
+    flags: list[str] = field(default_factory=list)  # implausible values the department must confirm it checked
 
     @property
     def ok(self) -> bool:
@@ -593,6 +605,7 @@ class Preview:
     bad = property(lambda self: sum(1 for r in self.rows if not r.ok))
     bad_rows = property(lambda self: [r for r in self.rows if not r.ok])
     good_rows = property(lambda self: [r for r in self.rows if r.ok])
+    flagged_rows = property(lambda self: [r for r in self.rows if r.ok and r.flags])
 
     @property
     def done(self) -> bool:
@@ -659,10 +672,12 @@ class Preview:
             errors[key] = [str(exc)]
             return None
 
-    def _result(self, raw: RawRow, errors: dict[str, list[str]], notes: list[str], fields: dict) -> RowResult:
+    def _result(self, raw: RawRow, errors: dict[str, list[str]], notes: list[str], fields: dict,
+                flags: list[str] | None = None) -> RowResult:
         order = {c.key: i for i, c in enumerate(COLUMNS[self.kind])}
         flat = [(key, message) for key in sorted(errors, key=lambda k: order.get(k, 99)) for message in errors[key]]
-        return RowResult(raw.line, raw.values, flat, notes if not flat else [], None if flat else fields)
+        return RowResult(raw.line, raw.values, flat, notes if not flat else [], None if flat else fields,
+                         (flags or []) if not flat else [])
 
     # zones
 
@@ -704,11 +719,15 @@ class Preview:
                 errors["code"] = [_("Duplicate code: the same code is in row %(line)d.", line=self._seen[code])]
             else:
                 self._seen[code] = raw.line
-        try:
-            zone_fields = zones.clean_zone(data)
+        flags = []
+        try:  # an unusually large area is flagged for the department to confirm, not an error
+            zone_fields = zones.clean_zone({**data, "confirm_area": True})
         except ValidationFailed as exc:
             zone_fields = None
             _merge(errors, exc, {"commune_id": "commune", "crop_id": "crop"})
+        else:
+            if warning := plausibility.area_warning(zone_fields["kind"], crop, zone_fields["area_ha"]):
+                flags.append(warning)
 
         certificate = None
         if any(raw.values.get(key) is not None for key in _CERT_COLUMNS):
@@ -726,10 +745,12 @@ class Preview:
             except ValidationFailed as exc:
                 _merge(errors, exc, {k: f"cert_{k}" for k in ("kind", "number", "issuer", "issued_on", "expires_on")})
             else:
+                if refused := plausibility.certificate_refused(data["kind"], certificate["kind"]):
+                    errors.setdefault("cert_kind", []).append(refused)
                 if certificate["expires_on"] is not None and certificate["expires_on"] < today():
                     notes.append(_("The certificate has expired: the zone will show as expired."))
         return self._result(raw, errors, notes, {"organisation": org, "commune": commune, "crop": crop,
-                                                  "zone": zone_fields, "certificate": certificate})
+                                                  "zone": zone_fields, "certificate": certificate}, flags)
 
     # products
 
@@ -906,9 +927,21 @@ def _department_of(actor: User) -> Organisation | None:
                  if m.organisation.kind == OrgKind.DEPARTMENT and m.organisation.is_verified), None)
 
 
-def commit_import(actor: User, kind: str, rows: Table | Iterable[RawRow], *, filename: str = "") -> dict[str, int]:
+def _checked(table: Table, confirm_outliers: bool) -> Preview:
+    """Every row checked again: none with an error, and the flagged ones confirmed (never silently accepted)."""
+    preview = Preview(table).run()
+    if preview.bad:
+        raise ImportRejected(preview)
+    if preview.flagged_rows and not confirm_outliers:
+        raise OutliersUnconfirmed(preview)
+    return preview
+
+
+def commit_import(actor: User, kind: str, rows: Table | Iterable[RawRow], *, filename: str = "",
+                  confirm_outliers: bool = False) -> dict[str, int]:
     """Save every row, or none: the rows are checked again and `ImportRejected` (a ValidationFailed, with
-    the preview of every row) is raised if any has an error. Only department staff may import.
+    the preview of every row) is raised if any has an error; `OutliersUnconfirmed` when rows are flagged as
+    implausible (an unusually large zone) and `confirm_outliers` is not set. Only department staff may import.
 
     The department keeps these registers, so what it imports is its own word:
     - zones and their certificates are created VERIFIED, status_changed_by = the actor;
@@ -927,9 +960,7 @@ def commit_import(actor: User, kind: str, rows: Table | Iterable[RawRow], *, fil
         raise ValidationFailed({"kind": [_("Choose what the file holds.")]})
     if not table.rows:
         raise FileRejected(_("The file has a header row but no data rows."))
-    preview = Preview(table).run()
-    if preview.bad:
-        raise ImportRejected(preview)
+    preview = _checked(table, confirm_outliers)
 
     now = utcnow()
     counts: dict[str, int] = {"rows": preview.total}

@@ -13,7 +13,6 @@ from market.models import (
     OcopProduct,
     Organisation,
     OrgKind,
-    OrgStatus,
     ProductStatus,
     ReviewStatus,
     User,
@@ -71,13 +70,7 @@ def clean_product(org: Organisation, data: dict) -> dict:  # noqa: C901 - one ch
     if len(zones) != len(set(zone_ids)) or any(z.organisation_id != org.id for z in zones):
         errors["zone_ids"] = [_("You can only name your own organisation's zones.")]
     fields["zones"] = zones
-    retailer_ids = [int(r) for r in data.get("retail_chain_ids") or [] if str(r).isdigit()]
-    retailers = list(db.session.scalars(sa.select(Organisation).where(
-        Organisation.id.in_(retailer_ids), Organisation.kind == OrgKind.RETAIL_CHAIN,
-        Organisation.status == OrgStatus.VERIFIED))) if retailer_ids else []
-    if len(retailers) != len(set(retailer_ids)):
-        errors["retail_chain_ids"] = [_("Choose verified retail chains only.")]
-    fields["retail_chains"] = retailers
+    # Retail chains are no longer ticked here: the chain confirms its shelves (services/shelves.py).
     if errors:
         raise ValidationFailed(errors)
     return fields

@@ -7,9 +7,15 @@ Rules (each tested with a small world whose answers are worked out by hand, test
   unverified organisations never count. Retail chains and shops are buyers, not processors.
 - OCOP: a product counts when the department verified its OCOP certificate (register import or document
   review), the certificate is valid on the date (issue and expiry day included), not recalled, its own
-  producer's, and its producer is verified; stars are the certificate's, never the seller's declaration; the retail share is of valid 4-5 star products stocked by a retail chain.
-- Certified area: verified zones holding, on the date, at least one valid certificate of the group;
-  each zone's hectares once per group however many certificates it has.
+  producer's, and its producer is verified; stars are the certificate's, never the seller's declaration.
+- Retail share: of the products whose department-verified certificate, valid on the date, has 4 or 5
+  stars, those a retail chain confirmed on its shelves on the date (since <= date < ended, confirmed by the
+  end of that day). Requests and the sellers' old ticks count for nothing; 3-star products on shelves are
+  counted apart (detail), never in the share.
+- Certified area: verified zones holding, on the date, at least one verified valid certificate of the
+  group that the kind of zone may hold (services/plausibility.py); each zone's hectares once per group
+  however many certificates it has. A material edit waiting for the department (a pending revision)
+  leaves the zone's verified values, and so the figure, unchanged until it is accepted.
 """
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -34,11 +40,12 @@ from market.models import (
     Organisation,
     OrgKind,
     OrgStatus,
+    PlacementStatus,
     PlanTarget,
     ReviewStatus,
-    product_retailer,
+    ShelfPlacement,
 )
-from market.services import ocop
+from market.services import ocop, plausibility
 from market.services.errors import ValidationFailed
 
 PERIOD_START = date(2026, 1, 1)
@@ -174,11 +181,51 @@ def _expiring_products(scope: Scope, days: int = 90) -> int:
                if p.ocop_certificate.expires_on <= scope.as_of + timedelta(days=days))
 
 
-def _in_retail(product_ids: list[int]) -> set[int]:
+def _end_of_day(on: date) -> datetime:
+    """The first moment after `on` in Lạng Sơn (a datetime bound works on every engine)."""
+    return datetime.combine(on + timedelta(days=1), time(), tzinfo=LOCAL_TZ)
+
+
+def _in_retail(product_ids: list[int], scope: Scope) -> set[int]:
+    """Products a retail chain confirmed, by the end of the day, as on its shelves on the day: what the
+    producer asked for or a seller once ticked counts for nothing, and a later confirmation never
+    rewrites a figure already reported."""
     if not product_ids:
         return set()
-    return set(db.session.scalars(sa.select(product_retailer.c.product_id).where(
-        product_retailer.c.product_id.in_(product_ids))))
+    return set(db.session.scalars(sa.select(ShelfPlacement.product_id).where(
+        ShelfPlacement.product_id.in_(product_ids), ShelfPlacement.status == PlacementStatus.CONFIRMED,
+        ShelfPlacement.since <= scope.as_of,
+        sa.or_(ShelfPlacement.ended_on.is_(None), ShelfPlacement.ended_on > scope.as_of),
+        ShelfPlacement.confirmed_at < _end_of_day(scope.as_of))))
+
+
+def _verified_by_stars(scope: Scope) -> dict[int, int]:
+    """product id -> the stars of its department-verified certificate valid on the day (never the stars
+    the seller typed), for products of verified producers in the scope."""
+    query = (ocop.verified_products(scope.as_of)
+             .join(Organisation, OcopProduct.organisation_id == Organisation.id)
+             .where(Organisation.status == OrgStatus.VERIFIED))
+    if scope.commune_id:
+        query = query.where(Organisation.commune_id == scope.commune_id)
+    if scope.crop_id:
+        query = query.where(OcopProduct.crop_id == scope.crop_id)
+    return {product.id: certificate.stars for product, certificate in db.session.execute(query)}
+
+
+def retail_share(scope: Scope) -> dict:
+    """The share of 4-5 star products (verified certificates valid on the day) that a retail chain confirmed
+    on its shelves on the day. 3-star products on shelves are counted apart, never in the share."""
+    stars = _verified_by_stars(scope)
+    top = [pid for pid, n in stars.items() if n in (4, 5)]
+    in_retail = _in_retail(top, scope)
+    three_star = _in_retail([pid for pid, n in stars.items() if n == 3], scope)
+    return {"value": round(100 * len(in_retail) / len(top), 1) if top else 0.0,
+            "in_retail": len(in_retail), "four_five_star": len(top), "three_star_in_retail": len(three_star)}
+
+
+def retail_share_figure(figure, scope: Scope) -> "Figure":
+    share = retail_share(scope)
+    return figure("ocop_retail_share", share.pop("value"), detail=share)
 
 
 # --- areas ----------------------------------------------------------------------------------------
@@ -196,9 +243,13 @@ def _zones(scope: Scope):
 
 
 def certified_area(scope: Scope, kinds) -> float:
+    """Hectares of verified zones holding, on the day, a verified valid certificate of the group that the
+    kind of zone may hold (an FSC certificate on an orchard counts for nothing). A zone's pending revision
+    changes nothing here until the department accepts it: the zone row keeps its verified values."""
     total = 0.0
     for zone in _zones(scope):
-        if any(c.kind in kinds and c.is_valid(scope.as_of) for c in zone.certificates):
+        if any(c.kind in kinds and c.is_valid(scope.as_of) and not plausibility.certificate_refused(zone.kind, c.kind)
+               for c in zone.certificates):
             total += zone.area_ha  # once, however many certificates of the group the zone holds
     return round(total, 2)
 
@@ -270,16 +321,13 @@ def compute(scope: Scope, locale: str = "vi") -> list[Figure]:
 
     chains = linkage_chains(scope)
     products = _valid_products(scope)
-    top = [p for p in products if p.ocop_certificate.stars in (4, 5)]
-    in_retail = _in_retail([p.id for p in top])
     figures = [
         figure("linkage_orgs", len(chains["contracted"]) + len(chains["declared"]),
                detail={"contracted": len(chains["contracted"]), "declared": len(chains["declared"])}),
         figure("ocop_valid", len(products)),
         figure("ocop_four_star", sum(1 for p in products if p.ocop_certificate.stars == 4)),
         figure("ocop_five_star", sum(1 for p in products if p.ocop_certificate.stars == 5)),
-        figure("ocop_retail_share", round(100 * len(in_retail) / len(top), 1) if top else 0.0,
-               detail={"in_retail": len(in_retail), "four_five_star": len(top)}),
+        retail_share_figure(figure, scope),
         figure("ocop_expiring_90_days", _expiring_products(scope), unit="product", label=expiring_label(locale)),
     ]
     for key, kinds in AREA_GROUPS.items():

@@ -26,7 +26,7 @@ from market.models import (
     SupplyListing,
     User,
 )
-from market.services import ocop, products, verification
+from market.services import ocop, products, shelves, verification
 
 # The badge shown for a certificate or a zone, from the state the models compute.
 VALID, EXPIRED, NOT_YET_VALID = "valid", "expired", "not_yet_valid"
@@ -190,6 +190,9 @@ def product_trace(product: OcopProduct, on: date | None = None) -> dict:
             "badge": state,
         },
         "revision_pending": sorted(revision.proposed) if revision else [],
+        # Retail chains that themselves confirmed the product on their shelves today (never the seller's word).
+        "shelves": [{"chain": p.chain.name, "since": p.since, "confirmed_at": p.confirmed_at}
+                    for p in shelves.confirmed_now(product, on)],
         "producer": _producer(product.organisation),
         "zones": zones,
         "on": on,

@@ -14,17 +14,19 @@ from market.models import (
     Organisation,
     ProductStatus,
     ReviewStatus,
+    Revision,
+    SentReminder,
+    ShelfPlacement,
     SupplyListing,
     User,
     listing_zone,
-    product_retailer,
     product_zone,
 )
 from market.services import demo_market, listings, products, zones
 from tests.conftest import built_once
 
 TABLES = [Organisation, User, Membership, GrowingZone, Certificate, SupplyListing, OcopProduct, AuditEvent,
-          listing_zone, product_zone, product_retailer]
+          listing_zone, product_zone, ShelfPlacement, Revision, SentReminder]
 
 
 def counts() -> dict:
@@ -94,7 +96,7 @@ def test_demo_products_cover_three_to_five_stars_and_a_withdrawn_expired_one(dem
     assert withdrawn and any(not p.certificate_valid(on) for p in withdrawn)
     # Nothing published carries an expired certificate, and the public ones are public.
     assert all(p.certificate_valid(on) and products.is_public(p) for p in published)
-    assert any(p.retail_chains for p in published)
+    assert any(pl.on_shelf(on) for p in published for pl in p.shelf_placements)
 
 
 def test_demo_listings_are_open_and_sound(demo):

@@ -88,25 +88,12 @@ def test_a_draft_may_carry_an_expired_certificate(req, coop, owner):
     assert product.status == ProductStatus.DRAFT and not product.certificate_valid(today())
 
 
-def test_verified_retail_chains_are_linked(req, factory, coop, owner):
+def test_the_seller_no_longer_ticks_retail_chains(req, factory, coop, owner):
+    """Retail shelves are confirmed by the chain (tests/confirmed/test_shelves.py): a tick sent with the product is ignored."""
     chain = factory.org(kind=OrgKind.RETAIL_CHAIN, name="Chuỗi siêu thị sạch")
     product = create(owner, coop, retail_chain_ids=[str(chain)])
     db.session.commit()
-    assert [o.id for o in get_product(product.id).retail_chains] == [chain]
-
-
-@pytest.mark.parametrize("kind, status", [
-    (OrgKind.COOPERATIVE, OrgStatus.VERIFIED), (OrgKind.ENTERPRISE, OrgStatus.VERIFIED),
-    (OrgKind.TOURIST_SHOP, OrgStatus.VERIFIED), (OrgKind.RETAIL_CHAIN, OrgStatus.PENDING),
-    (OrgKind.RETAIL_CHAIN, OrgStatus.REJECTED),
-])
-def test_only_verified_retail_chains_are_accepted(req, factory, coop, owner, kind, status):
-    good = factory.org(kind=OrgKind.RETAIL_CHAIN)
-    bad = factory.org(kind=kind, status=status)
-    with pytest.raises(ValidationFailed) as caught:
-        create(owner, coop, retail_chain_ids=[str(good), str(bad)])
-    assert list(caught.value.errors) == ["retail_chain_ids"]
-    assert count(OcopProduct) == 0
+    assert get_product(product.id).shelf_placements == []
 
 
 def test_zones_of_another_organisation_are_refused(req, cat, factory, coop, owner):

@@ -149,16 +149,29 @@ def test_a_user_of_another_organisation_cannot_register(req, factory, coop):
 
 # --- editing --------------------------------------------------------------------------------------
 
-def test_changing_the_area_of_a_verified_zone_sends_it_back_for_review(req, cat, coop, owner):
+def test_changing_the_area_of_a_verified_zone_waits_for_the_department(req, cat, coop, owner):
+    """A material change becomes a pending revision; the zone keeps its verified values meanwhile
+    (tests/confirmed/test_zone_revisions.py follows it through the department's decision)."""
     zone_id = cat.zone(coop, code="LS-VQ-HOI-9001", area=12.5)
+    zone = db.session.get(GrowingZone, zone_id)
+    zones.update_zone(get_user(owner), zone, zone_data(area_ha="20"))
+    db.session.commit()
+    zone = db.session.get(GrowingZone, zone_id)
+    assert zone.area_ha == 12.5 and zone.status == ReviewStatus.VERIFIED
+    assert zones.pending_revision(zone).proposed["area_ha"] == 20
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "zone.revision_submitted"))
+    assert event.details["changes"]["area_ha"] == ["12.5", "20.0"]
+
+
+def test_changing_the_area_of_a_rejected_zone_sends_it_back_for_review(req, cat, coop, owner):
+    zone_id = cat.zone(coop, code="LS-VQ-HOI-9001", area=12.5, status=ReviewStatus.REJECTED)
     zone = db.session.get(GrowingZone, zone_id)
     zone.status_reason = "note"
     zones.update_zone(get_user(owner), zone, zone_data(area_ha="20"))
     db.session.commit()
     zone = db.session.get(GrowingZone, zone_id)
     assert zone.area_ha == 20 and zone.status == ReviewStatus.PENDING and zone.status_reason is None
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "zone.updated"))
-    assert event.details["changes"]["area_ha"] == ["12.5", "20.0"]
+    assert zones.pending_revision(zone) is None
 
 
 def test_changing_only_the_name_keeps_a_verified_zone_verified(req, cat, coop, owner):

@@ -58,7 +58,7 @@ def ocop_values(world, **scope):
 def test_every_ocop_figure_on_the_date(world, ocop):
     figures = world.figures()
     assert ocop_values(world) == (8, 3, 1, 75.0, 3)
-    assert figures["ocop_retail_share"].detail == {"in_retail": 3, "four_five_star": 4}
+    assert figures["ocop_retail_share"].detail == {"in_retail": 3, "four_five_star": 4, "three_star_in_retail": 0}
     assert figures["ocop_retail_share"].unit == "%"
     assert figures["ocop_valid"].goal == 200 and figures["ocop_four_star"].goal == 20
     assert figures["ocop_five_star"].goal == 1 and figures["ocop_retail_share"].goal == 100
@@ -98,7 +98,7 @@ def test_retail_share_two_of_three(world):
     world.product(a, 3, retailers=[r])  # 3 stars: not part of the share, though in a retail chain
     figure = world.figures()["ocop_retail_share"]
     assert figure.value == 66.7  # round(100 * 2 / 3, 1)
-    assert figure.detail == {"in_retail": 2, "four_five_star": 3}
+    assert figure.detail == {"in_retail": 2, "four_five_star": 3, "three_star_in_retail": 1}
 
 
 def test_no_four_or_five_star_product_gives_a_zero_share(world):
@@ -106,7 +106,7 @@ def test_no_four_or_five_star_product_gives_a_zero_share(world):
     world.product(a, 3, retailers=[r])
     world.product(a, 4, expires_on=date(2026, 6, 1), retailers=[r])  # expired
     figure = world.figures()["ocop_retail_share"]
-    assert (figure.value, figure.detail) == (0.0, {"in_retail": 0, "four_five_star": 0})
+    assert (figure.value, figure.detail) == (0.0, {"in_retail": 0, "four_five_star": 0, "three_star_in_retail": 1})
     assert figure.progress == 0.0
 
 

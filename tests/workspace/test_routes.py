@@ -155,11 +155,14 @@ def test_a_buyer_organisation_cannot_register_a_zone(client, app, factory):
     assert zones_in_db(app) == []
 
 
-def test_editing_the_area_sends_a_verified_zone_back_to_review(client, app, cat, coop, member):
+def test_editing_the_area_of_a_verified_zone_waits_for_the_department(client, app, cat, coop, member):
     zone_id = cat.zone(coop, code="LS-VQ-HOI-0012", area=12.5)
     response = submit(client, f"/workspace/{coop}/zones/{zone_id}/edit", zone_form(app, area_ha="15"))
     assert response.status_code == 302
-    assert zone_state(app, zone_id) == (ReviewStatus.PENDING, 15.0)
+    assert zone_state(app, zone_id) == (ReviewStatus.VERIFIED, 12.5)
+    page = client.get(f"/workspace/{coop}/zones/{zone_id}/edit").get_data(as_text=True)
+    assert input_value(page, "area_ha") == "15"  # the form goes on from the values under review
+    assert "LS-VQ-HOI-0012" in client.get(f"/workspace/{coop}/").get_data(as_text=True)
 
 
 def test_editing_a_recalled_zone_is_refused(client, app, cat, coop, member):

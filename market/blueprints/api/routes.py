@@ -68,7 +68,7 @@ def product_json(product: OcopProduct, on) -> dict:
         "unit": product.unit, "price": product.price, "currency": product.currency,
         "min_order_qty": product.min_order_qty, "stock": product.stock,
         "tourist_shops_allowed": product.tourist_shops_allowed,
-        "retail_chains": [o.name for o in product.retail_chains],
+        "retail_chains": [p.chain.name for p in product.shelf_placements if p.on_shelf(on)],
         "zones": [z.code for z in product.zones],
         "url": url_for("catalog.product", product_id=product.id, _external=True),
     }

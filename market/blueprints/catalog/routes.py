@@ -15,7 +15,7 @@ from market.models import (
     ProductStatus,
     SupplyListing,
 )
-from market.services import ocop, verification
+from market.services import ocop, verification, zones
 from market.services import products as product_service
 from market.services.visibility import can_see_listing, can_see_product, can_see_zone
 from market.web import public_page
@@ -77,4 +77,9 @@ def zone(code: str):
     item = db.session.scalar(sa.select(GrowingZone).where(GrowingZone.code == code.upper()))
     if item is None or not can_see_zone(current_user, item):
         abort(404)
-    return render_template("catalog/zone.html", zone=item, on=today(), record=verification.record)
+    revision = zones.pending_revision(item)
+    mine = current_user.is_authenticated and (current_user.membership_in(item.organisation) is not None
+                                              or current_user.is_department_staff)
+    return render_template("catalog/zone.html", zone=item, on=today(), record=verification.record,
+                           revision=revision, show_changes=mine,
+                           revision_changes=zones.revision_changes(revision) if revision and mine else [])

@@ -10,7 +10,7 @@ from market.blueprints.workspace.forms import ReasonForm
 from market.clock import today
 from market.extensions import db
 from market.models import AuditEvent, Certificate, GrowingZone, OcopCertificate, Organisation, Revision, Role
-from market.services import mail, ocop, organisations, recalls, revisions, verification, zones
+from market.services import mail, ocop, organisations, products, recalls, revisions, verification, zones
 
 bp = Blueprint("department", __name__)
 
@@ -26,9 +26,11 @@ def queue():
     pending_zones, pending_certificates = zones.review_queue()
     return render_template("department/queue.html", pending=organisations.pending_organisations(),
                            pending_zones=pending_zones, pending_certificates=pending_certificates,
+                           revisions=[(r, zones.revision_zone(r), zones.revision_changes(r))
+                                      for r in zones.pending_revisions()],
                            expiring=zones.expiring_certificates(on=today()),
                            pending_ocop=ocop.queue(), ocop_conflicts=ocop.conflicts(),
-                           product_revisions=revisions.queue(), revision_target=revisions.target,
+                           product_revisions=revisions.queue(products.REVISION_KIND), revision_target=revisions.target,
                            recent_ocop=ocop.recent(), today=today(), recalled=recalls.recalled(),
                            describe=recalls.describe, kind_of=recalls.kind_of, verify_form=VerifyForm(), reason_form=ReasonForm())
 
@@ -185,5 +187,23 @@ def revision_decide(revision_id: int, action: str):
         write.run(lambda: revisions.accept(current_user, revision), success=_("The change is accepted and shown."))
     else:
         write.run(lambda: revisions.reject(current_user, revision, form.reason.data),
+                  success=_("The change is rejected; the verified version stays."))
+    return redirect(url_for("department.queue"))
+
+
+@bp.post("/zone-revisions/<int:revision_id>/<any(accept, reject):action>")
+def zone_revision_decide(revision_id: int, action: str):
+    """A zone's material change: accepted (the zone takes it, stays verified) or rejected (it keeps its values)."""
+    revision = db.get_or_404(Revision, revision_id)
+    if zones.revision_zone(revision) is None:
+        abort(404)
+    form = VerifyForm() if action == "accept" else ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why, so the applicant can put it right."), "error")
+        return redirect(url_for("department.queue"))
+    if action == "accept":
+        write.run(lambda: zones.accept_revision(current_user, revision), success=_("The change is accepted and shown."))
+    else:
+        write.run(lambda: zones.reject_revision(current_user, revision, form.reason.data),
                   success=_("The change is rejected; the verified version stays."))
     return redirect(url_for("department.queue"))

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, RadioField, SelectChoice
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Regexp
 
 from market.services import importer
@@ -31,3 +31,4 @@ class ConfirmForm(FlaskForm):
     """The CSRF token and the stored file's token: the only things the browser sends back."""
 
     token = HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
+    confirm_outliers = BooleanField(_l("I checked the rows flagged as unusual: they are right."))

@@ -186,7 +186,12 @@ def confirm():
     # The write path's core (one commit, all rolled back on any error); the answers here are the import's own.
     try:
         counts = write.commit(lambda: importer.commit_import(
-            current_user, meta["kind"], importer.read_table(data, meta["filename"], meta["kind"]))).value
+            current_user, meta["kind"], importer.read_table(data, meta["filename"], meta["kind"]),
+            confirm_outliers=form.confirm_outliers.data)).value
+    except importer.OutliersUnconfirmed as exc:
+        _release(token)
+        return render_template("imports/preview.html", steps=(), unconfirmed=True,
+                               **_preview_context(exc.preview, token)), 409
     except importer.ImportRejected as exc:
         _release(token)
         return render_template("imports/preview.html", steps=(), rejected=True,

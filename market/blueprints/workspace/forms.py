@@ -44,6 +44,8 @@ class ZoneForm(FlaskForm):
     crop_id = SelectField(_l("Crop"), validators=[DataRequired()])
     commune_id = SelectField(_l("Commune or ward"), validators=[DataRequired()])
     area_ha = StringField(_l("Area (ha)"), validators=[DataRequired()])
+    confirm_area = BooleanField(_l("I confirm this area, though it is unusually large"),
+                                description=_l("Needed only when the area is above what is usual for the kind of zone."))
     households = StringField(_l("Households"), validators=[Optional()])
     latitude = StringField(_l("Latitude (optional)"), validators=[Optional()])
     longitude = StringField(_l("Longitude (optional)"), validators=[Optional()])
@@ -107,7 +109,6 @@ class ProductForm(FlaskForm):
     min_order_qty = StringField(_l("Minimum order"), validators=[Optional()], default="1")
     stock = StringField(_l("In stock"), validators=[Optional()], default="0")
     tourist_shops_allowed = BooleanField(_l("Tourist-site shops may order it in small lots"), default=True)
-    retail_chain_ids = MultiCheckboxField(_l("Sold in retail chains"))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
     photo = FileField(_l("Add a photo"))
 
@@ -115,7 +116,6 @@ class ProductForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.crop_id.choices = crop_choices()
         self.zone_ids.choices = zone_choices(org)
-        self.retail_chain_ids.choices = retail_chain_choices()
 
 
 class StatusForm(FlaskForm):

@@ -16,7 +16,7 @@ from market.clock import today
 from market.extensions import db
 from market.models import GrowingZone, ListingStatus, OcopProduct, Organisation, OrgKind, ProductStatus, SupplyListing
 from market.numbers import plain
-from market.services import listings, ocop, organisations, products, uploads, zones
+from market.services import listings, ocop, organisations, products, reminders, uploads, zones
 from market.services.errors import ValidationFailed
 
 bp = Blueprint("workspace", __name__)
@@ -88,7 +88,8 @@ def dashboard(org_id: int):
     product_rows = db.session.scalars(sa.select(OcopProduct).where(OcopProduct.organisation_id == org.id)
                                       .order_by(OcopProduct.name)).all()
     return render_template("workspace/dashboard.html", org=org, on=on, zones=zone_rows, listings=listing_rows,
-                           products=product_rows, expiring=zones.expiring_certificates(org, on=on),
+                           products=product_rows, expiring=reminders.expiring(on, org=org),
+                           revisions={r.object_id: r for r in zones.pending_revisions(org)},
                            status_form=StatusForm(), ocop_standing=ocop.standing,
                            pending_revision=products.pending_revision)
 
@@ -112,11 +113,22 @@ def edit_zone(org_id: int, zone_id: int):
     org = _org(org_id)
     zone = _owned(GrowingZone, zone_id, org)
     form = ZoneForm(obj=zone)
+    revision = zones.pending_revision(zone)
     if request.method == "GET":
-        form.crop_id.data, form.commune_id.data = str(zone.crop_id), str(zone.commune_id)
-        form.area_ha.data = plain_number(zone.area_ha)
+        if revision is not None:  # go on from the values waiting for the department
+            for key, value in revision.proposed.items():
+                getattr(form, key).data = value
+        form.crop_id.data, form.commune_id.data = str(form.crop_id.data), str(form.commune_id.data)
+        form.area_ha.data = plain_number(form.area_ha.data)
     if form.validate_on_submit():
-        if saved := _saved(form, org, lambda: zones.update_zone(current_user, zone, _data(form)), _("Saved.")):
+        def work():
+            zones.update_zone(current_user, zone, _data(form))
+            return zones.pending_revision(zone)
+
+        message = (_("Saved. The changes to the code, kind, crop, commune, area or location wait for the "
+                     "department; until it decides, the verified values are shown and counted.")
+                   if zone.status == "verified" else _("Saved."))
+        if saved := _saved(form, org, work, message):
             return saved
     return render_template("workspace/form.html", form=form, org=org, title=_("Edit zone %(code)s", code=zone.code))
 
@@ -215,7 +227,6 @@ def edit_product(org_id: int, product_id: int):
         form.stars.data = str(product.stars)
         form.crop_id.data = str(product.crop_id or "")
         form.zone_ids.data = [str(z.id) for z in product.zones]
-        form.retail_chain_ids.data = [str(o.id) for o in product.retail_chains]
         form.price.data, form.stock.data = str(product.price), str(product.stock)
         form.min_order_qty.data = str(product.min_order_qty)
     if form.validate_on_submit():
