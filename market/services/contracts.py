@@ -39,6 +39,7 @@ from market.models import (
 )
 from market.models.terms import ContractTerms, DeliveryWindow, Item, Party, canonical_json
 from market.models.types import utcnow
+from market.numbers import clean_number
 from market.permissions import NEGOTIATORS, PAYERS, SIGNERS, can_view_contract
 from market.services import audit, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -109,15 +110,8 @@ def _party(org: Organisation) -> Party:
 
 
 def _num(errors, field, raw, *, low, high, integer=False):
-    try:
-        value = int(raw) if integer else float(str(raw).replace(",", "."))
-    except (TypeError, ValueError):
-        errors[field] = [_("Enter a number.")]
-        return None
-    if value != value or not low <= value <= high:
-        errors[field] = [_("Enter a number between %(low)s and %(high)s.", low=low, high=high)]
-        return None
-    return value
+    """A number of the terms, read the page's way (`market.numbers.clean_number`)."""
+    return clean_number(errors, field, raw, minimum=low, maximum=high, integer=integer)
 
 
 def clean_terms(contract: Contract, data: dict) -> ContractTerms:

@@ -15,7 +15,6 @@ from market.blueprints.workspace.forms import (
 from market.clock import today
 from market.extensions import db
 from market.models import GrowingZone, OcopProduct, Organisation, OrgKind, SupplyListing
-from market.numbers import plain
 from market.services import listings, organisations, products, uploads, zones
 from market.services.errors import ValidationFailed
 
@@ -40,10 +39,6 @@ def _owned(model, item_id: int, org: Organisation):
         abort(404)
     return item
 
-
-def plain_number(value) -> str:
-    """A number as a person would type it back, read back as the same number (`market.numbers.plain`)."""
-    return plain(value)
 
 
 def _data(form, *skip: str) -> dict:
@@ -113,7 +108,7 @@ def edit_zone(org_id: int, zone_id: int):
     form = ZoneForm(obj=zone)
     if request.method == "GET":
         form.crop_id.data, form.commune_id.data = str(zone.crop_id), str(zone.commune_id)
-        form.area_ha.data = plain_number(zone.area_ha)
+        form.area_ha.data = zone.area_ha
     if form.validate_on_submit():
         if saved := _saved(form, org, lambda: zones.update_zone(current_user, zone, _data(form)), _("Saved.")):
             return saved
@@ -166,8 +161,8 @@ def edit_listing(org_id: int, listing_id: int):
     if request.method == "GET":
         form.crop_id.data = str(listing.crop_id)
         form.zone_ids.data = [str(z.id) for z in listing.zones]
-        form.quantity.data = plain_number(listing.quantity)
-        form.min_order_qty.data = plain_number(listing.min_order_qty)
+        form.quantity.data = listing.quantity
+        form.min_order_qty.data = listing.min_order_qty
         form.price_per_unit.data = str(listing.price_per_unit) if listing.price_per_unit is not None else ""
         form.negotiable.data = listing.price_per_unit is None
     if form.validate_on_submit():
