@@ -45,7 +45,7 @@ __all__ = ["BadValue", "clean_number", "format_money", "format_number", "format_
 _CURRENCY = re.compile(r"^(?:₫|vnđ|vnd)\s*|\s*(?:vnđ|vnd|đồng|đ|₫)$", re.IGNORECASE)
 # A space between a digit and a group of exactly three digits groups thousands ("12 000", "1 234 567").
 _SPACE_GROUP = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(?:\D|$))")
-_PLAIN_FORMAT = "#,##0.######"
+_PLAIN_FORMAT = "0.######"
 
 
 class BadValue(ValueError):

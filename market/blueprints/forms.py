@@ -39,10 +39,11 @@ class NumberField(StringField):
     every other error. The box shows what was typed, or the stored number written back the page's way."""
 
     def __init__(self, label=None, validators=None, *, integer: bool = False, minimum=None, maximum=None,
-                 **kwargs):
+                 range_message=None, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "numeric" if integer else "decimal"})
         super().__init__(label, validators, **kwargs)
         self.integer, self.minimum, self.maximum = integer, minimum, maximum
+        self.range_message = range_message
 
     def process_data(self, value):
         self.data = None if value in (None, "") else parse_number(value, integer=self.integer)
@@ -67,7 +68,9 @@ class NumberField(StringField):
         low = self.minimum if self.minimum is not None else float("-inf")
         high = self.maximum if self.maximum is not None else float("inf")
         if not low <= self.data <= high:
-            if self.minimum is not None and self.maximum is not None:
+            if self.range_message:
+                self.errors.append(str(self.range_message))
+            elif self.minimum is not None and self.maximum is not None:
                 self.errors.append(out_of_range(self.minimum, self.maximum))
             elif self.minimum is not None:
                 self.errors.append(_("Enter a number of at least %(low)s.", low=format_number(self.minimum)))

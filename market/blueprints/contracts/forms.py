@@ -61,7 +61,7 @@ def seller_zone_choices(seller: Organisation) -> list[SelectChoice]:
 class TermsForm(FlaskForm):
     """The terms of one contract version, for a proposal or a counter-proposal."""
 
-    crop_id = SelectField(_l("Crop"))
+    crop_id = SelectField(_l("Crop"), validators=[DataRequired(message=_l("Choose the crop."))])
     product_form = SelectField(_l("Product form"), choices=choices_of(PRODUCT_FORMS))
     grade = StringField(_l("Grade"), validators=[Optional(), Length(max=60)])
     quantity = NumberField(_l("Quantity"), validators=[InputRequired()], minimum=0.01, maximum=MAX_QUANTITY)
@@ -72,7 +72,7 @@ class TermsForm(FlaskForm):
     delivery_end = DateField(_l("Last delivery day"), validators=[Optional()])
     zone_ids = MultiCheckboxField(_l("From the seller's zones"))
     deposit_pct = NumberField(_l("Deposit (%)"), validators=[Optional()], default=0, integer=True, minimum=0,
-                              maximum=100,
+                              maximum=100, range_message=_l("A deposit is a percentage from 0 to 100."),
                               description=_l("Paid by the buyer once both parties signed; 0 for none."))
     payment_days = NumberField(_l("Payment within (days after delivery)"), validators=[Optional()], default=30,
                                integer=True, minimum=0, maximum=365)

@@ -8,7 +8,6 @@ from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from market.blueprints.forms import NumberField
-from market.services.orders import MAX_LINE_QUANTITY
 
 
 class ActionForm(FlaskForm):
@@ -17,15 +16,13 @@ class ActionForm(FlaskForm):
 
 class AddToCartForm(FlaskForm):
     product_id = HiddenField(validators=[DataRequired()])
-    quantity = NumberField(_l("Quantity"), validators=[InputRequired(message=_l("Enter a quantity."))], integer=True,
-                           minimum=1, maximum=MAX_LINE_QUANTITY)
+    quantity = NumberField(_l("Quantity"), validators=[InputRequired(message=_l("Enter a quantity."))], integer=True)
     # Only when the user belongs to several buyer organisations: which one orders.
     buyer_id = HiddenField(validators=[Optional()])
 
 
 class QuantityForm(FlaskForm):
-    quantity = NumberField(_l("Quantity"), validators=[InputRequired(message=_l("Enter a quantity."))], integer=True,
-                           minimum=1, maximum=MAX_LINE_QUANTITY)
+    quantity = NumberField(_l("Quantity"), validators=[InputRequired(message=_l("Enter a quantity."))], integer=True)
 
 
 class CheckoutForm(FlaskForm):
