@@ -5,7 +5,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
 
-from market import labels, numbers, permissions
+from market import labels, numbers, permissions, pictures
 from market.extensions import babel
 
 
@@ -46,6 +46,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = lambda value, digits=3: numbers.format_number(value, digits=digits)
     app.jinja_env.filters["money"] = lambda value, currency="VND": numbers.format_money(value, currency)
     app.jinja_env.filters["quantity"] = lambda value, unit="": numbers.format_quantity(value, unit)
+    # Card pictures (market.pictures): the seller's photo, else the crop's drawing.
+    app.jinja_env.globals["card_picture_url"] = pictures.card_picture_url
+    app.jinja_env.globals["crop_picture_url"] = pictures.crop_picture_url
 
     @app.before_request
     def wtforms_speak_the_page_language():

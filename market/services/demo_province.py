@@ -145,8 +145,23 @@ def seed_demo_province(password_hash: str | None = None) -> dict[str, int]:
             existing_users.add(email)
         return org
 
+    sellers = _sellers(crops, communes, organisation)
+    buyers = [organisation(name, kind, place, f"4990{i:06d}", "Mua nguyên liệu và sản phẩm OCOP của tỉnh.")
+              for i, (name, kind, place) in enumerate(BUYERS, 1)]
+    db.session.flush()
+    owner_of = {m.organisation_id: m.user for m in db.session.scalars(
+        sa.select(Membership).where(Membership.role == "owner"))}
+    zone_of = _zones_and_listings(on, crops, sellers, existing_zones, existing_titles, reviewer_id)
+    _products(on, crops, sellers, buyers, zone_of, existing_products)
+    _contracts(on, sellers, buyers, owner_of, existing_refs)
+    db.session.flush()
+    return counts()
+
+
+def _sellers(crops, communes, organisation) -> dict[str, list[Organisation]]:
+    """Three cooperatives and a farmer group for each crop, in the plan's communes for that crop."""
     sellers: dict[str, list[Organisation]] = {}
-    for crop_index, (crop_key, (season, forms, word)) in enumerate(CROP_PROFILES.items(), 1):
+    for crop_index, (crop_key, (_season, _forms, word)) in enumerate(CROP_PROFILES.items(), 1):
         crop = crops.get(crop_key)
         if crop is None:
             continue
@@ -162,13 +177,11 @@ def seed_demo_province(password_hash: str | None = None) -> dict[str, int]:
             org = organisation(name, OrgKind.FARMER_GROUP if group else OrgKind.COOPERATIVE, place, tax_code,
                                f"{word} của các hộ thành viên ở {place}, trồng theo vùng có mã số.")
             sellers[crop_key].append(org)
-    buyers = [organisation(name, kind, place, f"4990{i:06d}", "Mua nguyên liệu và sản phẩm OCOP của tỉnh.")
-              for i, (name, kind, place) in enumerate(BUYERS, 1)]
-    db.session.flush()
-    owner_of = {m.organisation_id: m.user for m in db.session.scalars(
-        sa.select(Membership).where(Membership.role == "owner"))}
+    return sellers
 
-    # Zones (one verified zone per seller, with its planting-area or forest code) and listings.
+
+def _zones_and_listings(on, crops, sellers, existing_zones, existing_titles, reviewer_id) -> dict[int, GrowingZone]:
+    """One verified zone per seller (with its planting-area or forest code), and its listings across seasons."""
     zone_of: dict[int, GrowingZone] = {}
     for crop_index, (crop_key, (season, forms, _word)) in enumerate(CROP_PROFILES.items(), 1):
         crop = crops.get(crop_key)
@@ -217,8 +230,11 @@ def seed_demo_province(password_hash: str | None = None) -> dict[str, int]:
                     description=f"{base_title} từ vùng {zone.code}, {org.name}. Giao tại vườn hoặc tại kho xã."))
                 existing_titles.add((org.id, title))
     db.session.flush()
+    return zone_of
 
-    # OCOP products: each crop's first sellers make one, of 3, 4 and 5 stars; 4-5 stars sold in retail chains.
+
+def _products(on, crops, sellers, buyers, zone_of, existing_products) -> None:
+    """OCOP products: each crop's first sellers make one, of 3, 4 and 5 stars; 4-5 stars sold in retail chains."""
     chains = [b for b in buyers if b.kind == OrgKind.RETAIL_CHAIN]
     for crop_index, (crop_key, (_season, forms, word)) in enumerate(CROP_PROFILES.items(), 1):
         for n, org in enumerate(sellers.get(crop_key, [])[:3]):
@@ -240,10 +256,12 @@ def seed_demo_province(password_hash: str | None = None) -> dict[str, int]:
             existing_products.add((org.id, name))
     db.session.flush()
 
-    # Contracts in every state over the past year, between the buyers and each crop's sellers.
+
+def _contracts(on, sellers, buyers, owner_of, existing_refs) -> None:
+    """Contracts in every state over the past year, between the buyers and each crop's sellers."""
     enterprises = [b for b in buyers if b.kind in (OrgKind.ENTERPRISE, OrgKind.RETAIL_CHAIN)]
     number = 0
-    for crop_index, (crop_key, (season, forms, _word)) in enumerate(CROP_PROFILES.items(), 1):
+    for crop_index, (crop_key, (_season, forms, _word)) in enumerate(CROP_PROFILES.items(), 1):
         for n, seller in enumerate(sellers.get(crop_key, [])[:3]):
             number += 1
             reference = f"HD-TINH-{number:03d}"
@@ -295,8 +313,6 @@ def seed_demo_province(password_hash: str | None = None) -> dict[str, int]:
             if state == "disputed":
                 contract.dispute_reason = "Chất lượng lô hàng chưa đạt như thỏa thuận."
             existing_refs.add(reference)
-    db.session.flush()
-    return counts()
 
 
 def counts() -> dict[str, int]:

@@ -1,5 +1,6 @@
 """Sign-up through the real form (CSRF included): what is saved on success, and that nothing is on failure."""
 import re
+
 import pytest
 import sqlalchemy as sa
 
