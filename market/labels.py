@@ -108,6 +108,10 @@ PRODUCT_UNITS = {"hop": _l("box"), "goi": _l("pack"), "chai": _l("bottle"), "kg"
                  "tui": _l("bag"), "san_pham": _l("piece")}
 UNIT_LABELS = {**UNITS, **PRODUCT_UNITS}
 
+# The units of the plan's figures (market/data/plan.json), as the dashboard, the report and the exports say them.
+FIGURE_UNITS = {"org": _l("organisations"), "product": _l("products"), "ha": "ha", "%": "%", "kg": "kg",
+                "head": _l("head"), "cage": _l("cages"), "colony": _l("bee colonies"), "project": _l("projects")}
+
 # Every kind the `label` filter knows, by the name templates use.
 KINDS = {
     "org_kind": ORG_KIND_LABELS,
@@ -118,6 +122,7 @@ KINDS = {
     "product_form": PRODUCT_FORMS,
     "category": CATEGORIES,
     "unit": UNIT_LABELS,
+    "figure_unit": FIGURE_UNITS,
 }
 
 
