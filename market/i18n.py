@@ -46,6 +46,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = lambda value, digits=3: numbers.format_number(value, digits=digits)
     app.jinja_env.filters["money"] = lambda value, currency="VND": numbers.format_money(value, currency)
     app.jinja_env.filters["quantity"] = lambda value, unit="": numbers.format_quantity(value, unit)
+    # The audit log in words: {{ e.action|action_label }}, {% for name, value in e.details|audit_details %}.
+    app.jinja_env.filters["action_label"] = labels.action_label
+    app.jinja_env.filters["audit_details"] = labels.audit_details
     # Card pictures (market.pictures): the seller's photo, else the crop's drawing.
     app.jinja_env.globals["card_picture_url"] = pictures.card_picture_url
     app.jinja_env.globals["crop_picture_url"] = pictures.crop_picture_url
