@@ -16,7 +16,7 @@ def test_audit_details_name_their_codes_by_label(app):
         details = dict(labels.audit_details({"role": "signer", "old": "pending", "new": "verified",
                                              "kind": "farmer_group", "changes": {"area_ha": ["12.5", "20.0"]}}))
         assert details["Vai trò"] == str(labels.ROLE_LABELS["signer"]) == "Người ký"
-        assert details["Trước"] == str(labels.STATUS_LABELS["pending"]) and details["Loại"] != "farmer_group"
+        assert details["Cũ"] == str(labels.STATUS_LABELS["pending"]) and details["Loại hình"] != "farmer_group"
         assert details["Thay đổi"] == "area_ha: 12.5 → 20.0"
 
 

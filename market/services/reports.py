@@ -10,8 +10,8 @@ from openpyxl.styles import Font
 
 from market.extensions import db
 from market.labels import label
-from market.numbers import plain
 from market.models import ReportSnapshot, User
+from market.numbers import plain
 from market.services import audit, targets
 
 SECTION_TITLES = {
