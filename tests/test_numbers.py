@@ -251,6 +251,14 @@ def _import_path(app, locale: str, area: str, households: str) -> tuple:
     return (row.fields["zone"]["area_ha"], row.fields["zone"]["households"])
 
 
+def _typed_inputs(locale: str) -> list[tuple[str, str]]:
+    """Every text of the locale's tables, typed in the zone form: whole-number ones as households, the
+    others as the area (the other box holding a plain number)."""
+    read, refused = (READ_VI, REFUSED_VI) if locale == "vi" else (READ_EN, REFUSED_EN)
+    return [("12", raw) if integer else (raw, "7") for raw, integer, _x in read + refused
+            if isinstance(raw, str) and raw.strip()] + ZONE_NUMBERS[locale]
+
+
 @pytest.mark.parametrize("locale", BOTH)  # "en": a register written the English way, on an English page
 def test_form_and_import_read_the_same_text_as_the_same_number(app, client, factory, locale):
     org_id = factory.org(name="HTX Số liệu", tax_code="4900111222")
@@ -260,18 +268,20 @@ def test_form_and_import_read_the_same_text_as_the_same_number(app, client, fact
     with app.app_context():
         place = (factory.commune_id(), factory.crop_id())
     seen = {}
-    for n, (area, households) in enumerate(ZONE_NUMBERS[locale]):
+    typed = _typed_inputs(locale)
+    assert len(typed) >= 50
+    for n, (area, households) in enumerate(typed):
         through_form = _form_path(client, org_id, n, area, households, place)
         through_import = _import_path(app, locale, area, households)
         assert through_form == through_import, (locale, area, households)
-        seen[area] = through_form
+        seen[(area, households)] = through_form
     if locale == "vi":
-        assert seen["1.234,5"] == (1234.5, 1200) and seen["1234"] == (1234.0, 12000)
-        assert seen["95.000"] == (95000.0, 12)
-        assert seen["12,000"][0] == "refused" and "12.000" in seen["12,000"][1]["area_ha"][0]
-        assert seen["1.5"][0] == "refused" and "1,5" in seen["1.5"][1]["area_ha"][0]
+        assert seen[("1.234,5", "1.200")] == (1234.5, 1200) and seen[("1234", "12.000")] == (1234.0, 12000)
+        assert seen[("95.000", "12")] == (95000.0, 12) and seen[("12", "95.000 ₫")] == (12.0, 95000)
+        assert seen[("12,000", "3")][0] == "refused" and "12.000" in seen[("12,000", "3")][1]["area_ha"][0]
+        assert seen[("1.5", "12")][0] == "refused" and "1,5" in seen[("1.5", "12")][1]["area_ha"][0]
     else:
-        assert seen["1,234.5"] == (1234.5, 1200) and seen["95,000"] == (95000.0, 12)
-        assert seen["1.234"][0] == "refused"
-    assert seen["abc"][1].keys() == {"area_ha", "households"}
-    assert seen["-4"][0] == "refused"
+        assert seen[("1,234.5", "1,200")] == (1234.5, 1200) and seen[("95,000", "12")] == (95000.0, 12)
+        assert seen[("1.234", "7")][0] == "refused"
+    assert seen[("abc", "7")][1].keys() == {"area_ha"}
+    assert seen[("-4", "5")][0] == "refused"

@@ -36,7 +36,7 @@ from market.models import (
 )
 from market.models.types import utcnow
 from market.services.contracts import terms_hash
-from market.text import name_key
+from market.text import name_key, slugify
 
 # crop key -> (season (first month, last month), [(product form, title, unit, price VND)], seller words)
 CROP_PROFILES = {
@@ -86,10 +86,6 @@ CONTRACT_STATES = ["completed", "active", "signed", "proposed", "draft", "cancel
 SHARED_EMAIL_DOMAIN = "tinh.demo.langson.vn"
 
 
-def _slug(text: str) -> str:
-    return name_key(text).replace(" ", "-")
-
-
 def _window(year: int, first: int, last: int) -> tuple[date, date]:
     end_year = year + (1 if last < first else 0)
     return date(year, first, 1), date(end_year, last, monthrange(end_year, last)[1])
@@ -137,7 +133,7 @@ def seed_demo_province(password_hash: str | None = None) -> dict[str, int]:
                                address=f"{commune.display_name if commune else commune_name}, tỉnh Lạng Sơn")
             db.session.add(org)
             existing_orgs[key] = org
-        email = f"{_slug(name)}@{SHARED_EMAIL_DOMAIN}"
+        email = f"{slugify(name)}@{SHARED_EMAIL_DOMAIN}"
         if email not in existing_users:
             user = User(email=email, full_name=f"Chủ nhiệm {name}", password_hash=password_hash)
             db.session.add(user)
