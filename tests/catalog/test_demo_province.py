@@ -117,3 +117,17 @@ def test_the_home_page_shows_the_season_the_best_products_and_the_crops(province
 def test_a_crop_card_opens_the_search_for_that_crop(province, client):
     response = client.get("/search?crop=hoi")
     assert response.status_code == 200 and "Hồi" in response.get_data(as_text=True)
+
+
+def test_a_card_shows_the_sellers_photo_when_there_is_one_else_the_crop_drawing(app):
+    from types import SimpleNamespace
+
+    from market.pictures import card_picture_url
+
+    with app.test_request_context():
+        with_photo = SimpleNamespace(photos=[SimpleNamespace(id=7)], crop=SimpleNamespace(key="hoi"))
+        without = SimpleNamespace(photos=[], crop=SimpleNamespace(key="na"))
+        unknown = SimpleNamespace(photos=[], crop=None)
+        assert card_picture_url(with_photo) == "/media/7/thumb"
+        assert card_picture_url(without) == "/static/img/crops/na.svg"
+        assert card_picture_url(unknown) == "/static/img/crops/default.svg"
