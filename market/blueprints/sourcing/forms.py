@@ -9,6 +9,7 @@ from market.blueprints.forms import NumberField, choices_of, commune_choices
 from market.blueprints.workspace.forms import MultiCheckboxField
 from market.labels import CERTIFICATE_LABELS, PRODUCT_FORMS, UNITS
 from market.models import GrowingZone, Organisation
+from market.numbers import format_number
 from market.services.contracts import MAX_PRICE, MAX_QUANTITY
 
 
@@ -66,7 +67,7 @@ class OfferForm(FlaskForm):
         several = len(fitting) > 1
         self.zone_ids.choices = [
             SelectChoice(str(z.id), (f"{org.name}: " if several else "") + f"{z.code} · {z.commune.name} · "
-                         f"{z.area_ha:g} ha") for org, zones in fitting.items() for z in zones]
+                         f"{format_number(z.area_ha)} ha") for org, zones in fitting.items() for z in zones]
 
     def data_for_service(self) -> dict:
         return {name: self._fields[name].data for name in ("quantity", "price_per_unit", "zone_ids", "note")}

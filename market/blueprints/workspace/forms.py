@@ -18,6 +18,7 @@ from market.blueprints.forms import NumberField, choices_of, commune_choices
 from market.extensions import db
 from market.labels import CATEGORIES, CERTIFICATE_LABELS, PRODUCT_FORMS, PRODUCT_UNITS, UNITS, ZONE_KIND_LABELS
 from market.models import Crop, GrowingZone, Organisation, OrgKind, OrgStatus
+from market.numbers import format_number
 from market.services.listings import MAX_PRICE_VND, MAX_QUANTITY
 from market.services.products import MAX_STOCK
 from market.services.zones import MAX_AREA_HA, MAX_HOUSEHOLDS
@@ -36,7 +37,7 @@ def crop_choices():
 def zone_choices(org: Organisation):
     zones = db.session.scalars(sa.select(GrowingZone).where(GrowingZone.organisation_id == org.id)
                                .order_by(GrowingZone.code))
-    return [(str(z.id), f"{z.code} · {z.crop.name_vi} · {z.area_ha:g} ha") for z in zones]
+    return [(str(z.id), f"{z.code} · {z.crop.name_vi} · {format_number(z.area_ha)} ha") for z in zones]
 
 
 class ZoneForm(FlaskForm):
