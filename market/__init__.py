@@ -111,6 +111,8 @@ def _init_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to continue.")
     login_manager.login_message_category = "info"
+    login_manager.needs_refresh_message = _l("Please log in again to open this page.")
+    login_manager.needs_refresh_message_category = "info"
 
     @login_manager.user_loader
     def load_user(user_id: str):

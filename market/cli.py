@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from market import effects, payments
 from market.extensions import db
-from market.services import demo_market, reference_data
+from market.services import demo_market, demo_province, reference_data
 
 market_cli = AppGroup("market", help="Data commands for the linkage market.")
 
@@ -29,6 +29,8 @@ def seed_command(demo: bool) -> None:
         contract_counts = demo_market.seed_demo_contracts()
         demo_market.seed_demo_orders()
         click.echo(f"demo contracts: {contract_counts['contracts']} in every state, and shop orders")
+        province = demo_province.seed_demo_province()
+        click.echo("demo province: " + ", ".join(f"{n} {what}" for what, n in province.items()))
     db.session.commit()
     effects.run_ready()  # e-mails and refunds queued by what was just committed
 

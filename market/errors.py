@@ -20,6 +20,13 @@ def _render(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def _described(exc, fallback: str) -> str:
+    """The description a route gave when aborting (already in the page's language), else `fallback`:
+    Werkzeug's own descriptions are English."""
+    description = getattr(exc, "description", None)
+    return description if isinstance(description, str) and description != type(exc).description else fallback
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(PermissionDenied)
     def permission_denied(exc: PermissionDenied):
@@ -34,12 +41,28 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(exc):
-        return _render(403, _("Not allowed"), exc.description if isinstance(exc.description, str)
-                       and exc.description != type(exc).description else _("You may not open this page."))
+        return _render(403, _("Not allowed"), _described(exc, _("You may not open this page.")))
 
     @app.errorhandler(404)
     def not_found(exc):
         return _render(404, _("Page not found"), _("There is nothing at this address. Check the link or go back to the home page."))
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return _render(400, _("The request could not be read"),
+                       _described(exc, _("The page received something it cannot read. Go back, check what you "
+                                         "entered and try again.")))
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        return _render(405, _("This action is not possible here"),
+                       _("This address does not accept that kind of request. Go back and use the page's buttons."))
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return _render(413, _("The file is too large"),
+                       _described(exc, _("What you sent is larger than the site accepts. Send a smaller file or a "
+                                         "smaller photo.")))
 
     @app.errorhandler(429)
     def too_many(exc):
@@ -53,4 +76,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def other_http_error(exc: HTTPException):
-        return _render(exc.code or 500, exc.name, exc.description or exc.name)
+        # Werkzeug's names and descriptions are English: say it in the page's language.
+        return _render(exc.code or 500, _("The request could not be completed"),
+                       _("The server answered with code %(code)s. Go back and try again.", code=exc.code))

@@ -1,11 +1,11 @@
 """Vietnamese first, English second: the locale comes from the visitor's choice, else Vietnamese."""
 from types import SimpleNamespace
 
-from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
 
-from market import labels, permissions
+from market import labels, numbers, permissions, pictures
 from market.extensions import babel
 
 
@@ -40,3 +40,21 @@ def init_app(app: Flask) -> None:
     # Times are stored in UTC; Flask-Babel shows them in BABEL_DEFAULT_TIMEZONE (Asia/Ho_Chi_Minh).
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+
+    # Numbers and money the page's way (market.numbers): {{ listing.quantity|quantity(listing.unit|label("unit")) }},
+    # {{ product.price|money }}, {{ zone.area_ha|number }}.
+    app.jinja_env.filters["number"] = lambda value, digits=3: numbers.format_number(value, digits=digits)
+    app.jinja_env.filters["money"] = lambda value, currency="VND": numbers.format_money(value, currency)
+    app.jinja_env.filters["quantity"] = lambda value, unit="": numbers.format_quantity(value, unit)
+    # The audit log in words: {{ e.action|action_label }}, {% for name, value in e.details|audit_details %}.
+    app.jinja_env.filters["action_label"] = labels.action_label
+    app.jinja_env.filters["audit_details"] = labels.audit_details
+    # Card pictures (market.pictures): the seller's photo, else the crop's drawing.
+    app.jinja_env.globals["card_picture_url"] = pictures.card_picture_url
+    app.jinja_env.globals["crop_picture_url"] = pictures.crop_picture_url
+
+    @app.before_request
+    def wtforms_speak_the_page_language():
+        """WTForms ships no Vietnamese: Flask-WTF (WTF_I18N_ENABLED) takes the translations it finds on the
+        request, so its validators' messages come from our catalogue (market/i18n_wtforms.py lists them)."""
+        request.wtforms_translations = get_translations()

@@ -147,6 +147,9 @@ OCOP_STANDING_LABELS = {
     "expired": _l("OCOP certificate expired"),
     "not_yet_valid": _l("OCOP certificate not yet valid"),
 }
+# The units of the plan's figures (market/data/plan.json), as the dashboard, the report and the exports say them.
+FIGURE_UNITS = {"org": _l("organisations"), "product": _l("products"), "ha": "ha", "%": "%", "kg": "kg",
+                "head": _l("head of livestock"), "cage": _l("cages"), "colony": _l("bee colonies"), "project": _l("projects")}
 
 # Every kind the `label` filter knows, by the name templates use.
 KINDS = {
@@ -164,6 +167,7 @@ KINDS = {
     "ocop_level": OCOP_LEVEL_LABELS,
     "verified_against": VERIFIED_AGAINST_LABELS,
     "ocop_standing": OCOP_STANDING_LABELS,
+    "figure_unit": FIGURE_UNITS,
 }
 
 
@@ -183,3 +187,71 @@ def unit_label(code: str) -> str:
 
 def status_label(status: str) -> str:
     return label("status", status)
+
+
+# --- the audit log: what each recorded action is called, and its details in words ---------------------------
+# An action is "object.verb" (contract.signed, zone.registered, organisation.verified...): the page shows
+# "Contract: signed", never the code. A verb that is a status uses the status's word.
+AUDIT_OBJECTS = {
+    "certificate": _l("Certificate"), "chain": _l("Linkage chain"), "contract": _l("Contract"),
+    "delivery": _l("Delivery"), "listing": _l("Listing"), "member": _l("Member"), "order": _l("Order"),
+    "organisation": _l("Organisation"), "payment": _l("Payment"), "product": _l("OCOP product"),
+    "report": _l("Report"), "sourcing": _l("Sourcing request"), "upload": _l("File"), "user": _l("Account"),
+    "zone": _l("Zone"), "import": _l("Register import"),
+}
+AUDIT_VERBS = {
+    "added": _l("added"), "applied": _l("applied"), "cancelled": _l("cancelled"), "closed": _l("closed"),
+    "confirmed": _l("confirmed"), "countered": _l("counter-proposed"), "created": _l("created"),
+    "declared": _l("declared"), "deleted": _l("deleted"), "disputed": _l("disputed"), "draft_edited": _l("draft edited"),
+    "drafted": _l("drafted"), "expired": _l("expired"), "exported": _l("exported"), "offer_withdrawn": _l("offer withdrawn"),
+    "offered": _l("offer made"), "password_changed": _l("password changed"), "password_reset": _l("password reset"),
+    "placed": _l("placed"), "proposed": _l("proposed"), "received": _l("received"), "recorded": _l("recorded"),
+    "refund": _l("refund asked"), "refund_failed": _l("refund failed"), "refunded": _l("refunded"),
+    "registered": _l("registered"), "removed": _l("removed"), "requested": _l("requested"),
+    "role_changed": _l("role changed"), "saved": _l("saved"), "signed": _l("signed"), "signed_up": _l("signed up"),
+    "started": _l("started"), "status_changed": _l("status changed"), "updated": _l("updated"),
+    "withdrawn": _l("withdrawn"), "zones": _l("zones"), "products": _l("OCOP products"),
+}
+AUDIT_DETAILS = {
+    "reason": _l("Reason"), "changes": _l("Changes"), "kind": _l("Kind"), "ref": _l("Reference"),
+    "reference": _l("Reference"), "version": _l("Version"), "old": _l("Before"), "new": _l("After"),
+    "name": _l("Name"), "n": _l("Number"), "method": _l("Method"), "amount": _l("Amount"), "title": _l("Title"),
+    "note": _l("Note"), "email": _l("E-mail"), "zone": _l("Zone"), "total": _l("Total"), "stars": _l("Stars"),
+    "size": _l("Size"), "role": _l("Role"), "quantity": _l("Quantity"), "purpose": _l("Purpose"),
+    "partner": _l("Partner"), "number": _l("Number"), "as_of": _l("As of"), "status": _l("Status"),
+}
+# Which vocabulary a detail's value comes from, when it is a stored code.
+AUDIT_DETAIL_KINDS = {"kind": None, "role": "role", "old": "status", "new": "status", "status": "status"}
+
+
+def action_label(action: str | None) -> str:
+    """'contract.signed' -> 'Hợp đồng: đã ký'; an unknown part shows as itself."""
+    if not action:
+        return ""
+    obj, _dot, verb = action.partition(".")
+    verb_label = AUDIT_VERBS.get(verb) or STATUS_LABELS.get(verb) or verb
+    return f"{AUDIT_OBJECTS.get(obj, obj)}: {verb_label}"
+
+
+def detail_value(key: str, value) -> str:
+    """A detail's value in words: codes of a known vocabulary by their label, lists joined, changes as
+    'before → after'."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {detail_value(k, v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        if len(value) == 2 and key not in ("zones",):
+            return f"{value[0]} → {value[1]}"
+        return ", ".join(str(v) for v in value)
+    kind = AUDIT_DETAIL_KINDS.get(key)
+    if kind and isinstance(value, str):
+        return label(kind, value)
+    if isinstance(value, str):
+        for vocabulary in (STATUS_LABELS, ORG_KIND_LABELS, CERTIFICATE_LABELS, ROLE_LABELS, ZONE_KIND_LABELS):
+            if value in vocabulary:
+                return str(vocabulary[value])
+    return str(value)
+
+
+def audit_details(details: dict | None) -> list[tuple[str, str]]:
+    """(label, value in words) for each detail of an audit event."""
+    return [(str(AUDIT_DETAILS.get(k, k)), detail_value(k, v)) for k, v in (details or {}).items()]

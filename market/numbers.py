@@ -1,105 +1,132 @@
-"""Numbers as people write them, in a form or in a register's cell: one rule for the whole application.
+"""Numbers and money as people write them, by locale: one way to read and write them for every form, the
+importer, the exports and the templates. Babel's CLDR data is the reference (`parse_decimal(strict=True)`,
+`format_decimal`, `format_currency`).
 
-`parse_number(value, integer=...)` reads a value by the rule below (None for an empty one, `BadValue`
-with a message saying why otherwise); `clean_number(errors, field, raw, minimum=, maximum=)` is the same
-for a service's `clean_*` function (the message goes into `errors[field]`, as `ValidationFailed` wants);
-`plain(value)` writes a stored number back into a form so that `parse_number` reads the same number.
+Reading (`parse_number(value, integer=..., locale=None)`; the locale defaults to the page's):
+- Numbers a program stores (XLSX number cells, values already parsed) are taken as they are.
+- Text is read the way the locale writes it: in Vietnamese "." groups thousands and "," is the decimal
+  mark ("12.000" is twelve thousand, "1.234,5" is 1234.5, "95.000 ₫" a price); in English the other way
+  round ("12,000", "1,234.5"). Spaces between groups of three ("12 000") and a currency ("₫", "đ", "VND",
+  "VNĐ", "đồng") are allowed. Babel's strict mode refuses groups that are not of three ("1.23.4") and the
+  other locale's habit ("1,234.5" on a Vietnamese page), and its suggestions go into the message, so the
+  person reads how to write it.
+- One spelling is refused as ambiguous rather than guessed: a lone decimal mark followed by exactly three
+  digits ("12,000" on a Vietnamese page, "12.000" on an English one) is a thousands group in the other
+  habit; the message shows both ways to write it ("12.000" or "12").
+- Exponents ("1e3"), "NaN", "Infinity" and digits other than 0-9 are not numbers.
+`clean_number(errors, field, raw, minimum=, maximum=)` is the same for a service's `clean_*` function.
 
-The rule. Numbers a program stores (XLSX number cells, values already parsed) are taken as they are. In
-text, spaces are ignored and a trailing currency ("đ", "₫", "VND", "VNĐ") is dropped, then:
-- both "." and "," present: the last one is the decimal mark, the other groups thousands by three
-  ("1.234,5" and "1,234.5" are both 1234.5);
-- one kind of separator, several times: thousands groups of three ("1.234.567" is 1234567);
-- one separator once:
-  - whole-number fields (households, price in VND, stock, stars, minimum order): followed by exactly three
-    digits it groups thousands ("12.500" and "12,500" are 12500); otherwise it is a decimal mark, and a
-    non-zero fraction is an error ("1,5" households is not a whole number);
-  - decimal fields (area, quantity, coordinates): "," is the decimal mark, Vietnamese style ("1,5" is 1.5
-    and "1,234" is 1.234); "." is a decimal mark too ("1234.5"), except "1.234" (one to three digits, a
-    dot, exactly three digits), which a Vietnamese writer means as 1234 and an English one as 1.234: it is
-    refused as ambiguous, with a message saying how to write either, rather than guessed.
-Exponents ("1e3"), "nan", "inf" and digit groups other than three are not numbers.
-
-Why not Babel's `parse_decimal` with the visitor's locale: the same person switches the page between
-Vietnamese and English, and registers mix both habits, so a locale-bound reading would take "12.000" as
-twelve thousand on one page and twelve on the next. This rule reads both styles the same everywhere and
-refuses only the one spelling it cannot tell apart.
+Writing: `format_number` / `format_money` / `format_quantity` for pages and exports (Jinja filters
+`number`, `money`, `quantity`), and `plain(value)`, a stored number as a person types it back in a form,
+read back by `parse_number` as the same number.
 """
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import (
+    NumberFormatError,
+    format_currency,
+    format_decimal,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_decimal,
+)
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
-__all__ = ["BadValue", "clean_number", "parse_number", "plain"]
+__all__ = ["BadValue", "clean_number", "format_money", "format_number", "format_quantity", "parse_number",
+           "plain", "current_locale"]
 
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
-_CURRENCY = re.compile(r"\s*(vnđ|vnd|đồng|đ|₫)$", re.IGNORECASE)
-_GROUPED = {".": re.compile(r"^\d{1,3}(\.\d{3})+$"), ",": re.compile(r"^\d{1,3}(,\d{3})+$")}
-_LONE_THOUSANDS = re.compile(r"^[1-9]\d{0,2}[.,]\d{3}$")
+_CURRENCY = re.compile(r"^(?:₫|vnđ|vnd)\s*|\s*(?:vnđ|vnd|đồng|đ|₫)$", re.IGNORECASE)
+# A space between a digit and a group of exactly three digits groups thousands ("12 000", "1 234 567").
+_SPACE_GROUP = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(?:\D|$))")
+_PLAIN_FORMAT = "0.######"
 
 
 class BadValue(ValueError):
     """A value that cannot be read; the message says why, in words for the user."""
 
 
+def current_locale() -> str:
+    """The page's locale in a request, else the default one (CLI commands, jobs): 'vi' or 'en'."""
+    try:
+        if has_request_context() or current_app:
+            locale = get_locale()
+            if locale is not None:
+                return str(locale)
+    except RuntimeError:  # no application at all (a bare unit call)
+        pass
+    return "vi"
+
+
+def _symbols(locale: str) -> tuple[str, str]:
+    return get_decimal_symbol(locale), get_group_symbol(locale)
+
+
 def _not_a_number(raw: Any) -> BadValue:
     return BadValue(_("'%(value)s' is not a number.", value=raw))
 
 
-def _canonical(raw: str, *, integer: bool) -> str:
-    """Text as digits with at most one "." as the decimal mark (and a sign), by the rule above."""
-    text = _SPACES.sub("", _CURRENCY.sub("", raw))
-    sign = text[:1] if text[:1] in "+-" else ""
-    text = text[len(sign):]
-    if not text or not re.fullmatch(r"[0-9.,]+", text):
-        raise _not_a_number(raw)
-    if "." in text and "," in text:
-        decimal = "." if text.rfind(".") > text.rfind(",") else ","
-        whole, _sep, fraction = text.rpartition(decimal)
-        thousands = "," if decimal == "." else "."
-        if not fraction.isdigit() or not (whole.isdigit() or _GROUPED[thousands].match(whole)):
-            raise _not_a_number(raw)
-        return sign + whole.replace(thousands, "") + "." + fraction
-    if "." not in text and "," not in text:
-        return sign + text
-    separator = "," if "," in text else "."
-    if text.count(separator) > 1:
-        if not _GROUPED[separator].match(text):
-            raise _not_a_number(raw)
-        return sign + text.replace(separator, "")
-    whole, _sep, fraction = text.partition(separator)
-    if not whole or not fraction:
-        raise _not_a_number(raw)
-    if _LONE_THOUSANDS.match(text) and integer:
-        return sign + whole + fraction
-    if _LONE_THOUSANDS.match(text) and separator == ".":
-        raise BadValue(_("'%(value)s' is ambiguous: write 1234 for a thousand and more, "
-                         "or 1,234 with a decimal comma.", value=raw))
-    return sign + whole + "." + fraction
+def _ambiguous(raw: str, text: str, decimal: str, locale: str) -> BadValue | None:
+    """'12,000' on a Vietnamese page (or '12.000' on an English one): a lone decimal mark then exactly three
+    digits, which the other habit reads as thousands. The message shows how to write either meaning."""
+    match = re.fullmatch(r"([+-]?)([1-9]\d{0,2})" + re.escape(decimal) + r"(\d{3})", text)
+    if not match:
+        return None
+    sign, whole, fraction = match.groups()
+    large = format_decimal(int(sign + whole + fraction), locale=locale)
+    small = plain(float(sign + whole + "." + fraction), locale=locale)
+    return BadValue(_("'%(value)s' can be read two ways: write %(large)s or %(small)s.",
+                      value=raw, large=large, small=small))
 
 
-def parse_number(value: Any, *, integer: bool = False) -> int | float | None:
-    """A typed or stored value as a number by the rule in this module's docstring: an int for a whole-number
-    field, a float otherwise; None when empty; `BadValue` (saying why) when it cannot be read."""
+def parse_number(value: Any, *, integer: bool = False, locale: str | None = None) -> int | float | None:
+    """A typed or stored value as a number, read in `locale` (the page's by default): an int for a
+    whole-number field, a float otherwise; None when empty; `BadValue` (saying why and how to write it)
+    when it cannot be read."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or isinstance(value, (date, datetime)):
         raise _not_a_number(value)
-    if isinstance(value, (int, float)):
-        number: int | float = value
+    if isinstance(value, (int, float, Decimal)):
+        number: int | float = value if isinstance(value, int) else float(value)
     else:
-        canonical = _canonical(str(value).strip(), integer=integer)
-        number = float(canonical) if "." in canonical else int(canonical)
+        number = _parse_text(str(value).strip(), locale or current_locale())
+    if isinstance(number, float) and (number != number or number in (float("inf"), float("-inf"))):
+        raise _not_a_number(value)
     if integer:
         if isinstance(number, float):
-            if number != number or number in (float("inf"), float("-inf")) or not number.is_integer():
+            if not number.is_integer():
                 raise BadValue(_("'%(value)s' is not a whole number.", value=value))
             number = int(number)
         return number
     return float(number)
+
+
+def _parse_text(raw: str, locale: str) -> int | float:
+    decimal, group = _symbols(locale)
+    text = _SPACE_GROUP.sub(group, _CURRENCY.sub("", raw).strip())
+    if not re.fullmatch(r"[+-]?[0-9.,]+", text):
+        raise _not_a_number(raw)
+    ambiguous = _ambiguous(raw, text, decimal, locale)
+    if ambiguous is not None:
+        raise ambiguous
+    try:
+        number = parse_decimal(text, locale=locale, strict=True)
+    except NumberFormatError as exc:
+        suggestions = [s for s in (getattr(exc, "suggestions", None) or []) if s]
+        if suggestions:
+            raise BadValue(_("'%(value)s' is not written as a number: write %(examples)s.", value=raw,
+                             examples=_(" or ").join(suggestions))) from None
+        raise _not_a_number(raw) from None
+    except (InvalidOperation, ValueError):
+        raise _not_a_number(raw) from None
+    return int(number) if number == number.to_integral_value() and decimal not in text else float(number)
 
 
 def clean_number(errors: dict, field: str, raw: Any, *, minimum, maximum, integer: bool = False,
@@ -115,18 +142,51 @@ def clean_number(errors: dict, field: str, raw: Any, *, minimum, maximum, intege
         if required:
             errors[field] = [_("This field is required.")]
         return None
-    if value != value or not minimum <= value <= maximum:  # value != value catches a stored NaN
-        errors[field] = [_("Enter a number between %(low)s and %(high)s.", low=minimum, high=maximum)]
+    if not minimum <= value <= maximum:
+        errors[field] = [out_of_range(minimum, maximum)]
         return None
     return value
 
 
-def plain(value: int | float | None) -> str:
-    """A stored number as a person would type it back: no exponent, no trailing zeros, and read back by
-    `parse_number` as the same number (1.234 is written "1.2340", which is not ambiguous)."""
-    if value is None:
+def out_of_range(minimum, maximum) -> str:
+    """The message for a number outside minimum..maximum, the bounds written in the page's locale."""
+    return _("Enter a number between %(low)s and %(high)s.", low=format_number(minimum),
+             high=format_number(maximum))
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+def format_number(value: Any, *, locale: str | None = None, digits: int = 3) -> str:
+    """A number for reading: grouped thousands, at most `digits` decimals ('1.234,5' in Vietnamese)."""
+    if value is None or value == "":
         return ""
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    if _LONE_THOUSANDS.match(text.lstrip("-")):
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale or current_locale())
+
+
+def format_money(value: Any, currency: str = "VND", *, locale: str | None = None) -> str:
+    """An amount with its currency, the locale's way ('95.000 ₫' in Vietnamese, '₫95,000' in English)."""
+    if value is None or value == "":
+        return ""
+    return format_currency(value, currency, locale=locale or current_locale())
+
+
+def format_quantity(value: Any, unit_label: str = "", *, locale: str | None = None) -> str:
+    """'12.000 kg': a number and the unit's label (the label, never the stored code)."""
+    text = format_number(value, locale=locale)
+    return f"{text}\u00a0{unit_label}" if text and unit_label else text
+
+
+def plain(value: int | float | None, *, locale: str | None = None) -> str:
+    """A stored number as a person types it back in a form, read back by `parse_number` in the same locale
+    as the same number: no exponent, up to six decimals, and never the ambiguous lone three decimals
+    (1.234 is written '1,2340' in Vietnamese)."""
+    if value is None or value == "":
+        return ""
+    locale = locale or current_locale()
+    text = format_decimal(value, format=_PLAIN_FORMAT, locale=locale)
+    decimal, _group = _symbols(locale)
+    if re.fullmatch(r"-?[1-9]\d{0,2}" + re.escape(decimal) + r"\d{3}", text):
         text += "0"
     return text
+

@@ -277,7 +277,7 @@ def ocop_record(product: OcopProduct, status: str | None) -> OcopCertificate | N
 
 def zone_data(**overrides) -> dict:
     data = {"code": "LS-VQ-HOI-9001", "kind": ZoneKind.PLANTING_AREA, "name": "Đồi hồi Bản Chang",
-            "crop_id": str(crop_id("hoi")), "commune_id": str(commune_id("Văn Quan")), "area_ha": "12.5",
+            "crop_id": str(crop_id("hoi")), "commune_id": str(commune_id("Văn Quan")), "area_ha": "12,5",
             "households": "10", "latitude": "", "longitude": ""}
     data.update(overrides)
     return data

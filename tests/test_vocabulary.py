@@ -29,7 +29,7 @@ from market.services import visibility
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LABELLED = [(kind, code) for kind, codes in labels.KINDS.items() for code in codes]
 # Labels that are the same word in both languages, by design (names and symbols, not translations).
-SAME_IN_BOTH = {"VietGAP", "GlobalGAP", "kg", "m³"}
+SAME_IN_BOTH = {"VietGAP", "GlobalGAP", "kg", "m³", "ha", "%"}
 
 
 @pytest.fixture(scope="module")

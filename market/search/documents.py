@@ -84,7 +84,9 @@ def listing_document(listing: SupplyListing, on: date) -> dict | None:
         "verified": all(z.state(on) == "verified" for z in listing.zones),
         "retail": False,
         "harvest_start": listing.harvest_start.isoformat(), "created_at": listing.created_at.isoformat(),
-        "data": {"unit": listing.unit, "harvest_start": listing.harvest_start.isoformat(),
+        # summary: what a result shows under its title, in the seller's words (the body mixes both languages
+        # so that either finds it, and would print English words on a Vietnamese page).
+        "data": {"summary": (listing.description or "")[:600], "unit": listing.unit, "harvest_start": listing.harvest_start.isoformat(),
                  "harvest_end": listing.harvest_end.isoformat(), "status": listing.status,
                  "quantity": listing.quantity, "crop_vi": crop.name_vi, "crop_en": crop.name_en},
     }
@@ -111,7 +113,7 @@ def product_document(product: OcopProduct, on: date) -> dict | None:
         "seller": product.organisation.name, "seller_id": product.organisation_id,
         "verified": valid, "retail": valid and verified.stars in RETAIL_STARS,
         "harvest_start": None, "created_at": product.created_at.isoformat(),
-        "data": {"unit": product.unit, "stars": verified.stars if verified else product.stars, "stock": product.stock,
+        "data": {"summary": (product.description or "")[:600], "unit": product.unit, "stars": verified.stars if verified else product.stars, "stock": product.stock,
                  "min_order_qty": product.min_order_qty, "certificate_valid": valid,
                  "tourist_shops_allowed": product.tourist_shops_allowed, "ocop_state": ocop_state},
     }
@@ -129,7 +131,7 @@ def organisation_document(org: Organisation, on: date) -> dict | None:
         "crop": [], "form": [], "commune": [commune] if commune else [], "cert": [], "stars": [], "month": [],
         "price": None, "quantity": None, "seller": org.name, "seller_id": org.id, "verified": True,
         "retail": False, "harvest_start": None, "created_at": org.created_at.isoformat(),
-        "data": {"org_kind": org.kind},
+        "data": {"summary": (org.description or "")[:600], "org_kind": org.kind},
     }
 
 

@@ -42,6 +42,7 @@ from market.models import (
 )
 from market.models.terms import ContractTerms, DeliveryWindow, Item, Party, canonical_json
 from market.models.types import utcnow
+from market.numbers import clean_number, format_number
 from market.permissions import NEGOTIATORS, PAYERS, SIGNERS, can_view_contract
 from market.services import audit, documents, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -118,15 +119,8 @@ def _party(org: Organisation) -> Party:
 
 
 def _num(errors, field, raw, *, low, high, integer=False):
-    try:
-        value = int(raw) if integer else float(str(raw).replace(",", "."))
-    except (TypeError, ValueError):
-        errors[field] = [_("Enter a number.")]
-        return None
-    if value != value or not low <= value <= high:
-        errors[field] = [_("Enter a number between %(low)s and %(high)s.", low=low, high=high)]
-        return None
-    return value
+    """A number of the terms, read the page's way (`market.numbers.clean_number`)."""
+    return clean_number(errors, field, raw, minimum=low, maximum=high, integer=integer)
 
 
 def clean_terms(contract: Contract, data: dict) -> ContractTerms:
@@ -435,7 +429,7 @@ def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
     quantity = _num(errors, "quantity", data.get("quantity"), low=0.01, high=MAX_QUANTITY)
     if quantity is not None and quantity > remaining + 1e-9:
         errors["quantity"] = [_("Only %(n)s %(unit)s remain to deliver on this contract.",
-                                n=f"{remaining:g}", unit=unit)]
+                                n=format_number(remaining), unit=unit)]
     delivered_on = data.get("delivered_on")
     if not isinstance(delivered_on, date):
         errors["delivered_on"] = [_("Enter the delivery date.")]
@@ -465,7 +459,7 @@ def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
                  quantity=quantity)
     notifications.notify(contract.buyer, "delivery.recorded", _("%(org)s recorded a delivery of %(n)s %(unit)s on "
                                                                  "%(ref)s: please confirm it.", org=org.name,
-                                                                 n=f"{quantity:g}", ref=contract.reference,
+                                                                 n=format_number(quantity), ref=contract.reference,
                                                                  unit=unit),
                          notifications.page("contracts.show", contract_id=contract.id))
     return delivery
@@ -485,7 +479,7 @@ def confirm_delivery(actor: User, delivery: Delivery) -> Delivery:
     delivery.status, delivery.answered_by_id, delivery.answered_at = DeliveryStatus.CONFIRMED, actor.id, utcnow()
     audit.record("delivery.confirmed", actor, organisation=org, obj=delivery)
     notifications.notify(delivery.contract.seller, "delivery.confirmed", _(
-        "%(org)s confirmed the delivery of %(n)s %(unit)s on %(ref)s.", org=org.name, n=f"{delivery.quantity:g}",
+        "%(org)s confirmed the delivery of %(n)s %(unit)s on %(ref)s.", org=org.name, n=format_number(delivery.quantity),
         unit=unit_label(delivery.contract.current.terms.item.unit),
         ref=delivery.contract.reference), notifications.page("contracts.show", contract_id=delivery.contract_id))
     _settle(delivery.contract)
@@ -522,7 +516,7 @@ def withdraw_delivery(actor: User, delivery: Delivery) -> None:
     audit.record("delivery.withdrawn", actor, organisation=org, obj=delivery)
     notifications.notify(contract.buyer, "delivery.withdrawn", _(
         "%(org)s withdrew the disputed delivery of %(n)s %(unit)s on %(ref)s.", org=org.name,
-        n=f"{delivery.quantity:g}", unit=unit_label(contract.current.terms.item.unit),
+        n=format_number(delivery.quantity), unit=unit_label(contract.current.terms.item.unit),
         ref=contract.reference), notifications.page("contracts.show", contract_id=contract.id))
     delivery_withdrawn.send(delivery, actor=actor, organisation=org)
     contract.deliveries.remove(delivery)

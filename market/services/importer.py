@@ -21,9 +21,10 @@ first sheet, cached values of formulas); anything else must be UTF-8 text (a BOM
 CSV whose delimiter is whichever of ";", "," or tab occurs most often in the header line (header names do
 not contain delimiters, while Vietnamese numbers such as "1.234,5" do).
 
-Numbers: `market.numbers.parse_number`, the rule every form of the application uses too (in its docstring:
-both "1.234,5" and "1,234.5" are read, "12.500" is twelve thousand five hundred in a whole-number column,
-and "1.234" in a decimal column is refused as ambiguous). XLSX number cells are taken as they are.
+Numbers: `market.numbers.parse_number`, the reading every form of the application uses too, in the
+Vietnamese way registers are written (REGISTER_NUMBER_LOCALE): "12.500" is twelve thousand five hundred,
+"1.234,5" is 1234.5, "12,000" is refused as ambiguous with how to write it. XLSX number cells are taken as
+they are.
 
 Dates (`parse_date`): date cells of XLSX; text as YYYY-MM-DD or DD/MM/YYYY (also DD-MM-YYYY, DD.MM.YYYY).
 Tax numbers: a cell of 9 digits gets its leading zero back (spreadsheets drop it: 0109003003 -> 109003003).
@@ -73,6 +74,9 @@ from market.services.validation import normalize_tax_code
 from market.text import fold, name_key
 
 KINDS = ("zones", "products", "ocop")
+# The province's registers write numbers the Vietnamese way ("1.234,5"), whatever language the department's
+# page is in: a register is read as written, the same way a form on a Vietnamese page reads it.
+REGISTER_NUMBER_LOCALE = "vi"
 MAX_ROWS = 20_000      # data rows per file; the request size is limited by MAX_CONTENT_LENGTH
 CHUNK_SIZE = 500       # rows checked between two progress reports
 MAX_COLUMNS = 60       # columns read from an XLSX sheet (a register has about fifteen)
@@ -660,7 +664,7 @@ class Preview:
 
     def _number(self, raw: RawRow, errors: dict, key: str, *, integer=False):
         try:
-            return parse_number(raw.values.get(key), integer=integer)
+            return parse_number(raw.values.get(key), integer=integer, locale=REGISTER_NUMBER_LOCALE)
         except BadValue as exc:
             errors[key] = [str(exc)]
             return None
@@ -769,7 +773,7 @@ class Preview:
                 errors["crop"] = [_("Unknown crop '%(value)s'.", value=crop_name)]
         stars_number = None
         try:
-            stars_number = parse_number(_stars(raw.values.get("stars")), integer=True)
+            stars_number = parse_number(_stars(raw.values.get("stars")), integer=True, locale=REGISTER_NUMBER_LOCALE)
         except BadValue as exc:
             errors["stars"] = [str(exc)]
         data = {
@@ -861,7 +865,7 @@ class Preview:
             errors["product_name"] = [_("At most 200 characters.")]
         stars = None
         try:
-            stars = parse_number(_stars(raw.values.get("stars")), integer=True)
+            stars = parse_number(_stars(raw.values.get("stars")), integer=True, locale=REGISTER_NUMBER_LOCALE)
         except BadValue as exc:
             errors["stars"] = [str(exc)]
         if stars is None and "stars" not in errors:

@@ -26,6 +26,7 @@ from market.models import (
     User,
 )
 from market.models.types import utcnow
+from market.numbers import BadValue, parse_number
 from market.permissions import PAYERS, can_view_order
 from market.services import audit, documents, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -55,9 +56,11 @@ def _check_orderable(buyer: Organisation, product: OcopProduct, quantity) -> int
     if buyer.kind == OrgKind.TOURIST_SHOP and not product.tourist_shops_allowed:
         raise ValidationFailed({"product": _("The producer does not sell this product to tourist-site shops.")})
     try:
-        quantity = int(quantity)
-    except (TypeError, ValueError):
-        raise ValidationFailed({"quantity": _("Enter a whole number.")}) from None
+        quantity = parse_number(quantity, integer=True)
+    except BadValue as exc:
+        raise ValidationFailed({"quantity": str(exc)}) from None
+    if quantity is None:
+        raise ValidationFailed({"quantity": _("Enter a quantity.")})
     if quantity < product.min_order_qty:
         raise ValidationFailed({"quantity": _("The minimum order is %(n)d.", n=product.min_order_qty)})
     if quantity > MAX_LINE_QUANTITY:

@@ -4,11 +4,14 @@ import csv
 import io
 from datetime import date
 
+from flask_babel import force_locale
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from market.extensions import db
+from market.labels import label
 from market.models import ReportSnapshot, User
+from market.numbers import plain
 from market.services import audit, targets
 
 SECTION_TITLES = {
@@ -47,12 +50,13 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
     """(section title, header, rows) for each table: the same content for XLSX, CSV and print."""
     out = []
     for section in ("linkage", "ocop", "certification"):
-        rows = [[f["label"], f["value"], f["goal"] if f["goal"] is not None else "", f["unit"]]
+        rows = [[f["label"], f["value"], f["goal"] if f["goal"] is not None else "", _vi_label("figure_unit", f["unit"])]
                 for f in report["figures"] if f["section"] == section]
         out.append((SECTION_TITLES[section][0], ["Chỉ tiêu", "Thực hiện", "Mục tiêu 2030", "Đơn vị"], rows))
-    chains = [[o["name"], o["kind"], o["commune"] or "", "hợp đồng trên sàn", ", ".join(o["contracts"])]
-              for o in report["chains"]["contracted"]]
-    chains += [[o["name"], o["kind"], o["commune"] or "", "kê khai", ", ".join(o["partners"])]
+    # Labels, never stored codes: an organisation's kind as people call it (in Vietnamese, like the report).
+    chains = [[o["name"], _vi_label("org_kind", o["kind"]), o["commune"] or "", "hợp đồng trên sàn",
+               ", ".join(o["contracts"])] for o in report["chains"]["contracted"]]
+    chains += [[o["name"], _vi_label("org_kind", o["kind"]), o["commune"] or "", "kê khai", ", ".join(o["partners"])]
                for o in report["chains"]["declared"]]
     out.append(("Tổ chức tham gia chuỗi liên kết", ["Tổ chức", "Loại", "Xã/phường", "Nguồn", "Hợp đồng / đối tác"],
                 chains))
@@ -61,9 +65,25 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
                 [[c["name_vi"], c["value"], c["goal_min"] or "", c["goal_max"] or ""] for c in report["crops"]]))
     out.append((SECTION_TITLES["volumes"][0], ["Cây trồng", "Xã/phường", "Đơn vị", "Hợp đồng", "Giá trị HĐ (VND)",
                                                "Đã giao", "Giá trị đã giao (VND)"],
-                [[v["crop"], v["commune"], v["unit"], v["contracted"], v["contracted_value"], v["delivered"],
+                [[v["crop"], v["commune"], _vi_label("unit", v["unit"]), v["contracted"], v["contracted_value"], v["delivered"],
                   v["delivered_value"]] for v in report["volumes"]]))
     return out
+
+
+def _vi_label(kind: str, code: str | None) -> str:
+    """A stored code's label in Vietnamese, the report's language, whatever the page's language."""
+    with force_locale("vi"):
+        return label(kind, code)
+
+
+def _csv_number(value):
+    """A number in a CSV cell the Vietnamese way ("12,5"), as a Vietnamese spreadsheet and the register
+    importer read it; XLSX cells stay numbers. Text is left as it is; None is an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return plain(value, locale="vi")
+    return value
 
 
 def to_xlsx(report: dict) -> bytes:
@@ -91,15 +111,16 @@ def to_xlsx(report: dict) -> bytes:
 def to_csv(report: dict) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["section", "label", "value", "goal", "unit", "as_of"])
+    writer.writerow(["Phần", "Chỉ tiêu", "Thực hiện", "Mục tiêu 2030", "Đơn vị", "Tính đến ngày"])
     for f in report["figures"]:
-        writer.writerow([f["section"], f["label"], f["value"], f["goal"] if f["goal"] is not None else "",
-                         f["unit"], report["as_of"]])
+        section = SECTION_TITLES.get(f["section"], (f["section"],))[0]
+        writer.writerow([section, f["label"], _csv_number(f["value"]), _csv_number(f["goal"]),
+                         _vi_label("figure_unit", f["unit"]), report["as_of"]])
     for title, header, rows in tables(report)[3:]:
         writer.writerow([])
         writer.writerow([title])
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([[_csv_number(cell) for cell in row] for row in rows])
     return "\ufeff" + buffer.getvalue()  # the BOM makes Excel read Vietnamese as UTF-8
 
 

@@ -77,7 +77,7 @@ def _day(value):
 def hit_view(hit, terms: list[str]) -> dict:
     return {"id": hit.object_id, "kind": hit.kind, "title": hit.title, "url": hit.url,
             "harvest_start": _day(hit.data.get("harvest_start")), "harvest_end": _day(hit.data.get("harvest_end")),
-            "title_html": highlight(hit.title, terms), "snippet_html": snippet(hit.data.get("body") or "", terms),
+            "title_html": highlight(hit.title, terms), "snippet_html": snippet(hit.data.get("summary") or "", terms),
             "price": hit.data.get("price"), "seller": hit.data.get("seller"), "data": hit.data}
 
 

@@ -22,7 +22,7 @@ from market.models import (
     SourcingRequest,
     User,
 )
-from market.numbers import clean_number
+from market.numbers import clean_number, format_number
 from market.services import audit, notifications
 from market.services.contracts import MAX_PRICE, MAX_QUANTITY, NEGOTIATORS
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -136,7 +136,7 @@ def make_offer(actor: User, request: SourcingRequest, seller: Organisation, data
     db.session.flush()
     audit.record("sourcing.offered", actor, organisation=seller, obj=offer, request=request.id)
     notifications.notify(request.buyer, "sourcing.offer", _("%(org)s offers %(n)s %(unit)s for “%(title)s”.",
-                                                             org=seller.name, n=f"{quantity:g}",
+                                                             org=seller.name, n=format_number(quantity),
                                                              unit=unit_label(request.unit),
                                                              title=request.title),
                          notifications.page("sourcing.show", request_id=request.id))

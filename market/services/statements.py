@@ -179,8 +179,12 @@ def _amount(value) -> int | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(round(value))
     text = re.sub(r"(?i)\s|vnd|đ|₫", "", str(value)).lstrip("+")
-    number = parse_number(text, integer=True)
-    return number
+    # Banks export whole đồng grouped either way ("1.500.000" or "1,500,000"), some with ".00": a statement
+    # is read as the bank wrote it, whatever the language of the page it is uploaded from.
+    text = re.sub(r"[.,]0{1,2}$", "", text) if re.search(r"\d[.,]\d{3}[.,]0{1,2}$|^\d+[.,]0{1,2}$", text) else text
+    if re.fullmatch(r"-?\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*", text):
+        return int(re.sub(r"[.,]", "", text))
+    return parse_number(text, integer=True, locale="vi")
 
 
 def _read_lines(rows, start: int, columns: dict[str, int]) -> tuple[list[Line], int]:

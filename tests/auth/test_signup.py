@@ -1,4 +1,6 @@
 """Sign-up through the real form (CSRF included): what is saved on success, and that nothing is on failure."""
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -138,7 +140,10 @@ def test_malformed_phone_error_is_shown_once(client, app, form):
     form["phone"] = "12345"
     client.get("/lang/en")
     html = assert_refused(client, app, form, "phone")
-    assert html.count("Enter a Vietnamese phone number") == 1
+    # once next to the field, and once in the error summary at the top of the form (its link to the field)
+    field_errors = re.findall(r'<p class="error"[^>]*>([^<]*)</p>', html)
+    assert sum("Enter a Vietnamese phone number" in e for e in field_errors) == 1
+    assert html.count("Enter a Vietnamese phone number") == 2
 
 
 @pytest.mark.parametrize("tax_code", ["49001234", "abc1234567", "4900123456-1"])

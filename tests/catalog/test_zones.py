@@ -51,8 +51,8 @@ def staff(factory):
 @pytest.mark.parametrize("role", Role.ALL)
 def test_any_member_registers_a_pending_zone_with_an_audit_event(req, factory, coop, role):
     actor = get_user(factory.member(coop, role))
-    zone = zones.register_zone(actor, get_org(coop), zone_data(code=" ls-vq-hoi-9001 ", latitude="21.86",
-                                                               longitude="106.55"))
+    zone = zones.register_zone(actor, get_org(coop), zone_data(code=" ls-vq-hoi-9001 ", latitude="21,86",
+                                                               longitude="106,55"))
     db.session.commit()
     zone = db.session.get(GrowingZone, zone.id)
     assert zone.code == "LS-VQ-HOI-9001"  # spaces dropped, upper case
@@ -97,11 +97,11 @@ BAD_ZONES = [
     ({"area_ha": "inf"}, "area_ha"),
     ({"area_ha": ""}, "area_ha"),
     ({"households": "-1"}, "households"),
-    ({"households": "2.5"}, "households"),
-    ({"latitude": "21.8"}, "longitude"),
-    ({"longitude": "106.5"}, "latitude"),
-    ({"latitude": "91", "longitude": "106.5"}, "latitude"),
-    ({"latitude": "21.8", "longitude": "-181"}, "longitude"),
+    ({"households": "2,5"}, "households"),
+    ({"latitude": "21,8"}, "longitude"),
+    ({"longitude": "106,5"}, "latitude"),
+    ({"latitude": "91", "longitude": "106,5"}, "latitude"),
+    ({"latitude": "21,8", "longitude": "-181"}, "longitude"),
     ({"crop_id": ""}, "crop_id"),
     ({"crop_id": "999999"}, "crop_id"),
     ({"commune_id": "abc"}, "commune_id"),
@@ -402,7 +402,7 @@ def test_editing_a_rejected_zone_returns_it_to_the_queue(req, cat, coop, owner):
     zone = db.session.get(GrowingZone, zone_id)
     zone.status_reason = "Diện tích không khớp"
     db.session.commit()
-    zones.update_zone(get_user(owner), db.session.get(GrowingZone, zone_id), zone_data(area_ha="11.8"))
+    zones.update_zone(get_user(owner), db.session.get(GrowingZone, zone_id), zone_data(area_ha="11,8"))
     db.session.commit()
     zone = db.session.get(GrowingZone, zone_id)
     assert zone.status == ReviewStatus.PENDING and zone.status_reason is None and zone.area_ha == 11.8

@@ -30,20 +30,20 @@ BAD_TERMS = [
     ({"deposit_pct": "150"}, "deposit_pct"),
     ({"deposit_pct": "-1"}, "deposit_pct"),
     ({"deposit_pct": "abc"}, "deposit_pct"),
-    ({"deposit_pct": "12.5"}, "deposit_pct"),
+    ({"deposit_pct": "12,5"}, "deposit_pct"),
     ({"delivery_end": today() - timedelta(days=1)}, "delivery_end"),
     ({"delivery_start": None}, "delivery_start"),
     ({"delivery_end": "2026-13-01"}, "delivery_end"),
     ({"quantity": "0"}, "quantity"),
     ({"quantity": "-3"}, "quantity"),
-    ({"quantity": "10000000.5"}, "quantity"),
+    ({"quantity": "10000000,5"}, "quantity"),
     ({"quantity": "20000000"}, "quantity"),
     ({"quantity": "nan"}, "quantity"),
     ({"quantity": "inf"}, "quantity"),
     ({"quantity": ""}, "quantity"),
     ({"price_per_unit": "-1"}, "price_per_unit"),
     ({"price_per_unit": "1000000001"}, "price_per_unit"),
-    ({"price_per_unit": "95.5"}, "price_per_unit"),
+    ({"price_per_unit": "95,5"}, "price_per_unit"),
     ({"price_per_unit": "mười"}, "price_per_unit"),
     ({"payment_days": "366"}, "payment_days"),
     ({"crop_id": ""}, "crop_id"),
@@ -209,14 +209,14 @@ def _delivery_refused(world, contract_id, field, **changes):
 
 
 def test_delivering_more_than_remains_names_what_remains(req, world, active):
-    message = _delivery_refused(world, active, "quantity", quantity="6.5")
-    assert "6" in message and "6.5" not in message
+    message = _delivery_refused(world, active, "quantity", quantity="6,5")
+    assert "6" in message and "6,5" not in message
     # Exactly what remains is accepted; then nothing remains.
     contracts.record_delivery(world.user("seller_owner"), get(Contract, active), delivery_data([world.zone],
                                                                                               quantity="6"))
     db.session.commit()
     assert contracts.remaining_quantity(get(Contract, active)) == 0
-    message = _delivery_refused(world, active, "quantity", quantity="0.5")
+    message = _delivery_refused(world, active, "quantity", quantity="0,5")
     assert "0" in message
 
 
@@ -224,7 +224,7 @@ def test_a_disputed_delivery_does_not_count_against_what_remains(req, build, wor
     contract_id = build.contract(ContractState.DISPUTED, deliveries=((4.0, DeliveryStatus.DISPUTED),
                                                                      (5.0, DeliveryStatus.CONFIRMED)))
     assert contracts.remaining_quantity(get(Contract, contract_id)) == QUANTITY - 5
-    _delivery_refused(world, contract_id, "quantity", quantity="5.5")
+    _delivery_refused(world, contract_id, "quantity", quantity="5,5")
 
 
 def test_what_remains_is_worded_with_the_unit_name(req, world, active):

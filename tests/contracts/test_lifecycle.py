@@ -324,8 +324,8 @@ def test_the_deposit_is_paid_once_and_by_the_buyer(req, factory, build, world):
 
 @pytest.mark.parametrize("quantity, price, pct, expected", [
     ("10", "95000000", "20", 190_000_000),
-    ("2.5", "120000", "30", 90_000),
-    ("0.3", "100000", "10", 3_000),  # a fraction of a tonne
+    ("2,5", "120000", "30", 90_000),
+    ("0,3", "100000", "10", 3_000),  # a fraction of a tonne
     ("7", "33333", "15", 35_000),  # 233331 × 15 % = 34999.65
     ("10", "95000000", "100", 950_000_000),
     ("10", "95000000", "0", 0),

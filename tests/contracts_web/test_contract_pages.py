@@ -128,7 +128,7 @@ def test_a_delivery_window_ending_before_it_starts_is_refused(deal):
 def test_several_broken_terms_are_shown_each_by_its_field(deal):
     response = deal.propose(quantity="nhiều", price_per_unit="-5", crop_id="", zone_ids=[])
     html = text(response)
-    assert error_of(html, "quantity") == "Enter a number."
+    assert error_of(html, "quantity") == "&#39;nhiều&#39; is not a number."
     assert error_of(html, "price_per_unit").startswith("Enter a number between 0 and")
     assert error_of(html, "crop_id") == "Choose the crop."
     assert count(deal.app, Contract) == 0

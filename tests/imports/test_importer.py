@@ -78,26 +78,26 @@ def get_user(user_id) -> User:
 # --- numbers and dates ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("raw, integer, expected", [
-    ("1.234,5", False, 1234.5), ("1,234.5", False, 1234.5), ("1234.5", False, 1234.5), ("12,5", False, 12.5),
-    ("1,234", False, 1.234), ("0.500", False, 0.5), ("1.234.567", False, 1234567.0), (" 8.75 ", False, 8.75),
-    ("1.234", True, 1234), ("12,500", True, 12500), ("85.000 đ", True, 85000), ("1.234.567", True, 1234567),
-    ("250 000 VND", True, 250000), ("12,0", True, 12), ("-5", True, -5), ("", False, None), (None, True, None),
+    ("1.234,5", False, 1234.5), ("1234,5", False, 1234.5), ("12,5", False, 12.5), ("1,2340", False, 1.234),
+    ("0,500", False, 0.5), ("1.234.567", False, 1234567.0), (" 8,75 ", False, 8.75), ("1.234", True, 1234),
+    ("12.500", True, 12500), ("85.000 đ", True, 85000), ("1.234.567", True, 1234567), ("250 000 VND", True, 250000),
+    ("12,0", True, 12), ("-5", True, -5), ("", False, None), (None, True, None),
     (12.5, False, 12.5), (18.0, True, 18), (7, False, 7.0),
 ])
-def test_numbers_follow_the_documented_rule(raw, integer, expected):
-    value = importer.parse_number(raw, integer=integer)
+def test_registers_are_read_the_vietnamese_way_whatever_the_page_language(raw, integer, expected):
+    value = importer.parse_number(raw, integer=integer, locale=importer.REGISTER_NUMBER_LOCALE)
     assert value == expected and type(value) is type(expected)
 
 
 @pytest.mark.parametrize("raw, integer, message", [
-    ("abc", False, "not a number"), ("1..2", False, "not a number"), ("1.23.4", True, "not a number"),
-    ("12,5", True, "not a whole number"), ("1,234.5", True, "not a whole number"),
-    ("1.234", False, "ambiguous"), ("12.500", False, "ambiguous"), ("1e3", False, "not a number"),
+    ("abc", False, "not a number"), ("1..2", False, "not written as a number"), ("1.23.4", True, "write 1.234"),
+    ("12,5", True, "not a whole number"), ("1,234.5", True, "write 1,2345 or 1.234,5"),
+    ("1,234", False, "can be read two ways"), ("12,500", False, "can be read two ways"), ("1e3", False, "not a number"),
     ("nan", False, "not a number"), (True, True, "not a number"), (date(2025, 1, 1), False, "not a number"),
 ])
 def test_unreadable_numbers_say_why(raw, integer, message):
     with pytest.raises(importer.BadValue, match=message):
-        importer.parse_number(raw, integer=integer)
+        importer.parse_number(raw, integer=integer, locale=importer.REGISTER_NUMBER_LOCALE)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -132,7 +132,7 @@ def test_headers_are_matched_in_vietnamese_or_english():
 def test_clean_zones_file_imports_every_row_verified(orgs, staff):
     data = csv_bytes(ZONE_HEADER, [
         zone_row("LS-VQ-HOI-0001", certificate=cert()),
-        zone_row("ls-vq-hoi-0002", kind="planting_area", commune="Diềm He", crop="hoi", area="8.75", households="",
+        zone_row("ls-vq-hoi-0002", kind="planting_area", commune="Diềm He", crop="hoi", area="8,75", households="",
                  certificate=cert("planting_area_code", "VN-LSOR-0002", "2025-06-01", "2030-05-31")),
         zone_row("LS-DL-THONG-0003", kind="rừng trồng", tax=THONG, commune="phường Kỳ Lừa", crop="Thông",
                  area="1.234,5"),
@@ -184,7 +184,7 @@ def test_mixed_file_lists_each_error_and_saves_nothing(orgs, staff):
         zone_row("LS-A-0010", crop="Sầu riêng"),                                       # 10 unknown crop
         zone_row("LS-A-0011", tax="4999999999"),                                       # 11 unknown organisation
         zone_row("LS-A-0012", tax=ENTERPRISE),                                         # 12 not a cooperative
-        zone_row("LS-A-0013", area="1.234"),                                           # 13 ambiguous
+        zone_row("LS-A-0013", area="1,234"),                                           # 13 ambiguous
         zone_row("LS-A-0014", households="2,5", kind="ruộng"),                         # 14 two errors
         zone_row("LS A 0015!", crop="Hoàng đàn Hữu Liên"),                             # 15 bad code, crop not traded
         zone_row("LS-A-0016", certificate=["", "", "", "", "2030-01-01"]),             # 16 incomplete certificate
@@ -202,7 +202,7 @@ def test_mixed_file_lists_each_error_and_saves_nothing(orgs, staff):
     assert errors[10] == {"crop": ["Unknown crop 'Sầu riêng'."]}
     assert errors[11] == {"tax_code": ["No organisation has the tax number '4999999999'."]}
     assert list(errors[12]) == ["tax_code"] and "not a cooperative" in errors[12]["tax_code"][0]
-    assert list(errors[13]) == ["area_ha"] and "ambiguous" in errors[13]["area_ha"][0]
+    assert list(errors[13]) == ["area_ha"] and "can be read two ways" in errors[13]["area_ha"][0]
     assert set(errors[14]) == {"kind", "households"}
     assert "Unknown kind of zone 'ruộng'" in errors[14]["kind"][0]
     assert errors[14]["households"] == ["'2,5' is not a whole number."]
@@ -352,7 +352,7 @@ def test_products_are_published_only_when_the_org_is_verified_and_the_certificat
         product_row("Hoa hồi khô Văn Quan", category="Gia vị", unit="gói", price="85.000"),
         product_row("Tinh dầu quế", tax=ENTERPRISE, category="spice", unit="chai", price="320000", stock="",
                     moq=""),
-        product_row("Hạt mắc ca rang muối", tax=MAC_CA, category="thực phẩm", unit="túi", price="180,000"),
+        product_row("Hạt mắc ca rang muối", tax=MAC_CA, category="thực phẩm", unit="túi", price="180.000"),
         product_row("Hồi cũ", issued=expired[0], expires=expired[1]),
     ])
     preview = importer.preview_import("products", data, "p.csv")

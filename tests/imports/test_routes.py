@@ -26,7 +26,7 @@ from tests.imports.conftest import (
 CLEAN_ZONES = [
     ["LS-VQ-HOI-0001", "vùng trồng", HOI, "Văn Quan", "Hồi", "12,5", "18", "organic", "HC-1", "Trung tâm", "15/03/2025",
      "14/03/2028"],
-    ["LS-VQ-HOI-0002", "planting_area", HOI, "Diềm He", "hoi", "8.75", "", "", "", "", "", ""],
+    ["LS-VQ-HOI-0002", "planting_area", HOI, "Diềm He", "hoi", "8,75", "", "", "", "", "", ""],
     ["LS-DL-THONG-0003", "rừng trồng", THONG, "phường Kỳ Lừa", "Thông", "40", "12", "forest_code", "RT-3", "Kiểm lâm",
      "2025-01-01", "2030-01-01"],
 ]

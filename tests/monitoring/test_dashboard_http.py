@@ -44,6 +44,7 @@ def export(client, fmt: str, query: str = ""):
     return client.post(f"/dashboard/report.{fmt}?{query}", data={"csrf_token": token})
 
 
+LINKAGE_SECTION_VI = "Chuỗi liên kết sản xuất - tiêu thụ"
 LINKAGE_VI = "Doanh nghiệp, HTX chế biến tham gia chuỗi liên kết sản xuất - tiêu thụ"
 Q = "as_of=2026-06-15"
 
@@ -137,7 +138,7 @@ def test_a_commune_officer_sees_their_own_commune_only(client, world, market, of
 def test_a_commune_officer_exports_their_commune_and_sees_only_its_snapshots(client, world, market, officer):
     sheet = _xlsx(export(client, "xlsx", f"{Q}"))
     assert sheet["A1"].value.endswith("— xã Văn Quan")
-    assert _linkage_row(sheet) == (LINKAGE_VI, 1, 30, "org")
+    assert _linkage_row(sheet) == (LINKAGE_VI, 1, 30, "tổ chức")
     with world.context():
         own = db.session.scalar(sa.select(ReportSnapshot))
         assert own.commune_id == world.commune_id("Văn Quan")
@@ -204,7 +205,7 @@ def test_the_api_figures_by_hand(client, world, market, staff):
         "ocop_expiring_90_days": 0, "cert_gap_organic_zone_ha": 12.5, "cert_planted_forest_ha": 0.0,
         "cert_sfm_ha": 0.0}
     assert (data["linkage_orgs"]["label"], data["linkage_orgs"]["goal"], data["linkage_orgs"]["unit"]) == (
-        LINKAGE_VI, 30, "org")
+        LINKAGE_VI, 30, "org")  # the JSON API keeps the code, for programs
     assert data["linkage_orgs"]["progress"] == pytest.approx(0.1)
 
 
@@ -246,13 +247,13 @@ def test_the_flash_shows_on_the_dashboard(client, world, staff):
 def test_the_xlsx_report_holds_the_figures_and_is_kept_as_a_snapshot(client, world, market, staff):
     sheet = _xlsx(export(client, "xlsx", f"{Q}"))
     assert sheet["A1"].value == "Báo cáo kết quả thực hiện kế hoạch 2026-2030, tính đến ngày 2026-06-15"
-    assert _linkage_row(sheet) == (LINKAGE_VI, 3, 30, "org")
+    assert _linkage_row(sheet) == (LINKAGE_VI, 3, 30, "tổ chức")
     rows = list(sheet.iter_rows(values_only=True))
     by_label = {r[0]: r[1] for r in rows if r and r[0]}
     assert by_label["Sản phẩm OCOP còn hạn chứng nhận"] == 1
     assert by_label["Diện tích đạt VietGAP, hữu cơ, mã số vùng trồng và tiêu chuẩn khác"] == 12.5
-    assert by_label["Công ty E1"] == "enterprise"  # the organisations in chains, by name and kind
-    assert by_label["HTX Hồi A"] == "cooperative"
+    assert by_label["Công ty E1"] == "Doanh nghiệp chế biến"  # the organisations in chains, by name and kind (a label, never the stored code)
+    assert by_label["HTX Hồi A"] == "Hợp tác xã (HTX)"
     with world.context():
         snapshot = db.session.scalar(sa.select(ReportSnapshot))
         assert (snapshot.as_of, snapshot.commune_id, snapshot.created_by_id) == (AS_OF, None, staff)
@@ -282,7 +283,7 @@ def test_a_snapshot_reopens_unchanged_after_the_data_moves_on(client, world, mar
     assert _html_value(html, LINKAGE_VI) == "3"
     assert f"#{first_id}" in html
     old_csv = csv.reader(io.StringIO(client.get(f"/dashboard/snapshots/{first_id}.csv").data.decode("utf-8-sig")))
-    assert ["linkage", LINKAGE_VI, "3", "30.0", "org", "2026-06-15"] in list(old_csv)
+    assert [LINKAGE_SECTION_VI, LINKAGE_VI, "3", "30", "tổ chức", "2026-06-15"] in list(old_csv)
 
     assert _linkage_row(_xlsx(export(client, "xlsx", f"{Q}")))[1] == 2
     assert _html_value(export(client, "html", f"{Q}").get_data(as_text=True), LINKAGE_VI) == "2"
@@ -305,12 +306,12 @@ def test_the_csv_report_has_a_bom_and_the_figures(client, world, market, staff):
     assert response.headers["Content-Disposition"].endswith('.csv"')
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0] == ["section", "label", "value", "goal", "unit", "as_of"]
+    assert rows[0] == ["Phần", "Chỉ tiêu", "Thực hiện", "Mục tiêu 2030", "Đơn vị", "Tính đến ngày"]
     figures = {r[1]: r for r in rows[1:10]}
-    assert figures[LINKAGE_VI] == ["linkage", LINKAGE_VI, "3", "30.0", "org", "2026-06-15"]
-    assert figures["Sản phẩm OCOP 4 sao"] == ["ocop", "Sản phẩm OCOP 4 sao", "1", "20.0", "product", "2026-06-15"]
-    assert figures["Diện tích đạt VietGAP, hữu cơ, mã số vùng trồng và tiêu chuẩn khác"][2] == "12.5"
-    assert ["HTX Hồi A", "cooperative", "Văn Quan", "hợp đồng trên sàn",
+    assert figures[LINKAGE_VI] == [LINKAGE_SECTION_VI, LINKAGE_VI, "3", "30", "tổ chức", "2026-06-15"]
+    assert figures["Sản phẩm OCOP 4 sao"] == ["Chương trình OCOP", "Sản phẩm OCOP 4 sao", "1", "20", "sản phẩm", "2026-06-15"]
+    assert figures["Diện tích đạt VietGAP, hữu cơ, mã số vùng trồng và tiêu chuẩn khác"][2] == "12,5"
+    assert ["HTX Hồi A", "Hợp tác xã (HTX)", "Văn Quan", "hợp đồng trên sàn",
             f"{world.reference(market['c1'])}, {world.reference(market['c2'])}"] in rows
     with world.context():
         assert _count(ReportSnapshot) == 1
@@ -358,7 +359,7 @@ def test_the_audit_log_filters_by_organisation_user_and_action(client, world, st
     assert shown(f"?organisation={o2}&action=zone.verified") == set()
     html = client.get(f"/dashboard/audit?organisation={o1}&user={u2}&action=zone.verified").get_data(as_text=True)
     assert f'<option value="{o1}" selected>' in html and f'<option value="{u2}" selected>' in html
-    assert "<option selected>zone.verified</option>" in html
+    assert '<option value="zone.verified" selected>' in html  # shown by its label, sent as the code
 
 
 # --- declaring a chain through the form ------------------------------------------------------------------

@@ -107,13 +107,13 @@ def test_below_the_minimum_order_is_refused_with_the_minimum(client, shop, selle
     assert shop.cart(buyer) == {}
 
 
-@pytest.mark.parametrize("quantity", ["two", "1.5", "", "-3"])
+@pytest.mark.parametrize("quantity", ["two", "1,5", "", "-3"])
 def test_a_quantity_that_is_not_a_whole_number_above_the_minimum_is_refused(client, shop, product, buyer,
                                                                             buyer_user, quantity):
     log_in_en(client, buyer_user)
     response = add(client, product, quantity)
     assert response.status_code == 200
-    assert re.search(r"Enter a whole number|Enter a quantity|The minimum order is 1", page_text(response))
+    assert re.search(r"Enter a whole number|Enter a quantity|The minimum order is 1|is not a number|is not a whole number|is not written as a number", page_text(response))
     assert shop.cart(buyer) == {}
 
 

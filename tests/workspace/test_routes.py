@@ -126,7 +126,7 @@ def test_a_member_registers_a_zone_and_sees_it(client, app, coop, member):
     ({"households": "-4"}, "households"),
     ({"code": "LS VQ#12"}, "code"),
     ({"code": ""}, "code"),
-    ({"latitude": "21.85"}, "longitude"),
+    ({"latitude": "21,85"}, "longitude"),
 ])
 def test_bad_zone_input_is_shown_by_the_field_and_nothing_is_saved(client, app, coop, member, changes, field):
     response = submit(client, f"/workspace/{coop}/zones/new", zone_form(app, **changes))
@@ -175,7 +175,7 @@ def test_editing_a_recalled_zone_is_refused(client, app, cat, coop, member):
 def test_saving_the_edit_form_unchanged_keeps_a_verified_zone_verified(client, app, cat, coop, member):
     zone_id = cat.zone(coop, code="LS-VQ-HOI-0012", area=12.5, households=14)
     page = client.get(f"/workspace/{coop}/zones/{zone_id}/edit").get_data(as_text=True)
-    assert input_value(page, "area_ha") == "12.5"
+    assert input_value(page, "area_ha") == "12,5"
     response = submit(client, f"/workspace/{coop}/zones/{zone_id}/edit",
                       zone_form(app, area_ha=input_value(page, "area_ha"), name=""))
     assert response.status_code == 302

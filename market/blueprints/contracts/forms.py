@@ -14,14 +14,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from market.blueprints.forms import choices_of
+from market.blueprints.forms import NumberField, choices_of
 from market.blueprints.workspace.forms import MultiCheckboxField
 from market.extensions import db
 from market.labels import PRODUCT_FORMS, UNITS
 from market.models import Crop, GrowingZone, Organisation, ReviewStatus
-from market.numbers import plain
+from market.services.contracts import MAX_PRICE, MAX_QUANTITY
 
 # What each term is called on screen (the keys of contracts.differences()).
 TERM_LABELS = {
@@ -58,26 +58,25 @@ def seller_zone_choices(seller: Organisation) -> list[SelectChoice]:
     return [SelectChoice(str(z.id), f"{z.code} · {z.crop.name_vi} · {z.commune.name}") for z in zones]
 
 
-def plain_number(value) -> str:
-    """A number as a person would type it back, read back as the same number (`market.numbers.plain`)."""
-    return plain(value)
-
 
 class TermsForm(FlaskForm):
     """The terms of one contract version, for a proposal or a counter-proposal."""
 
-    crop_id = SelectField(_l("Crop"))
+    crop_id = SelectField(_l("Crop"), validators=[DataRequired(message=_l("Choose the crop."))])
     product_form = SelectField(_l("Product form"), choices=choices_of(PRODUCT_FORMS))
     grade = StringField(_l("Grade"), validators=[Optional(), Length(max=60)])
-    quantity = StringField(_l("Quantity"))
+    quantity = NumberField(_l("Quantity"), validators=[InputRequired()], minimum=0.01, maximum=MAX_QUANTITY)
     unit = SelectField(_l("Unit"), choices=choices_of(UNITS))
-    price_per_unit = StringField(_l("Price per unit (VND)"))
+    price_per_unit = NumberField(_l("Price per unit (VND)"), validators=[InputRequired()], integer=True, minimum=0,
+                                 maximum=MAX_PRICE)
     delivery_start = DateField(_l("First delivery day"), validators=[Optional()])
     delivery_end = DateField(_l("Last delivery day"), validators=[Optional()])
     zone_ids = MultiCheckboxField(_l("From the seller's zones"))
-    deposit_pct = StringField(_l("Deposit (%)"), default="0",
+    deposit_pct = NumberField(_l("Deposit (%)"), validators=[Optional()], default=0, integer=True, minimum=0,
+                              maximum=100, range_message=_l("A deposit is a percentage from 0 to 100."),
                               description=_l("Paid by the buyer once both parties signed; 0 for none."))
-    payment_days = StringField(_l("Payment within (days after delivery)"), default="30")
+    payment_days = NumberField(_l("Payment within (days after delivery)"), validators=[Optional()], default=30,
+                               integer=True, minimum=0, maximum=365)
     payment_terms = TextAreaField(_l("Payment terms"), validators=[Optional(), Length(max=2000)])
     cancellation_terms = TextAreaField(_l("Cancellation terms"), validators=[Optional(), Length(max=2000)])
     note = TextAreaField(_l("Note to the other party"), validators=[Optional(), Length(max=2000)])
@@ -97,16 +96,16 @@ class TermsForm(FlaskForm):
         self.crop_id.data = str(crop_id or "")
         self.product_form.data = item["product_form"]
         self.grade.data = item["grade"] or ""
-        self.quantity.data = plain_number(item["quantity"])
+        self.quantity.data = item["quantity"]
         self.unit.data = item["unit"]
-        self.price_per_unit.data = str(item["price_per_unit"])
+        self.price_per_unit.data = item["price_per_unit"]
         self.delivery_start.data = date.fromisoformat(window["start"])
         self.delivery_end.data = date.fromisoformat(window["end"])
         codes = terms["zone_codes"]
         self.zone_ids.data = [str(z) for z in db.session.scalars(sa.select(GrowingZone.id).where(
             GrowingZone.organisation_id == seller.id, GrowingZone.code.in_(codes)))] if codes else []
-        self.deposit_pct.data = str(terms["deposit_pct"])
-        self.payment_days.data = str(terms["payment_days"])
+        self.deposit_pct.data = terms["deposit_pct"]
+        self.payment_days.data = terms["payment_days"]
         self.payment_terms.data = terms["payment_terms"]
         self.cancellation_terms.data = terms["cancellation_terms"]
 
@@ -140,7 +139,8 @@ class CancelForm(FlaskForm):
 
 
 class DeliveryForm(FlaskForm):
-    quantity = StringField(_l("Quantity delivered"))
+    quantity = NumberField(_l("Quantity delivered"), validators=[InputRequired()], minimum=0.01,
+                           maximum=MAX_QUANTITY)
     delivered_on = DateField(_l("Delivered on"), validators=[Optional()])
     zone_ids = MultiCheckboxField(_l("From zones"))
     lot_code = StringField(_l("Lot code (optional)"), validators=[Optional(), Length(max=60)])

@@ -22,7 +22,6 @@ from market.blueprints.contracts.forms import (
     InspectionForm,
     ProposalForm,
     SignForm,
-    plain_number,
 )
 from market.clock import today
 from market.extensions import db
@@ -211,7 +210,7 @@ def new():
     if request.method == "GET":
         form.crop_id.data, form.product_form.data = str(listing.crop_id), listing.product_form
         form.grade.data, form.unit.data = listing.grade or "", listing.unit
-        form.quantity.data = plain_number(listing.quantity)
+        form.quantity.data = listing.quantity
         form.price_per_unit.data = "" if listing.price_per_unit is None else str(listing.price_per_unit)
         form.delivery_start.data, form.delivery_end.data = listing.harvest_start, listing.harvest_end
         form.zone_ids.data = [str(z.id) for z in listing.zones]

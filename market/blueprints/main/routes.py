@@ -3,10 +3,12 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 
 from market.blueprints.navigation import safe_local_path
+from market.clock import today
 from market.extensions import db
-from market.models import Crop, Organisation, OrgStatus
+from market.models import Organisation, OrgStatus
 from market.search import get_backend
 from market.search.sync import backlog
+from market.services import showcase
 from market.web import public_page
 
 bp = Blueprint("main", __name__)
@@ -19,8 +21,10 @@ def home():
         sa.select(Organisation.kind, sa.func.count()).where(Organisation.status == OrgStatus.VERIFIED)
         .group_by(Organisation.kind)
     ).all())
-    crops = db.session.scalars(sa.select(Crop).where(Crop.tradable).order_by(Crop.target_ha_min.desc()))
-    return render_template("main/home.html", counts=counts, crops=list(crops))
+    on = today()
+    return render_template("main/home.html", counts=counts, crops=showcase.crops_with_counts(), on=on,
+                           in_season=showcase.in_season(on), top_products=showcase.top_products(on),
+                           recent=showcase.recent_listings())
 
 
 @bp.get("/lang/<code>")

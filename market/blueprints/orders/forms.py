@@ -4,8 +4,10 @@ Numbers are read as text and checked by market.services.orders, which words the 
 stock); the forms only carry the values and the CSRF token."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from market.blueprints.forms import NumberField
 
 
 class ActionForm(FlaskForm):
@@ -14,13 +16,13 @@ class ActionForm(FlaskForm):
 
 class AddToCartForm(FlaskForm):
     product_id = HiddenField(validators=[DataRequired()])
-    quantity = StringField(_l("Quantity"), validators=[DataRequired(message=_l("Enter a quantity."))])
+    quantity = NumberField(_l("Quantity"), validators=[InputRequired(message=_l("Enter a quantity."))], integer=True)
     # Only when the user belongs to several buyer organisations: which one orders.
     buyer_id = HiddenField(validators=[Optional()])
 
 
 class QuantityForm(FlaskForm):
-    quantity = StringField(_l("Quantity"), validators=[DataRequired(message=_l("Enter a quantity."))])
+    quantity = NumberField(_l("Quantity"), validators=[InputRequired(message=_l("Enter a quantity."))], integer=True)
 
 
 class CheckoutForm(FlaskForm):

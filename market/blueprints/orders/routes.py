@@ -32,6 +32,7 @@ from market.models import (
     ShopOrder,
 )
 from market.models.types import utcnow
+from market.numbers import format_number
 from market.payments import gateway
 from market.services import documents, orders
 
@@ -243,7 +244,7 @@ def pay(order_id: int):
         return redirect(payment.checkout_url, code=303)
     if payment.method == PaymentMethod.BANK_TRANSFER:
         flash(_("Transfer %(amount)s VND quoting %(ref)s. The seller confirms when it arrives.",
-                amount=f"{payment.amount:,}", ref=payment.reference), "success")
+                amount=format_number(payment.amount), ref=payment.reference), "success")
     return redirect(url_for("orders.show", order_id=order_id))
 
 

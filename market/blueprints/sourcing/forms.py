@@ -2,13 +2,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from market.blueprints.contracts.forms import crop_choices
-from market.blueprints.forms import choices_of, commune_choices
+from market.blueprints.forms import NumberField, choices_of, commune_choices
 from market.blueprints.workspace.forms import MultiCheckboxField
 from market.labels import CERTIFICATE_LABELS, PRODUCT_FORMS, UNITS
 from market.models import GrowingZone, Organisation
+from market.numbers import format_number
+from market.services.contracts import MAX_PRICE, MAX_QUANTITY
 
 
 def _org_choices(orgs: list[Organisation]) -> list[SelectChoice]:
@@ -22,11 +24,12 @@ class RequestForm(FlaskForm):
     crop_id = SelectField(_l("Crop"))
     product_form = SelectField(_l("Product form"), choices=choices_of(PRODUCT_FORMS))
     grade = StringField(_l("Grade"), validators=[Optional(), Length(max=60)])
-    quantity = StringField(_l("Quantity"))
+    quantity = NumberField(_l("Quantity"), validators=[InputRequired()], minimum=0.01, maximum=MAX_QUANTITY)
     unit = SelectField(_l("Unit"), choices=choices_of(UNITS))
     delivery_start = DateField(_l("First delivery day"), validators=[Optional()])
     delivery_end = DateField(_l("Last delivery day"), validators=[Optional()])
-    max_price_per_unit = StringField(_l("Highest price per unit (VND, optional)"))
+    max_price_per_unit = NumberField(_l("Highest price per unit (VND, optional)"), validators=[Optional()],
+                                     integer=True, minimum=0, maximum=MAX_PRICE)
     required_certificates = MultiCheckboxField(_l("Certificates required"), choices=choices_of(CERTIFICATE_LABELS))
     preferred_commune_ids = SelectMultipleField(_l("Preferred communes (optional)"),
                                                 description=_l("Cooperatives there are listed first."))
@@ -49,8 +52,10 @@ class OfferForm(FlaskForm):
     """An offer from one of the user's cooperatives, from its zones that fit the request."""
 
     seller_id = SelectField(_l("Offer on behalf of"))
-    quantity = StringField(_l("Quantity you can supply"))
-    price_per_unit = StringField(_l("Your price per unit (VND)"))
+    quantity = NumberField(_l("Quantity you can supply"), validators=[InputRequired()], minimum=0.01,
+                           maximum=MAX_QUANTITY)
+    price_per_unit = NumberField(_l("Your price per unit (VND)"), validators=[InputRequired()], integer=True,
+                                 minimum=0, maximum=MAX_PRICE)
     zone_ids = MultiCheckboxField(_l("From your zones"))
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
@@ -62,7 +67,7 @@ class OfferForm(FlaskForm):
         several = len(fitting) > 1
         self.zone_ids.choices = [
             SelectChoice(str(z.id), (f"{org.name}: " if several else "") + f"{z.code} · {z.commune.name} · "
-                         f"{z.area_ha:g} ha") for org, zones in fitting.items() for z in zones]
+                         f"{format_number(z.area_ha)} ha") for org, zones in fitting.items() for z in zones]
 
     def data_for_service(self) -> dict:
         return {name: self._fields[name].data for name in ("quantity", "price_per_unit", "zone_ids", "note")}

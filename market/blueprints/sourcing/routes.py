@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from market.blueprints import confirm, write
-from market.blueprints.contracts.forms import TERM_LABELS, ActionForm, TermsForm, plain_number
+from market.blueprints.contracts.forms import TERM_LABELS, ActionForm, TermsForm
 from market.blueprints.sourcing.forms import OfferForm, RequestForm
 from market.extensions import db
 from market.models import (
@@ -173,7 +173,7 @@ def propose(offer_id: int):
     if request.method == "GET":
         form.crop_id.data, form.product_form.data = str(wanted.crop_id), wanted.product_form
         form.grade.data, form.unit.data = wanted.grade or "", wanted.unit
-        form.quantity.data, form.price_per_unit.data = plain_number(item.quantity), str(item.price_per_unit)
+        form.quantity.data, form.price_per_unit.data = item.quantity, item.price_per_unit
         form.delivery_start.data, form.delivery_end.data = wanted.delivery_start, wanted.delivery_end
         form.zone_ids.data = [str(z.id) for z in item.zones]
     if form.validate_on_submit():

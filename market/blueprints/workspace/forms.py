@@ -11,13 +11,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from market.blueprints.forms import choices_of, commune_choices
+from market.blueprints.forms import NumberField, choices_of, commune_choices
 from market.extensions import db
 from market.labels import CATEGORIES, CERTIFICATE_LABELS, PRODUCT_FORMS, PRODUCT_UNITS, UNITS, ZONE_KIND_LABELS
 from market.models import Crop, GrowingZone, Organisation, OrgKind, OrgStatus
+from market.numbers import format_number
+from market.services.listings import MAX_PRICE_VND, MAX_QUANTITY
+from market.services.products import MAX_STOCK
+from market.services.zones import MAX_AREA_HA, MAX_HOUSEHOLDS
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -33,7 +37,7 @@ def crop_choices():
 def zone_choices(org: Organisation):
     zones = db.session.scalars(sa.select(GrowingZone).where(GrowingZone.organisation_id == org.id)
                                .order_by(GrowingZone.code))
-    return [(str(z.id), f"{z.code} · {z.crop.name_vi} · {z.area_ha:g} ha") for z in zones]
+    return [(str(z.id), f"{z.code} · {z.crop.name_vi} · {format_number(z.area_ha)} ha") for z in zones]
 
 
 class ZoneForm(FlaskForm):
@@ -43,12 +47,13 @@ class ZoneForm(FlaskForm):
     name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])
     crop_id = SelectField(_l("Crop"), validators=[DataRequired()])
     commune_id = SelectField(_l("Commune or ward"), validators=[DataRequired()])
-    area_ha = StringField(_l("Area (ha)"), validators=[DataRequired()])
+    area_ha = NumberField(_l("Area (ha)"), validators=[InputRequired()], minimum=0.01, maximum=MAX_AREA_HA)
     confirm_area = BooleanField(_l("I confirm this area, though it is unusually large"),
                                 description=_l("Needed only when the area is above what is usual for the kind of zone."))
-    households = StringField(_l("Households"), validators=[Optional()])
-    latitude = StringField(_l("Latitude (optional)"), validators=[Optional()])
-    longitude = StringField(_l("Longitude (optional)"), validators=[Optional()])
+    households = NumberField(_l("Households"), validators=[Optional()], integer=True, minimum=0,
+                             maximum=MAX_HOUSEHOLDS)
+    latitude = NumberField(_l("Latitude (optional)"), validators=[Optional()], minimum=-90, maximum=90)
+    longitude = NumberField(_l("Longitude (optional)"), validators=[Optional()], minimum=-180, maximum=180)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,12 +78,13 @@ class ListingForm(FlaskForm):
     zone_ids = MultiCheckboxField(_l("From zones"))
     harvest_start = DateField(_l("Harvest starts"), validators=[DataRequired()])
     harvest_end = DateField(_l("Harvest ends"), validators=[DataRequired()])
-    quantity = StringField(_l("Quantity"), validators=[DataRequired()])
+    quantity = NumberField(_l("Quantity"), validators=[InputRequired()], minimum=0.01, maximum=MAX_QUANTITY)
     unit = SelectField(_l("Unit"), choices=choices_of(UNITS))
     grade = StringField(_l("Grade"), validators=[Optional(), Length(max=60)])
-    price_per_unit = StringField(_l("Price per unit (VND)"), validators=[Optional()])
+    price_per_unit = NumberField(_l("Price per unit (VND)"), validators=[Optional()], integer=True, minimum=0,
+                                 maximum=MAX_PRICE_VND)
     negotiable = BooleanField(_l("Price negotiable"))
-    min_order_qty = StringField(_l("Minimum order"), validators=[Optional()])
+    min_order_qty = NumberField(_l("Minimum order"), validators=[Optional()], minimum=0.01, maximum=MAX_QUANTITY)
     ends_on = DateField(_l("Listing ends on"), validators=[Optional()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
     photo = FileField(_l("Add a photo"))
@@ -105,9 +111,12 @@ class ProductForm(FlaskForm):
     crop_id = SelectField(_l("Main ingredient crop (optional)"), validators=[Optional()])
     zone_ids = MultiCheckboxField(_l("Raw material from zones"))
     unit = SelectField(_l("Unit"), choices=choices_of(PRODUCT_UNITS))
-    price = StringField(_l("Price per unit (VND)"), validators=[DataRequired()])
-    min_order_qty = StringField(_l("Minimum order"), validators=[Optional()], default="1")
-    stock = StringField(_l("In stock"), validators=[Optional()], default="0")
+    price = NumberField(_l("Price per unit (VND)"), validators=[InputRequired()], integer=True, minimum=0,
+                        maximum=MAX_PRICE_VND)
+    min_order_qty = NumberField(_l("Minimum order"), validators=[Optional()], default=1, integer=True, minimum=1,
+                                maximum=MAX_STOCK)
+    stock = NumberField(_l("In stock"), validators=[Optional()], default=0, integer=True, minimum=0,
+                        maximum=MAX_STOCK)
     tourist_shops_allowed = BooleanField(_l("Tourist-site shops may order it in small lots"), default=True)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
     photo = FileField(_l("Add a photo"))

@@ -15,7 +15,6 @@ from market.blueprints.workspace.forms import (
 from market.clock import today
 from market.extensions import db
 from market.models import GrowingZone, ListingStatus, OcopProduct, Organisation, OrgKind, ProductStatus, SupplyListing
-from market.numbers import plain
 from market.services import listings, ocop, organisations, products, reminders, uploads, zones
 from market.services.errors import ValidationFailed
 
@@ -40,10 +39,6 @@ def _owned(model, item_id: int, org: Organisation):
         abort(404)
     return item
 
-
-def plain_number(value) -> str:
-    """A number as a person would type it back, read back as the same number (`market.numbers.plain`)."""
-    return plain(value)
 
 
 def _data(form, *skip: str) -> dict:
@@ -119,7 +114,6 @@ def edit_zone(org_id: int, zone_id: int):
             for key, value in revision.proposed.items():
                 getattr(form, key).data = value
         form.crop_id.data, form.commune_id.data = str(form.crop_id.data), str(form.commune_id.data)
-        form.area_ha.data = plain_number(form.area_ha.data)
     if form.validate_on_submit():
         def work():
             zones.update_zone(current_user, zone, _data(form))
@@ -179,8 +173,8 @@ def edit_listing(org_id: int, listing_id: int):
     if request.method == "GET":
         form.crop_id.data = str(listing.crop_id)
         form.zone_ids.data = [str(z.id) for z in listing.zones]
-        form.quantity.data = plain_number(listing.quantity)
-        form.min_order_qty.data = plain_number(listing.min_order_qty)
+        form.quantity.data = listing.quantity
+        form.min_order_qty.data = listing.min_order_qty
         form.price_per_unit.data = str(listing.price_per_unit) if listing.price_per_unit is not None else ""
         form.negotiable.data = listing.price_per_unit is None
     if form.validate_on_submit():
