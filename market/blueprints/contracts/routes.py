@@ -39,6 +39,7 @@ from market.models import (
     ReviewStatus,
     SupplyListing,
 )
+from market.numbers import plain
 from market.payments import gateway
 from market.services import contracts, conversations, disputes, inspections
 from market.services.errors import PermissionDenied
@@ -375,7 +376,7 @@ def inspect_delivery(contract_id: int, delivery_id: int):
         raise PermissionDenied(_("The buyer's owner, managers and signers inspect a delivery waiting for them."))
     form = InspectionForm()
     if request.method == "GET":
-        form.received_quantity.data = form.accepted_quantity.data = plain_number(delivery.quantity)
+        form.received_quantity.data = form.accepted_quantity.data = plain(delivery.quantity)
         form.rejected_quantity.data = "0"
     if form.validate_on_submit():
         data = {name: form._fields[name].data for name in ("received_quantity", "accepted_quantity",
