@@ -198,6 +198,9 @@ AUDIT_OBJECTS = {
     "organisation": _l("Organisation"), "payment": _l("Payment"), "product": _l("OCOP product"),
     "report": _l("Report"), "sourcing": _l("Sourcing request"), "upload": _l("File"), "user": _l("Account"),
     "zone": _l("Zone"), "import": _l("Register import"),
+    "ocop": _l("OCOP certificate"), "revision": _l("Change under review"), "shelf": _l("Shelf placement"),
+    "dispute": _l("Dispute"), "conversation": _l("Conversation"), "payee_account": _l("Bank account"),
+    "statement": _l("Bank statement"), "growing_zone": _l("Zone"),
 }
 AUDIT_VERBS = {
     "added": _l("added"), "applied": _l("applied"), "cancelled": _l("cancelled"), "closed": _l("closed"),
@@ -211,6 +214,13 @@ AUDIT_VERBS = {
     "role_changed": _l("role changed"), "saved": _l("saved"), "signed": _l("signed"), "signed_up": _l("signed up"),
     "started": _l("started"), "status_changed": _l("status changed"), "updated": _l("updated"),
     "withdrawn": _l("withdrawn"), "zones": _l("zones"), "products": _l("OCOP products"),
+    "ocop": _l("OCOP register"), "verified": _l("verified"), "recalled": _l("recalled"),
+    "recall_lifted": _l("recall lifted"), "revision_applied": _l("change applied"),
+    "revision_submitted": _l("change sent for review"), "revision_accepted": _l("change accepted"),
+    "declined": _l("declined"), "ended": _l("ended"), "message": _l("message sent"), "inspected": _l("inspected"),
+    "opened": _l("opened"), "answered": _l("answered"), "referred": _l("referred to the department"),
+    "mediated": _l("mediation recorded"), "settled": _l("settled"), "default": _l("made the default"),
+    "micro_wrong": _l("wrong test amount"), "imported": _l("imported"),
 }
 AUDIT_DETAILS = {
     "reason": _l("Reason"), "changes": _l("Changes"), "kind": _l("Kind"), "ref": _l("Reference"),
@@ -219,9 +229,13 @@ AUDIT_DETAILS = {
     "note": _l("Note"), "email": _l("E-mail"), "zone": _l("Zone"), "total": _l("Total"), "stars": _l("Stars"),
     "size": _l("Size"), "role": _l("Role"), "quantity": _l("Quantity"), "purpose": _l("Purpose"),
     "partner": _l("Partner"), "number": _l("Number"), "as_of": _l("As of"), "status": _l("Status"),
+    "against": _l("Checked against"), "product": _l("OCOP product"), "chain": _l("Retail chain"),
+    "since": _l("Since"), "ended_on": _l("Ended on"), "object_id": _l("Record"), "proposed": _l("Proposed"),
+    "certificate": _l("Certificate"), "fields": _l("Fields"),
 }
 # Which vocabulary a detail's value comes from, when it is a stored code.
-AUDIT_DETAIL_KINDS = {"kind": None, "role": "role", "old": "status", "new": "status", "status": "status"}
+AUDIT_DETAIL_KINDS = {"kind": None, "role": "role", "old": "status", "new": "status", "status": "status",
+                      "against": "verified_against"}
 
 
 def action_label(action: str | None) -> str:
@@ -246,7 +260,8 @@ def detail_value(key: str, value) -> str:
     if kind and isinstance(value, str):
         return label(kind, value)
     if isinstance(value, str):
-        for vocabulary in (STATUS_LABELS, ORG_KIND_LABELS, CERTIFICATE_LABELS, ROLE_LABELS, ZONE_KIND_LABELS):
+        for vocabulary in (STATUS_LABELS, ORG_KIND_LABELS, CERTIFICATE_LABELS, ROLE_LABELS, ZONE_KIND_LABELS,
+                           AUDIT_OBJECTS):
             if value in vocabulary:
                 return str(vocabulary[value])
     return str(value)

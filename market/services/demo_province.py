@@ -34,7 +34,9 @@ from market.models import (
     SupplyListing,
     User,
 )
+from market.models.shelves import PlacementStatus, ShelfPlacement
 from market.models.types import utcnow
+from market.services import demo_banking, demo_geo, demo_trust_ocop
 from market.services.contracts import terms_hash
 from market.text import name_key, slugify
 
@@ -151,6 +153,9 @@ def seed_demo_province(password_hash: str | None = None) -> dict[str, int]:
     _products(on, crops, sellers, buyers, zone_of, existing_products)
     _contracts(on, sellers, buyers, owner_of, existing_refs)
     db.session.flush()
+    # The province's zones on the map and its sellers' bank accounts, as the small demo's (both idempotent).
+    demo_geo.seed_demo_coordinates()
+    demo_banking.seed_demo_banking()
     return counts()
 
 
@@ -246,10 +251,31 @@ def _products(on, crops, sellers, buyers, zone_of, existing_products) -> None:
                 certificate_expires_on=on + timedelta(days=400 + 60 * n),
                 unit=OCOP_UNITS.get(unit, "hop"), price=int(price * (1.5 if unit == "kg" else 1) // 1000 * 1000) or 50_000,
                 stock=50 + 25 * n, min_order_qty=1, tourist_shops_allowed=True,
-                retail_chains=chains[: 1 + n % len(chains)] if stars >= 4 else [],
                 status=ProductStatus.PUBLISHED, zones=[zone_of[id(org)]],
                 description=f"{name}: sản phẩm OCOP {stars} sao của {org.name}, tỉnh Lạng Sơn."))
             existing_products.add((org.id, name))
+    db.session.flush()
+    demo_trust_ocop.seed_demo_trust_ocop()  # the department verified them against its register
+    _shelves(on, chains)
+
+
+def _shelves(on, chains) -> None:
+    """4-5 star products confirmed on one or two chains' shelves (the chain's word, not the seller's)."""
+    if not chains:
+        return
+    products = db.session.scalars(sa.select(OcopProduct).where(OcopProduct.stars >= 4,
+                                                              OcopProduct.name.like("% OCOP _ sao"))
+                                  .order_by(OcopProduct.id)).all()
+    for n, product in enumerate(products):
+        if product.shelf_placements:
+            continue
+        for chain in chains[: 1 + n % min(2, len(chains))]:
+            confirmer = chain.memberships[0].user if chain.memberships else None
+            db.session.add(ShelfPlacement(product=product, chain=chain, status=PlacementStatus.CONFIRMED,
+                                          since=on - timedelta(days=60 + 7 * n),
+                                          requested_at=utcnow() - timedelta(days=70 + 7 * n),
+                                          confirmed_by_id=confirmer.id if confirmer else None,
+                                          confirmed_at=utcnow() - timedelta(days=65 + 7 * n)))
     db.session.flush()
 
 

@@ -6,7 +6,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from market.extensions import db
-from market.models import Crop, ListingStatus, OcopProduct, Organisation, OrgStatus, ProductStatus, SupplyListing
+from market.models import (
+    Crop,
+    ListingStatus,
+    OcopCertificate,
+    OcopProduct,
+    Organisation,
+    OrgStatus,
+    ProductStatus,
+    SupplyListing,
+)
+from market.services import ocop
 
 HOME_CARDS = 8
 
@@ -36,14 +46,14 @@ def in_season(on: date, limit: int = HOME_CARDS) -> list[SupplyListing]:
 
 
 def top_products(on: date, limit: int = HOME_CARDS) -> list[OcopProduct]:
-    """Published 4 and 5 star OCOP products with a valid certificate, five stars first."""
-    return list(db.session.scalars(
-        sa.select(OcopProduct).join(Organisation)
-        .where(OcopProduct.status == ProductStatus.PUBLISHED, Organisation.status == OrgStatus.VERIFIED,
-               OcopProduct.stars >= 4, OcopProduct.certificate_expires_on >= on)
-        .options(selectinload(OcopProduct.crop), selectinload(OcopProduct.organisation),
-                 selectinload(OcopProduct.photos))
-        .order_by(OcopProduct.stars.desc(), OcopProduct.id.desc()).limit(limit)))
+    """Published products whose verified OCOP certificate (4 or 5 stars) is valid today, five stars first:
+    a seller's own declaration never puts a product on the home page's shelf."""
+    query = (ocop.verified_products(on, min_stars=4).join(Organisation, OcopProduct.organisation_id == Organisation.id)
+             .where(OcopProduct.status == ProductStatus.PUBLISHED, Organisation.status == OrgStatus.VERIFIED)
+             .options(selectinload(OcopProduct.crop), selectinload(OcopProduct.organisation),
+                      selectinload(OcopProduct.photos))
+             .order_by(OcopCertificate.stars.desc(), OcopProduct.id.desc()).limit(limit))
+    return [product for product, _certificate in db.session.execute(query)]
 
 
 def recent_listings(limit: int = HOME_CARDS) -> list[SupplyListing]:

@@ -84,7 +84,7 @@ def test_non_material_edits_apply_at_once_and_keep_the_zone_verified(req, verifi
 def test_a_second_edit_updates_the_same_pending_revision_and_undoing_withdraws_it(req, verified):
     _coop, member, zone_id = verified
     edit(member, zone_id, area_ha="41")
-    edit(member, zone_id, area_ha="42", latitude="21.9", longitude="106.5")
+    edit(member, zone_id, area_ha="42", latitude="21,9", longitude="106,5")
     revisions = db.session.scalars(sa.select(Revision).where(Revision.object_id == zone_id)).all()
     assert len(revisions) == 1 and revisions[0].proposed["area_ha"] == 42
     assert revisions[0].proposed["latitude"] == 21.9 and revisions[0].previous["area_ha"] == 40

@@ -64,7 +64,7 @@ def test_accepting_everything_completes_the_contract(req, world, build):
 @pytest.mark.parametrize("data, field, message", [
     (figures(rejected_quantity="11", accepted_quantity="0", received_quantity="10"), "rejected_quantity",
      "Số lượng từ chối không được lớn hơn 10 tấn đã giao."),
-    (figures(received_quantity="10.5", accepted_quantity="10.5", rejected_quantity="0"), "received_quantity",
+    (figures(received_quantity="10,5", accepted_quantity="10,5", rejected_quantity="0"), "received_quantity",
      "Không thể nhận nhiều hơn 10 tấn đã giao."),
     (figures(accepted_quantity="7"), "accepted_quantity",
      "Số chấp nhận (7) cộng số từ chối (2) phải bằng 10 tấn đã nhận."),

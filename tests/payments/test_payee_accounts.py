@@ -86,10 +86,10 @@ def test_the_same_account_twice_is_refused(req_en, app, seller, seller_owner):
 def test_the_small_transfer_verifies_with_its_exact_amount_only(req_en, app, seller, seller_owner):
     account_id = make_account(app, seller, verified=False, micro_amount=4321)
     owner = _get(User, seller_owner)
-    account = payee_accounts.confirm_micro_transfer(owner, _get(PayeeAccount, account_id), "4.320")
+    account = payee_accounts.confirm_micro_transfer(owner, _get(PayeeAccount, account_id), "4,320")
     db.session.commit()
     assert not account.is_verified and account.micro_attempts == 1
-    account = payee_accounts.confirm_micro_transfer(owner, _get(PayeeAccount, account_id), "4.321")
+    account = payee_accounts.confirm_micro_transfer(owner, _get(PayeeAccount, account_id), "4,321")
     db.session.commit()
     assert account.is_verified and account.verified_how == AccountCheck.MICRO_TRANSFER and account.is_default
     assert payee_account(_get(Organisation, seller)).id == account_id

@@ -16,6 +16,6 @@ class StartForm(MessageForm):
     to = HiddenField()
     org_id = SelectField(_l("Write for"), validate_choice=False)
 
-    def __init__(self, orgs, *args, **kwargs):
+    def __init__(self, orgs=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.org_id.choices = [SelectChoice(str(o.id), o.name) for o in orgs]
