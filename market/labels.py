@@ -214,7 +214,7 @@ AUDIT_VERBS = {
     "role_changed": _l("role changed"), "saved": _l("saved"), "signed": _l("signed"), "signed_up": _l("signed up"),
     "started": _l("started"), "status_changed": _l("status changed"), "updated": _l("updated"),
     "withdrawn": _l("withdrawn"), "zones": _l("zones"), "products": _l("OCOP products"),
-    "ocop": _l("OCOP register"), "verified": _l("verified"), "recalled": _l("recalled"),
+    "ocop": _l("OCOP register"),
     "recall_lifted": _l("recall lifted"), "revision_applied": _l("change applied"),
     "revision_submitted": _l("change sent for review"), "revision_accepted": _l("change accepted"),
     "declined": _l("declined"), "ended": _l("ended"), "message": _l("message sent"), "inspected": _l("inspected"),
