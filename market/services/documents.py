@@ -7,11 +7,12 @@ the receipt when the money is received (`payment_received`), the delivery note w
 
 `content(doc)` gathers what the print view shows: both parties (names, tax numbers, addresses), the lines and
 amounts, the zone codes supplying them, and the public verification link (`documents.verify`, also a QR code).
-A delivery note shows the delivered quantity: the accepted quantity comes with the delivery inspection."""
+A delivery note shows the delivered quantity until the buyer inspects the lot, then the accepted quantity."""
 import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -28,6 +29,7 @@ from market.models import (
     PaymentStatus,
     ShopOrder,
 )
+from market.numbers import format_number
 
 
 def _next_number(seller_id: int, kind: str) -> int:
@@ -149,10 +151,14 @@ def content(doc: IssuedDocument) -> Content:  # noqa: C901 - one branch per kind
     result = Content(doc, delivery, doc.seller, contract.buyer if contract else None, doc.kind, contract=contract)
     if delivery is not None:
         terms = contract.current.terms
-        amount = int(round(delivery.quantity * terms.item.price_per_unit))
+        # Once the buyer inspected the lot, the note is for what it accepted (the rejected part is not owed).
+        amount = int(round(delivery.accepted * terms.item.price_per_unit))
         result.reference, result.dated, result.total = contract.reference, delivery.delivered_on, amount
         name = terms.item.crop_name + (f" ({terms.item.grade})" if terms.item.grade else "")
-        result.lines.append(DocLine(name, delivery.quantity, terms.item.unit, terms.item.price_per_unit, amount))
+        if delivery.inspected:
+            name += " · " + _("delivered %(d)s, accepted %(a)s, rejected %(r)s", d=format_number(delivery.quantity),
+                              a=format_number(delivery.accepted), r=format_number(delivery.rejected_quantity or 0))
+        result.lines.append(DocLine(name, delivery.accepted, terms.item.unit, terms.item.price_per_unit, amount))
         result.zone_codes = [z.code for z in delivery.zones]
     return result
 

@@ -77,6 +77,16 @@ def test_a_recorded_delivery_gets_its_note_with_zone_codes_and_delivered_quantit
     assert "LS-VQ-HOI-0001" in printed and "4900123456" in printed and "4900654321" in printed
     assert "accepts is recorded with the delivery inspection" in printed
 
+    # Once the buyer inspected the lot, the same note is for the accepted quantity.
+    from market.services import inspections
+    inspections.inspect(db.session.get(User, parties.buyer_owner), db.session.get(type(delivery), delivery.id),
+                        {"received_quantity": "2.5", "accepted_quantity": "2", "rejected_quantity": "0.5",
+                         "rejection_reason": "Ẩm mốc"})
+    db.session.commit()
+    printed = client.get(f"/documents/{note.id}").get_data(as_text=True)
+    assert "delivered 2.5, accepted 2, rejected 0.5" in printed
+    assert "accepts is recorded with the delivery inspection" not in printed
+
 
 def test_the_sellers_document_list(app, client, shop, seller, seller_owner, product, buyer, buyer_user):
     shop.place(buyer_user, buyer, {product: 1})
