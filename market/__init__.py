@@ -16,6 +16,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(Config.load())
     if config:
         app.config.from_mapping(config)
+    # The remember-me cookie opens the account as the session cookie does: same flags, unless set apart.
+    for flag in ("SECURE", "HTTPONLY", "SAMESITE"):
+        if not (config and f"REMEMBER_COOKIE_{flag}" in config):
+            app.config[f"REMEMBER_COOKIE_{flag}"] = app.config[f"SESSION_COOKIE_{flag}"]
     if app.config.get("PROXY_FIX"):
         # Behind a reverse proxy: absolute URLs (QR codes, e-mailed links) use the public host and scheme.
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -87,8 +91,8 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from market.extensions import db, login_manager
-    from market.models import User
+    from market.extensions import login_manager
+    from market.services import sessions
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -97,7 +101,7 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        return sessions.load(user_id)
 
 
 def _enforce_sqlite_foreign_keys() -> None:

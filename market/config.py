@@ -56,12 +56,19 @@ class Config:
     PROXY_FIX = _env_bool("PROXY_FIX", False)
     MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", 40_000_000))
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
-    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # REMEMBER_COOKIE_SECURE/HTTPONLY/SAMESITE follow the SESSION_COOKIE_ ones (create_app).
+    REMEMBER_COOKIE_DURATION = int(os.environ.get("REMEMBER_COOKIE_DAYS", 30)) * 86400
 
     # Rate limits: memory:// is per process; give redis:// or memcached:// when running several workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
+    # Failed log-ins for one e-mail from one address: after LOGIN_FREE_FAILURES, each next try waits
+    # LOGIN_DELAY_SECONDS, doubling with every failure up to LOGIN_DELAY_MAX_SECONDS. Keyed on both, so
+    # failures from elsewhere never slow the owner down.
+    LOGIN_FREE_FAILURES = int(os.environ.get("LOGIN_FREE_FAILURES", 5))
+    LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", 5))
+    LOGIN_DELAY_MAX_SECONDS = int(os.environ.get("LOGIN_DELAY_MAX_SECONDS", 900))
 
     # Search: Elasticsearch when ELASTICSEARCH_URL is set, else SQLite FTS5 in instance/.
     ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")

@@ -342,9 +342,19 @@ def submit(client, url: str, data: dict, *, form_page: str | None = None, follow
 
 
 def log_in(client, user_id: int) -> None:
-    """Sign a test client in without the form (the form itself is tested in tests/auth)."""
+    """Sign a test client in without the form (the form itself is tested in tests/auth): a log-in session is
+    opened for the user as the form would (market.services.sessions), and its id put in the client's cookie."""
+    from market.models import User
+    from market.services import sessions
+
+    with client.application.app_context():
+        user = db.session.get(User, user_id)
+        sessions.open_for(user)
+        db.session.commit()
+        session_id = user.get_id()
+        db.session.remove()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
 
 
