@@ -27,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     import market.models  # noqa: F401  (registers every table)
-    from market import cli, effects, errors, extensions, i18n, search
+    from market import cli, effects, errors, extensions, i18n, search, security
 
     extensions.db.init_app(app)
     _enforce_sqlite_foreign_keys()
@@ -81,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(targets_api_bp, url_prefix="/api/v1")
 
     errors.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     from market.services import mail as mail_service
 

@@ -96,6 +96,9 @@ class Config:
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
 
+    # The one outside origin pages may load images from (map tiles), for the Content-Security-Policy.
+    MAP_TILE_HOST = os.environ.get("MAP_TILE_HOST", "https://tile.openstreetmap.org")
+
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600))
 
     # Mail: without MAIL_SERVER, messages are printed to the console instead of sent.
