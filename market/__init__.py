@@ -27,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     import market.models  # noqa: F401  (registers every table)
-    from market import cli, effects, errors, extensions, i18n, search, security
+    from market import cli, effects, errors, extensions, i18n, jobs, search, security
 
     extensions.db.init_app(app)
     _enforce_sqlite_foreign_keys()
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.limiter.init_app(app)
     i18n.init_app(app)
     effects.init_app(app)
+    jobs.init_app(app)
     search.init_app(app)
     _init_login(app)
 

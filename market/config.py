@@ -83,6 +83,10 @@ class Config:
     SEARCH_SYNC_ON_COMMIT = _env_bool("SEARCH_SYNC_ON_COMMIT", True)
     SEARCH_REFRESH_ON_WRITE = _env_bool("SEARCH_REFRESH_ON_WRITE", False)
 
+    # Jobs (market/jobs.py): a SQLite queue in instance/ (JOBS_SQLITE_PATH), Redis with REDIS_URL; read when the
+    # module is imported. JOBS_IMMEDIATE runs each job at once in the process that queued it (tests).
+    JOBS_IMMEDIATE = _env_bool("JOBS_IMMEDIATE", False)
+
     # Payments: Stripe is off without STRIPE_SECRET_KEY (bank transfers still work).
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")

@@ -27,6 +27,7 @@ from market.extensions import db, limiter, mail  # noqa: E402
 from market.models import Role  # noqa: E402
 from market.services import reference_data  # noqa: E402
 from tests.factories import PASSWORD, Factory, Shop  # noqa: E402,F401 - PASSWORD: tests import it from here
+from tests.jobs.queue import real_queue  # noqa: E402,F401 - the real job queue, for any test that asks for it
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Loaded once per session by `flask market seed`; on PostgreSQL every other table is emptied after each test.
@@ -100,6 +101,7 @@ def app(database_url):
         "RATELIMIT_STORAGE_URI": "memory://",
         # scrypt costs ~50 ms a hash: the demo seed alone would add a second to every test using it.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "JOBS_IMMEDIATE": True,  # jobs run where they are queued; tests/jobs drive the real queue
     })
     with app.app_context():
         sa.event.listen(db.engine, "connect", _no_fsync)

@@ -1,0 +1,39 @@
+"""Scheduled work, declared in code: the worker (`./scripts/worker`) runs it, no cron line needed.
+
+| job | when | why |
+| --- | --- | --- |
+| `drain_search_outbox` | every minute | pushes the changes that could not reach the search engine: after an outage the index converges by itself |
+| `expire_orders` | every 5 minutes | gives back the stock of shop orders not paid in time |
+| `retry_refunds` | every 10 minutes | asks Stripe again for every refund still `refunding` (beyond the refund job's own retries) |
+| `certificate_dates` | daily at 00:05 (UTC+7) | queues documents whose certificates expired yesterday or start today |
+
+Each writes in a transaction of its own through the write path and queues its effects after the commit.
+The `flask market ...` / `flask search sync` commands do the same work by hand.
+"""
+from huey import crontab
+
+from market import jobs
+from market.blueprints import write
+from market.payments import service as payments
+from market.search import sync
+from market.services import orders
+
+
+@jobs.periodic(crontab(minute="*"))
+def drain_search_outbox() -> dict:
+    return sync.drain_periodically()
+
+
+@jobs.periodic(crontab(minute="*/5"))
+def expire_orders() -> int:
+    return write.commit(orders.expire_unpaid_orders).value
+
+
+@jobs.periodic(crontab(minute="*/10"))
+def retry_refunds() -> tuple[int, int]:
+    return payments.retry_refunds()
+
+
+@jobs.periodic(crontab(minute="5", hour="17"))  # 00:05 in Asia/Ho_Chi_Minh; the worker's clock is UTC
+def certificate_dates() -> int:
+    return sync.enqueue_validity_changes()
