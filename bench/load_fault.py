@@ -132,14 +132,16 @@ class Elasticsearch:
         prefix = ["runuser", "-u", self.user, "--"] if self.user else []
         env = {k.decode(): v.decode() for k, v in self.environ.items()}
         self.process = subprocess.Popen([*prefix, *[c.decode() for c in self.cmdline]], env=env,
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
+                                        cwd=env.get("PWD") or None, stdin=subprocess.DEVNULL,
+                                        stdout=open(self.dir / "relaunch.log", "ab"), stderr=subprocess.STDOUT,
+                                        start_new_session=True)
         for _ in range(240):
             if (self.dir / "es.pid").exists() and self.healthy():
                 self.pid = int((self.dir / "es.pid").read_text())
                 return
             time.sleep(0.5)
-        raise RuntimeError("Elasticsearch did not come back")
+        log = (self.dir / "relaunch.log").read_text(errors="replace")[-1500:]
+        raise RuntimeError(f"Elasticsearch did not come back:\n{log}")
 
     def stop(self) -> None:
         self.stop_jvm()
@@ -150,14 +152,16 @@ class Elasticsearch:
 
 def app_env(pg: Postgres, es: Elasticsearch, instance: Path) -> dict:
     return {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": pg.url, "ELASTICSEARCH_URL": es.url,
-            "ELASTICSEARCH_INDEX": "market-load", "ELASTICSEARCH_TIMEOUT": "3", "MARKET_INSTANCE_DIR": str(instance),
+            "ELASTICSEARCH_INDEX": "market-load", "ELASTICSEARCH_TIMEOUT": "10", "MARKET_INSTANCE_DIR": str(instance),
             "SECRET_KEY": "load-and-fault-" + "x" * 32, "LOGIN_RATE_LIMIT": "100000 per minute",
             "FLASK_APP": "wsgi.py"}
 
 
 def prepare(env: dict) -> None:
     for args in (["db", "upgrade"], ["market", "seed", "--demo"], ["search", "reindex"]):
-        subprocess.run([PY, "-m", "flask", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+        done = subprocess.run([PY, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
 
 
 def start_site(env: dict, port: int, instance: Path) -> list[subprocess.Popen]:

@@ -6,6 +6,7 @@
 | `expire_orders` | every 5 minutes | gives back the stock of shop orders not paid in time |
 | `retry_refunds` | every 10 minutes | asks Stripe again for every refund still `refunding` (beyond the refund job's own retries) |
 | `certificate_dates` | daily at 00:05 (UTC+7) | queues documents whose certificates expired yesterday or start today |
+| `prune_sessions` | daily at 03:00 (UTC+7) | closes log-in sessions older than the remember-me cookie's life |
 
 Each writes in a transaction of its own through the write path and queues its effects after the commit.
 The `flask market ...` / `flask search sync` commands do the same work by hand.
@@ -16,7 +17,7 @@ from market import jobs
 from market.blueprints import write
 from market.payments import service as payments
 from market.search import sync
-from market.services import orders
+from market.services import orders, sessions
 
 
 @jobs.periodic(crontab(minute="*"))
@@ -37,3 +38,8 @@ def retry_refunds() -> tuple[int, int]:
 @jobs.periodic(crontab(minute="5", hour="17"))  # 00:05 in Asia/Ho_Chi_Minh; the worker's clock is UTC
 def certificate_dates() -> int:
     return sync.enqueue_validity_changes()
+
+
+@jobs.periodic(crontab(minute="0", hour="20"))  # 03:00 in Asia/Ho_Chi_Minh
+def prune_sessions() -> int:
+    return write.commit(sessions.prune).value

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 
-REFERRER_POLICY = "same-origin"  # other sites never learn which page (ids, search words) a link came from
+REFERRER_POLICY = "same-origin"
+STRIPE_CHECKOUT = "https://checkout.stripe.com"  # other sites never learn which page (ids, search words) a link came from
 
 
 def _tile_host(app: Flask) -> str | None:
@@ -35,7 +36,9 @@ def content_security_policy(app: Flask) -> str:
         "object-src 'none'",
         "frame-ancestors 'none'",
         "base-uri 'self'",
-        "form-action 'self'",
+        # Paying by card posts to this site, which redirects to Stripe Checkout: browsers apply form-action to
+        # that redirect too.
+        f"form-action 'self' {STRIPE_CHECKOUT}",
     ])
 
 

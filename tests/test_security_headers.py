@@ -17,7 +17,8 @@ from market.services import demo_market
 from tests.conftest import built_once, log_in
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; "
-       "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+       "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+       "form-action 'self' https://checkout.stripe.com")
 MAX_PAGES = 160  # per role: every kind of page of the demo market, within a few seconds
 
 

@@ -68,3 +68,19 @@ def revoke_all(user: User) -> int:
 def open_count(user: User) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession).where(
         LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))) or 0
+
+
+def prune(now=None) -> int:
+    """Close sessions older than the remember-me cookie's life, and forget those closed a month ago."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    now = now or utcnow()
+    lifetime = current_app.config.get("REMEMBER_COOKIE_DURATION") or 30 * 86400
+    lifetime = lifetime if isinstance(lifetime, timedelta) else timedelta(seconds=lifetime)
+    closed = db.session.execute(sa.update(LoginSession).where(LoginSession.revoked_at.is_(None),
+                                                              LoginSession.created_at < now - lifetime)
+                                .values(revoked_at=now)).rowcount or 0
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.revoked_at < now - timedelta(days=30)))
+    return closed

@@ -158,3 +158,24 @@ def test_secure_sessions_make_a_secure_remember_cookie():
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
     assert app.config["REMEMBER_COOKIE_SAMESITE"] == app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_old_sessions_are_closed_by_the_daily_prune(app, client, factory):
+    from datetime import timedelta
+
+    from market.models.types import utcnow
+    from market.services import sessions
+
+    factory.user(email="lan@example.vn")
+    log_in_remembered(client)
+    assert opens_account(client)
+    with app.app_context():
+        assert sessions.prune() == 0  # a fresh session stays
+        db.session.commit()
+        assert sessions.prune(now=utcnow() + timedelta(days=31)) == 1  # past the remember-me cookie's life
+        db.session.commit()
+    assert not opens_account(client)
+    with app.app_context():
+        sessions.prune(now=utcnow() + timedelta(days=62))  # closed a month ago: forgotten
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count()).select_from(LoginSession)) == 0
