@@ -443,8 +443,14 @@ def max_outbox_id(pg: Postgres) -> int:
 
 def converge_after(pg: Postgres, since: float, limit: float = 300) -> float | None:
     """Seconds until every change queued before `since` (ES back) left the outbox; None past `limit`."""
-    mark = max_outbox_id(pg)
+    mark = None
     while time.monotonic() - since < limit:
+        if mark is None:
+            try:
+                mark = max_outbox_id(pg)
+            except psycopg.Error:
+                time.sleep(0.5)
+                continue
         try:
             count, low = outbox(pg)
             if count == 0 or low > mark:
@@ -533,6 +539,9 @@ def main() -> None:
                                    daemon=True)
         watcher.start()
 
+        # PostgreSQL after Elasticsearch, one fault at a time: at 2/3 of the run, and not before the index
+        # converged (or 30 s passed) since Elasticsearch came back.
+        watcher.join(max(0, es_back + 30 - time.monotonic()))
         time.sleep(max(0, started + 2 * args.duration / 3 - time.monotonic()))
         print("restarting PostgreSQL ...", flush=True)
         events["pg_restart"] = time.monotonic() - started

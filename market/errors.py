@@ -49,7 +49,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(sa_exc.OperationalError)
     @app.errorhandler(sa_exc.InterfaceError)
     def database_unavailable(exc):
-        """The database cannot be reached (restarting, failing over): a 503 the client may retry, not a 500."""
+        """The database cannot be reached (restarting, failing over) or gave up on this transaction (a deadlock,
+        a lock that timed out): a 503 the client may retry, not a 500. Nothing was committed."""
         try:
             db.session.rollback()
         except sa_exc.DBAPIError:
@@ -57,8 +58,7 @@ def init_app(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()  # the page must not ask the database who is logged in
         app.logger.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
         response = _render(503, _("Unavailable for a moment"),
-                           _("The database cannot be reached for a moment. Nothing was saved. Try again in a few "
-                             "seconds."))
+                           _("The database could not answer just now. Nothing was saved. Try again in a few seconds."))
         response = app.make_response(response)
         response.headers["Retry-After"] = "5"
         return response

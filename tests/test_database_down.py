@@ -28,4 +28,4 @@ def test_pages_answer_503_while_the_database_is_down(unreachable_app, path):
     if path.startswith("/api/"):
         assert response.get_json()["error"]["status"] == 503
     else:
-        assert "Tạm thời không kết nối được cơ sở dữ liệu" in response.get_data(as_text=True)
+        assert "Cơ sở dữ liệu tạm thời không trả lời được" in response.get_data(as_text=True)
