@@ -511,7 +511,8 @@ def main() -> None:
     pg = es = None
     processes: list[subprocess.Popen] = []
     try:
-        pg, es = Postgres(), Elasticsearch()
+        pg = Postgres()
+        es = Elasticsearch()
         env = app_env(pg, es, instance)
         print("migrating and seeding the demo market ...", flush=True)
         prepare(env)
@@ -560,6 +561,7 @@ def main() -> None:
                        f"load average at the end {os.getloadavg()[0]:.1f}",
             "users": args.users, "duration_s": args.duration, "events_s": events,
             "requests": stats.requests, "errors": dict(stats.errors.most_common()),
+            "skipped_steps": dict(stats.skipped),
             "pages": {page: {"n": len(t), "p50_ms": round(statistics.median(t) * 1000),
                              "p95_ms": round(percentile(t, 95) * 1000)} for page, t in sorted(stats.times.items())},
             "search_converged_s_after_es_back": convergence.get("seconds"),
