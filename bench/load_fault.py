@@ -480,6 +480,17 @@ def lost(pg: Postgres, confirmed: list[tuple]) -> dict:
     return {"confirmed": dict(wanted), "missing": dict(missing)}
 
 
+def outage_summary(backlog: list[tuple[float, int | None]], events: dict) -> dict:
+    """The search outbox around the Elasticsearch outage: its peak, and when it was empty again."""
+    during = [(t, n) for t, n in backlog if n is not None and events["es_stop"] <= t <= events["es_back"]]
+    after = [(t, n) for t, n in backlog if n is not None and t >= events["es_stop"]]
+    peak = max(during, key=lambda x: x[1], default=(None, 0))
+    empty_again = next((t for t, n in after if n == 0 and peak[0] is not None and t > peak[0]), None)
+    return {"peak_rows": peak[1], "peak_at_s": peak[0], "empty_again_at_s": empty_again,
+            "seconds_after_es_back": None if empty_again is None else round(empty_again - events["es_back"], 1),
+            "samples": backlog}
+
+
 def server_errors(instance: Path) -> list[str]:
     """The first line and the last lines of every traceback the web server and the worker logged."""
     found = []
@@ -526,6 +537,17 @@ def main() -> None:
             user.start()
             time.sleep(0.05)
         events: dict[str, float] = {}
+        backlog: list[tuple[float, int | None]] = []  # (seconds since start, outbox rows) every second
+
+        def sample() -> None:
+            while not stop.is_set():
+                try:
+                    backlog.append((round(time.monotonic() - started, 1), outbox(pg)[0]))
+                except psycopg.Error:
+                    backlog.append((round(time.monotonic() - started, 1), None))
+                stop.wait(1.0)
+
+        threading.Thread(target=sample, daemon=True).start()
 
         time.sleep(max(0, started + args.duration / 3 - time.monotonic()))
         print("restarting Elasticsearch ...", flush=True)
@@ -565,6 +587,7 @@ def main() -> None:
             "pages": {page: {"n": len(t), "p50_ms": round(statistics.median(t) * 1000),
                              "p95_ms": round(percentile(t, 95) * 1000)} for page, t in sorted(stats.times.items())},
             "search_converged_s_after_es_back": convergence.get("seconds"),
+            "outbox_backlog": outage_summary(backlog, events),
             "outbox_empty_s_after_load": drained_after_stop,
             "lost": lost(pg, stats.confirmed),
             "errors_when": [(round(t - started, 1), page, error) for t, page, error in stats.timeline][:3000],
