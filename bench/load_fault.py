@@ -386,6 +386,16 @@ class User(threading.Thread):
                 self.stats.confirmed.append(("signature", contract_id, self.email))
                 self.shared["to_sign"].append(contract_id)
 
+    def edit_listing(self) -> None:
+        """The cooperative changes a listing's price: a change the search index must follow."""
+        listing = self.rng.choice(self.world["hoi_listings"])
+        price = self.rng.randrange(90_000, 99_000)
+        path = f"/workspace/{self.world['hoi_org']}/listings/{listing}/edit"
+        done = self.submit("edit listing", path, "", {"price_per_unit": str(price)}, expect=(302, 200))
+        if done is not None and done.status_code == 302:
+            with self.stats.lock:
+                self.stats.confirmed.append(("listing_price", listing, price))
+
     def countersign(self) -> None:
         with self.stats.lock:
             contract_id = self.shared["to_sign"].pop(0) if self.shared["to_sign"] else None
@@ -405,7 +415,8 @@ def world_of(pg: Postgres) -> dict:
         hoi = [r[0] for r in conn.execute(
             "SELECT l.id FROM supply_listing l JOIN organisation o ON o.id = l.organisation_id "
             "WHERE l.status = 'open' AND o.name LIKE 'HTX Hồi%'")]
-    return {"listings": listings, "products": products, "hoi_listings": hoi}
+        hoi_org = conn.execute("SELECT id FROM organisation WHERE name LIKE 'HTX Hồi%' ORDER BY id").fetchone()[0]
+    return {"listings": listings, "products": products, "hoi_listings": hoi, "hoi_org": hoi_org}
 
 
 def users_for(n: int) -> list[tuple[str, str | None]]:
@@ -423,8 +434,10 @@ def users_for(n: int) -> list[tuple[str, str | None]]:
             mix.append(("order", shops[i % 2]))
         elif share < 0.96:
             mix.append(("propose_and_sign", buyers[i % 2]))
-        else:
+        elif i < n - 1:
             mix.append(("countersign", sellers[i % 2]))
+        else:
+            mix.append(("edit_listing", "htx.hoi@demo.langson.vn"))
     return mix
 
 
@@ -474,6 +487,13 @@ def lost(pg: Postgres, confirmed: list[tuple]) -> dict:
             missing["order"] += 1
         if kind == "contract" and object_id not in contracts:
             missing["contract"] += 1
+    last_price = {listing: price for kind, listing, price in confirmed if kind == "listing_price"}
+    with pg.connect() as conn:
+        prices = dict(conn.execute("SELECT id, price_per_unit FROM supply_listing").fetchall())
+    for listing, price in last_price.items():
+        wanted["listing_price"] += 1
+        if prices.get(listing) != price:
+            missing["listing_price"] += 1
     for contract_id, count in Counter(c for k, c, _ in confirmed if k == "signature").items():
         if signatures[contract_id] < count:
             missing["signature"] += count - signatures[contract_id]
@@ -504,6 +524,19 @@ def server_errors(instance: Path) -> list[str]:
                 tail = [text for text in lines[i:i + 200] if text and not text.startswith(" ")][:3]
                 found.append(f"{name}: " + " | ".join(tail)[:400])
     return found[:200]
+
+
+def index_matches(es: Elasticsearch, pg: Postgres) -> dict:
+    """Every open listing's price in the index equals the database's (the index converged)."""
+    with pg.connect() as conn:
+        prices = dict(conn.execute("SELECT id, price_per_unit FROM supply_listing WHERE status = 'open'").fetchall())
+    differ = []
+    for listing, price in prices.items():
+        r = requests.get(f"{es.url}/market-load/_doc/listing:{listing}", timeout=10)
+        source = r.json().get("_source", {}) if r.ok else {}
+        if source.get("price") != price:
+            differ.append((listing, price, source.get("price")))
+    return {"open_listings": len(prices), "differ": differ}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -590,6 +623,7 @@ def main() -> None:
             "outbox_backlog": outage_summary(backlog, events),
             "outbox_empty_s_after_load": drained_after_stop,
             "lost": lost(pg, stats.confirmed),
+            "index_after_load": index_matches(es, pg),
             "errors_when": [(round(t - started, 1), page, error) for t, page, error in stats.timeline][:3000],
             "server_errors_logged": server_errors(instance),
         }
