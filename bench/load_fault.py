@@ -325,7 +325,10 @@ class User(threading.Thread):
         for name, value in fields:
             data[name].append(value)
         for name, value in (extra or {}).items():
-            data[name] = [value]
+            if value is None:
+                data.pop(name, None)  # a box unticked
+            else:
+                data[name] = [value]
         action = forms_of(page.text).form(action_part)["action"] or form_page
         return self.call(page_name + " (POST)", "POST", action, expect=expect, data=data)
 
@@ -391,7 +394,9 @@ class User(threading.Thread):
         listing = self.rng.choice(self.world["hoi_listings"])
         price = self.rng.randrange(90_000, 99_000)
         path = f"/workspace/{self.world['hoi_org']}/listings/{listing}/edit"
-        done = self.submit("edit listing", path, "", {"price_per_unit": str(price)}, expect=(302, 200))
+        # "negotiable" unticked: with it the site saves no price (the demo's spring listing has it ticked)
+        done = self.submit("edit listing", path, "", {"price_per_unit": str(price), "negotiable": None},
+                           expect=(302, 200))
         if done is not None and done.status_code == 302:
             with self.stats.lock:
                 self.stats.confirmed.append(("listing_price", listing, price))
