@@ -16,6 +16,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(Config.load())
     if config:
         app.config.from_mapping(config)
+    # The remember-me cookie opens the account as the session cookie does: same flags, unless set apart.
+    for flag in ("SECURE", "HTTPONLY", "SAMESITE"):
+        if not (config and f"REMEMBER_COOKIE_{flag}" in config):
+            app.config[f"REMEMBER_COOKIE_{flag}"] = app.config[f"SESSION_COOKIE_{flag}"]
     if app.config.get("PROXY_FIX"):
         # Behind a reverse proxy: absolute URLs (QR codes, e-mailed links) use the public host and scheme.
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -23,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     import market.models  # noqa: F401  (registers every table)
-    from market import cli, effects, errors, extensions, i18n, search, web
+    from market import cli, effects, errors, extensions, i18n, jobs, search, security, web
 
     extensions.db.init_app(app)
     _enforce_sqlite_foreign_keys()
@@ -34,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
     effects.init_app(app)
+    jobs.init_app(app)
     search.init_app(app)
     _init_login(app)
 
@@ -94,6 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(shelves_bp, url_prefix="/shelves")
 
     errors.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     from market.services import mail as mail_service
 
@@ -104,8 +110,8 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from market.extensions import db, login_manager
-    from market.models import User
+    from market.extensions import login_manager
+    from market.services import sessions
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -116,7 +122,7 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        return sessions.load(user_id)
 
 
 def _enforce_sqlite_foreign_keys() -> None:

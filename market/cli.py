@@ -1,5 +1,7 @@
 """Flask commands, registered in one place: `flask market seed [--demo]`, `flask market expire-orders`,
-`flask market retry-refunds`, `flask market remind-renewals`."""
+`flask market retry-refunds`, `flask market remind-renewals`, `flask market backup`, `flask market restore`."""
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -66,6 +68,51 @@ def retry_refunds() -> None:
     click.echo(f"refunds: {made} made, {failed} still queued")
     if failed:
         raise SystemExit(1)
+
+
+@market_cli.command("backup")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="The archive to write (default: backups/market-<engine>-<UTC time>.tar.gz in the instance folder).")
+def backup_command(output: Path | None) -> None:
+    """Write a consistent archive of the database, the uploaded files and the instance settings."""
+    from datetime import UTC, datetime
+
+    from flask import current_app
+
+    from market import backup
+
+    if output is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        output = Path(current_app.instance_path) / "backups" / f"market-{db.engine.dialect.name}-{stamp}.tar.gz"
+    try:
+        manifest = backup.create(output)
+    except backup.BackupError as exc:
+        click.echo(f"backup: {exc}", err=True)
+        raise SystemExit(1) from None
+    rows = sum((manifest.get("tables") or {}).values())
+    click.echo(f"backup: {output} ({manifest['engine']}, {manifest['upload_files']} files"
+               + (f", {rows} rows" if rows else "") + ")")
+
+
+@market_cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(archive: Path) -> None:
+    """Bring a backup back on an empty instance (it refuses a database that holds data), then rebuild the
+    search index from it."""
+    from market import backup
+    from market.search import SearchUnavailable, sync
+
+    try:
+        result = backup.restore(archive)
+    except backup.BackupError as exc:
+        click.echo(f"restore: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"restore: {sum(result['tables'].values())} rows in {len(result['tables'])} tables, "
+               f"{result['manifest']['upload_files']} files, from {result['manifest']['created_at']}")
+    try:
+        click.echo(f"search: {sync.reindex()} documents indexed")
+    except SearchUnavailable as exc:
+        click.echo(f"search: the engine cannot be reached ({exc}); run `flask search reindex` later", err=True)
 
 
 search_cli = AppGroup("search", help="Keep the search index in step with the database.")

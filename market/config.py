@@ -56,12 +56,19 @@ class Config:
     PROXY_FIX = _env_bool("PROXY_FIX", False)
     MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", 40_000_000))
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
-    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # REMEMBER_COOKIE_SECURE/HTTPONLY/SAMESITE follow the SESSION_COOKIE_ ones (create_app).
+    REMEMBER_COOKIE_DURATION = int(os.environ.get("REMEMBER_COOKIE_DAYS", 30)) * 86400
 
     # Rate limits: memory:// is per process; give redis:// or memcached:// when running several workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
+    # Failed log-ins for one e-mail from one address: after LOGIN_FREE_FAILURES, each next try waits
+    # LOGIN_DELAY_SECONDS, doubling with every failure up to LOGIN_DELAY_MAX_SECONDS. Keyed on both, so
+    # failures from elsewhere never slow the owner down.
+    LOGIN_FREE_FAILURES = int(os.environ.get("LOGIN_FREE_FAILURES", 5))
+    LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", 5))
+    LOGIN_DELAY_MAX_SECONDS = int(os.environ.get("LOGIN_DELAY_MAX_SECONDS", 900))
 
     # Search: Elasticsearch when ELASTICSEARCH_URL is set, else SQLite FTS5 in instance/.
     ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
@@ -75,6 +82,10 @@ class Config:
     SEARCH_SQLITE_PATH = os.environ.get("SEARCH_SQLITE_PATH", str(INSTANCE_DIR / "search.sqlite3"))
     SEARCH_SYNC_ON_COMMIT = _env_bool("SEARCH_SYNC_ON_COMMIT", True)
     SEARCH_REFRESH_ON_WRITE = _env_bool("SEARCH_REFRESH_ON_WRITE", False)
+
+    # Jobs (market/jobs.py): a SQLite queue in instance/ (JOBS_SQLITE_PATH), Redis with REDIS_URL; read when the
+    # module is imported. JOBS_IMMEDIATE runs each job at once in the process that queued it (tests).
+    JOBS_IMMEDIATE = _env_bool("JOBS_IMMEDIATE", False)
 
     # Payments: Stripe is off without STRIPE_SECRET_KEY (bank transfers still work).
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
@@ -93,6 +104,9 @@ class Config:
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
+
+    # The one outside origin pages may load images from (map tiles), for the Content-Security-Policy.
+    MAP_TILE_HOST = os.environ.get("MAP_TILE_HOST", "https://tile.openstreetmap.org")
 
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600))
 

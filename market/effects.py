@@ -5,6 +5,10 @@ queued effects become ready; when it rolls back they are dropped, so nothing out
 was not saved. Whoever committed runs the ready ones with `run_ready()`: the write path does it right after its
 commit, every request does it before answering (a safety net), CLI commands do it after theirs.
 
+Anything that talks to the outside and may fail (e-mail, Stripe, the search engine) should not run here but be
+queued as a job (`market.jobs.enqueue_after_commit(job, *ids)`): the effect then only enqueues it, and the worker
+runs it with retries and backoff.
+
 An effect runs with the session free: it may read and write the database and commit its own transaction (a
 refund records its outcome). An effect that raises is logged and the others still run; the saved change stays.
 """

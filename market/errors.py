@@ -1,10 +1,11 @@
 """Error pages in both languages, and JSON errors for API paths. A 500 rolls the session back."""
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from market.extensions import db
+from market.extensions import db, login_manager
 from market.services.errors import PermissionDenied
 
 
@@ -68,6 +69,8 @@ def init_app(app: Flask) -> None:
     def too_many(exc):
         return _render(429, _("Too many attempts"), _("Too many attempts in a short time. Wait a minute and try again."))
 
+    _init_unavailable(app)
+
     @app.errorhandler(500)
     def server_error(exc):
         db.session.rollback()
@@ -79,3 +82,22 @@ def init_app(app: Flask) -> None:
         # Werkzeug's names and descriptions are English: say it in the page's language.
         return _render(exc.code or 500, _("The request could not be completed"),
                        _("The server answered with code %(code)s. Go back and try again.", code=exc.code))
+
+
+def _init_unavailable(app: Flask) -> None:
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    def database_unavailable(exc):
+        """The database cannot be reached (restarting, failing over) or gave up on this transaction (a deadlock,
+        a lock that timed out): a 503 the client may retry, not a 500. Nothing was committed."""
+        try:
+            db.session.rollback()
+        except sa_exc.DBAPIError:
+            pass
+        g._login_user = login_manager.anonymous_user()  # the page must not ask the database who is logged in
+        app.logger.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
+        response = _render(503, _("Unavailable for a moment"),
+                           _("The database could not answer just now. Nothing was saved. Try again in a few seconds."))
+        response = app.make_response(response)
+        response.headers["Retry-After"] = "5"
+        return response

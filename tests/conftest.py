@@ -27,6 +27,7 @@ from market.extensions import db, limiter, mail  # noqa: E402
 from market.models import Role  # noqa: E402
 from market.services import reference_data  # noqa: E402
 from tests.factories import PASSWORD, Factory, Shop  # noqa: E402,F401 - PASSWORD: tests import it from here
+from tests.jobs.queue import real_queue  # noqa: E402,F401 - the real job queue, for any test that asks for it
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Loaded once per session by `flask market seed`; on PostgreSQL every other table is emptied after each test.
@@ -103,6 +104,7 @@ def app(database_url):
         # Tests restore the database under the app's feet: no shared page may outlive a test.
         "PAGE_CACHE_SECONDS": 0,
         "MAP_TILE_URL": "",  # the browser suite never reaches a tile server; maps show markers alone
+        "JOBS_IMMEDIATE": True,  # jobs run where they are queued; tests/jobs drive the real queue
     })
     with app.app_context():
         sa.event.listen(db.engine, "connect", _no_fsync)
@@ -345,9 +347,19 @@ def submit(client, url: str, data: dict, *, form_page: str | None = None, follow
 
 
 def log_in(client, user_id: int) -> None:
-    """Sign a test client in without the form (the form itself is tested in tests/auth)."""
+    """Sign a test client in without the form (the form itself is tested in tests/auth): a log-in session is
+    opened for the user as the form would (market.services.sessions), and its id put in the client's cookie."""
+    from market.models import User
+    from market.services import sessions
+
+    with client.application.app_context():
+        user = db.session.get(User, user_id)
+        sessions.open_for(user)
+        db.session.commit()
+        session_id = user.get_id()
+        db.session.remove()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
 
 

@@ -1,5 +1,5 @@
 """All models, imported here so Alembic and the app see every table."""
-from market.models.account import AuditEvent, Membership, Organisation, OrgKind, OrgStatus, Role, User
+from market.models.account import AuditEvent, LoginSession, Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.models.banking import (
     AccountCheck,
     DocumentCounter,
@@ -65,7 +65,7 @@ __all__ = [
     "Notification", "OfferStatus", "OrderItem", "OrderStatus", "Payment", "PaymentMethod", "PaymentStatus",
     "RequestStatus", "ShopOrder", "SourcingOffer", "SourcingRequest", "StripeEvent", "delivery_zone", "offer_zone",
     "AuditEvent", "Certificate", "CertificateKind", "Commune", "CommuneAlias", "Crop", "GrowingZone",
-    "ListingStatus", "Membership", "OcopProduct", "Organisation", "OrgKind", "OrgStatus", "PlanTarget",
+    "ListingStatus", "LoginSession", "Membership", "OcopProduct", "Organisation", "OrgKind", "OrgStatus", "PlanTarget",
     "ProductStatus", "ReviewStatus", "Role", "SearchOutbox", "SupplyListing", "Upload", "User", "ZoneKind",
     "AccountCheck", "DocumentCounter", "DocumentKind", "IssuedDocument", "LineOutcome", "PayeeAccount",
     "StatementLine", "StatementUpload",

@@ -113,6 +113,16 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    # The token of the log-in session this object was loaded with or opened for (market.services.sessions);
+    # not a column: each device has its own.
+    login_token = None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and remember-me cookies: the user and the session's token."""
+        if not self.login_token:
+            raise RuntimeError("open a login session first (market.services.sessions.open_for)")
+        return f"{self.id}:{self.login_token}"
+
     def set_password(self, password: str) -> None:
         # Werkzeug's default, scrypt with a random salt; tests may pick a cheaper method for speed.
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
@@ -185,3 +195,22 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+
+
+class LoginSession(db.Model):
+    """One log-in on one device: the session cookie and the remember-me cookie both carry its token.
+
+    Logging out revokes it; a password change or "log out everywhere" revokes every one of the user's;
+    a cookie whose session is revoked (or unknown) opens nothing, even if it was copied before.
+    Only a hash of the token is stored, so a read of the table gives no usable cookie value.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from market import effects
+from market import jobs
 from market.extensions import db
 from market.models import Organisation, PayeeAccount, Payment, PaymentMethod, PaymentStatus, User
 from market.models.types import utcnow
@@ -148,10 +148,16 @@ def refund(payment: Payment, actor: User | None) -> bool:
 
 
 def queue_refund(payment: Payment) -> None:
-    """Mark a card payment `refunding` and ask Stripe once this transaction has committed."""
+    """Mark a card payment `refunding` and queue the refund job once this transaction has committed."""
     payment.status = PaymentStatus.REFUNDING
-    payment_id = payment.id
-    effects.after_commit(lambda: refund_now(payment_id), f"refund of payment {payment_id}")
+    jobs.enqueue_after_commit(refund_job, payment.id, what=f"refund of payment {payment.id}")
+
+
+# Stripe unreachable: retried after 10 s, 20 s, 40 s ... (about 3 hours in all); past that the periodic
+# `retry_refunds` (market/periodic.py) asks again every 10 minutes, for as long as the payment is `refunding`.
+@jobs.task(retries=10, retry_delay=10, retry_backoff=2)
+def refund_job(payment_id: int) -> None:
+    refund_now(payment_id)
 
 
 def refund_now(payment_id: int) -> Payment | None:

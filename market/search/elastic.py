@@ -50,6 +50,13 @@ SORTS = {
 UNREACHABLE = (TransportError, ConnectionError)
 
 
+def _unavailable(exc: Exception) -> bool:
+    """Whether an error of the engine means it cannot answer now: unreachable, or a 5xx / 429 such as the
+    `search_phase_execution_exception` of a node whose shards are still starting after a restart. Any other API
+    error (a bad request: a bug) propagates as it is."""
+    return not isinstance(exc, ApiError) or exc.status_code >= 500 or exc.status_code == 429
+
+
 class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
 
@@ -91,7 +98,9 @@ class ElasticsearchBackend(SearchBackend):
             if not self._live_indices():
                 name = self._new_index()
                 self.client.indices.put_alias(index=name, name=self.alias)
-        except UNREACHABLE as exc:
+        except (*UNREACHABLE, ApiError) as exc:
+            if not _unavailable(exc):
+                raise
             raise SearchUnavailable(str(exc)) from exc
 
     # --- writes --------------------------------------------------------------------------------
@@ -99,7 +108,9 @@ class ElasticsearchBackend(SearchBackend):
         try:
             helpers.bulk(self.client.options(request_timeout=60), actions, index=index or self.alias,
                          refresh=refresh, raise_on_error=True)
-        except UNREACHABLE as exc:
+        except (*UNREACHABLE, ApiError) as exc:
+            if not _unavailable(exc):
+                raise
             raise SearchUnavailable(str(exc)) from exc
 
     def index(self, docs: list[dict]) -> None:
@@ -116,7 +127,9 @@ class ElasticsearchBackend(SearchBackend):
         try:
             helpers.bulk(self.client, actions, index=self.alias, raise_on_error=False, raise_on_exception=True,
                          refresh="wait_for" if self.refresh_on_write else None)
-        except UNREACHABLE as exc:
+        except (*UNREACHABLE, ApiError) as exc:
+            if not _unavailable(exc):
+                raise
             raise SearchUnavailable(str(exc)) from exc
 
     def reindex(self, batches: Iterable[list[dict]], progress: Callable[[int], None] | None = None) -> int:
@@ -140,20 +153,26 @@ class ElasticsearchBackend(SearchBackend):
             for name in old:
                 self.client.indices.delete(index=name, ignore_unavailable=True)
             return total
-        except UNREACHABLE as exc:
+        except (*UNREACHABLE, ApiError) as exc:
+            if not _unavailable(exc):
+                raise
             raise SearchUnavailable(str(exc)) from exc
 
     def refresh(self) -> None:
         try:
             self.client.indices.refresh(index=self.alias)
-        except UNREACHABLE as exc:
+        except (*UNREACHABLE, ApiError) as exc:
+            if not _unavailable(exc):
+                raise
             raise SearchUnavailable(str(exc)) from exc
 
     def count(self) -> int:
         try:
             self.ensure_index()
             return self.client.count(index=self.alias)["count"]
-        except UNREACHABLE as exc:
+        except (*UNREACHABLE, ApiError) as exc:
+            if not _unavailable(exc):
+                raise
             raise SearchUnavailable(str(exc)) from exc
 
     def health(self) -> dict:
@@ -206,7 +225,9 @@ class ElasticsearchBackend(SearchBackend):
         try:
             self.ensure_index()
             response = self.client.search(index=self.alias, **body)
-        except UNREACHABLE as exc:
+        except (*UNREACHABLE, ApiError) as exc:
+            if not _unavailable(exc):
+                raise
             raise SearchUnavailable(str(exc)) from exc
         hits = []
         for item in response["hits"]["hits"]:

@@ -1,15 +1,19 @@
 """Keeping the index in step with the database, without losing a write.
 
 Every flush that touches a listing, product, organisation, zone or certificate writes outbox rows in the
-same transaction (`record_changes`). After the commit the outbox is pushed in bulk (`push_after_commit`);
-rows whose push fails stay, with the error, and are retried by the next commit or `flask search sync`.
+same transaction (`record_changes`). After the commit a job pushes the outbox in bulk (`push_after_commit`
+queues `push_job`, market.jobs); rows whose push fails stay, with the error, and the worker's periodic drain
+(every minute, market/periodic.py) pushes them once the engine answers again: the index converges by itself.
+`flask search sync` does the same by hand.
 """
 import time
 
 import sqlalchemy as sa
 from flask import current_app
+from huey.exceptions import TaskLockedException
 from sqlalchemy.orm import Session
 
+from market import jobs
 from market.clock import today
 from market.extensions import db
 from market.models import Certificate, GrowingZone, OcopProduct, Organisation, SearchOutbox, SupplyListing
@@ -46,15 +50,38 @@ def record_changes(session, _flush_context) -> None:
 
 
 def push_after_commit(session) -> None:
-    """after_commit: push what this transaction queued. Never raises: the outbox keeps what failed."""
+    """after_commit: queue the job that pushes what this transaction queued. Never raises: the outbox keeps it."""
     if not session.info.pop("search_pending", False):
         return
-    if not current_app.config.get("SEARCH_SYNC_ON_COMMIT", True) or time.monotonic() < _backoff_until:
+    if not current_app.config.get("SEARCH_SYNC_ON_COMMIT", True):
         return
     try:
-        drain(max_batches=1)
+        push_job()
     except Exception:  # noqa: BLE001 - a search problem must never fail the user's save
-        current_app.logger.exception("search: pushing the outbox after commit failed; it stays queued")
+        current_app.logger.exception("search: queueing the outbox push failed; the periodic drain will push it")
+
+
+@jobs.task()
+def push_job() -> None:
+    """Push the outbox now. While the engine is known to be down (a push failed less than BACKOFF_SECONDS ago)
+    it does nothing: the periodic drain retries, so a dead host does not cost every save a timeout. One drain
+    at a time (a lock shared by the workers): a drain running already takes the rows queued meanwhile."""
+    if time.monotonic() < _backoff_until:
+        return
+    try:
+        with jobs.huey.lock_task("search-outbox"):
+            drain(max_batches=20)
+    except TaskLockedException:
+        pass
+
+
+def drain_periodically() -> dict:
+    """The worker's every-minute drain (market/periodic.py): pushes whatever stayed queued, backoff or not."""
+    try:
+        with jobs.huey.lock_task("search-outbox"):
+            return drain()
+    except TaskLockedException:
+        return {"pushed": 0, "deleted": 0, "failed": 0, "locked": True}
 
 
 def forget_pending(session, *_args) -> None:

@@ -9,7 +9,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from market.extensions import db
 from market.models import Membership, Organisation, Role, User
 from market.models.types import utcnow
-from market.services import audit, organisations
+from market.services import audit, organisations, sessions
 from market.services.errors import ValidationFailed
 from market.services.validation import normalize_phone, password_problems
 
@@ -75,6 +75,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ValidationFailed({"current_password": _("The current password is not right.")})
     check_new_password(new, email=user.email, field="new_password")
     user.set_password(new)
+    sessions.revoke_all(user)  # a copied cookie dies with the old password
     audit.record("user.password_changed", user, obj=user)
 
 
@@ -110,5 +111,6 @@ def reset_password(token: str, new: str) -> User:
     user = user_for_reset_token(token)
     check_new_password(new, email=user.email)
     user.set_password(new)
+    sessions.revoke_all(user)
     audit.record("user.password_reset", user, obj=user)
     return user

@@ -1,21 +1,29 @@
 """Outgoing e-mail, sent one way: `send_after_commit` queues a message on the current transaction
 (`market.effects`), so it goes out once the change it tells about is saved, and never for a change
-rolled back. Sent through MAIL_SERVER when configured, printed to the console otherwise."""
+rolled back. After the commit it becomes a job (`market.jobs`): a mail server that is down is retried with
+growing delays (30 s, 1 min, 2 min ... about 2 hours in all). Sent through MAIL_SERVER when configured,
+printed to the console otherwise."""
 import sys
 
 from flask import Flask
 from flask_mail import Message, email_dispatched
 
-from market import effects
+from market import jobs
 from market.extensions import mail
 
 
+@jobs.task(retries=8, retry_delay=30, retry_backoff=2)
+def send_job(recipients: list[str], subject: str, body: str) -> None:
+    mail.send(Message(subject=subject, recipients=recipients, body=body))
+
+
 def send_after_commit(to: str | list[str], subject: str, body: str) -> None:
-    """Send this message after the current transaction commits. A failure to send is logged; the saved
-    change stays (the write path does not tell the user, so a reset request says nothing about who exists)."""
+    """Send this message after the current transaction commits, as a job retried while the mail server fails.
+    The saved change stays whatever happens to the mail (the write path does not tell the user, so a reset
+    request says nothing about who exists)."""
     recipients = [to] if isinstance(to, str) else list(to)
-    message = Message(subject=subject, recipients=recipients, body=body)
-    effects.after_commit(lambda: mail.send(message), f"e-mail to {', '.join(recipients)}: {subject[:60]}")
+    jobs.enqueue_after_commit(send_job, recipients, subject, body,
+                              what=f"e-mail to {', '.join(recipients)}: {subject[:60]}")
 
 
 def _print_to_console(app: Flask, message: Message) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 
 from market import payments
 from market.clock import today
@@ -74,16 +75,16 @@ def _check_orderable(buyer: Organisation, product: OcopProduct, quantity) -> int
 def add_to_cart(actor: User, buyer: Organisation, product: OcopProduct, quantity) -> CartItem:
     _check_buyer(actor, buyer)
     quantity = _check_orderable(buyer, product, quantity)
-    item = db.session.scalar(sa.select(CartItem).where(CartItem.buyer_id == buyer.id,
-                                                       CartItem.product_id == product.id))
-    if item is None:
-        item = CartItem(buyer_id=buyer.id, product=product, quantity=quantity)
-        db.session.add(item)
-    else:
-        item.quantity = quantity
     if quantity > product.stock:
         raise ValidationFailed({"quantity": _("Only %(n)d in stock.", n=product.stock)})
-    return item
+    # One statement that inserts the line or sets its quantity: two members of one buyer (or two tabs) adding the
+    # same product at once both succeed, where a select-then-insert would fail the second with a 500.
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(insert(CartItem.__table__).values(buyer_id=buyer.id, product_id=product.id, quantity=quantity,
+                                                         added_at=utcnow())
+                       .on_conflict_do_update(index_elements=["buyer_id", "product_id"], set_={"quantity": quantity}))
+    return db.session.scalar(sa.select(CartItem).where(CartItem.buyer_id == buyer.id, CartItem.product_id == product.id)
+                             .execution_options(populate_existing=True))
 
 
 def remove_from_cart(actor: User, item: CartItem) -> None:

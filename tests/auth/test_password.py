@@ -13,8 +13,10 @@ _LINK = re.compile(r"https?://[^/\s]+(/auth/reset/[A-Za-z0-9_.\-]+)")
 
 
 def session_user(client) -> str | None:
+    """The user id in the client's session cookie (which also names the log-in session: "<id>:<token>")."""
     with client.session_transaction() as session:
-        return session.get("_user_id")
+        value = session.get("_user_id")
+    return value and value.partition(":")[0]
 
 
 def password_hash(app, user_id) -> str | None:

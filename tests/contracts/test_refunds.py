@@ -1,6 +1,7 @@
 """A card deposit is refunded after the cancellation is committed: when Stripe cannot be reached the contract
 is cancelled all the same (no error for the person cancelling), the payment stays `refunding` with the
-failure audited, and `flask market retry-refunds` makes the refund later. Stripe's refund then tells the buyer."""
+failure audited, and the refund job's retries (tests/jobs drives the real queue), the worker's periodic
+retry or `flask market retry-refunds` make the refund later. Stripe's refund then tells the buyer."""
 import socket
 
 import pytest
@@ -9,7 +10,6 @@ from market import effects, payments
 from market.extensions import db
 from market.models import Contract, Payment, PaymentMethod, PaymentStatus
 from market.models import ContractState as S
-from market.payments import PaymentGatewayError
 from market.services import contracts
 from tests.factories import actions, get, notified
 
@@ -38,8 +38,7 @@ def test_cancelling_while_stripe_is_down_cancels_and_queues_the_refund(app, worl
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", closed_port())
     contracts.cancel(world.user("buyer_owner"), get(Contract, contract_id), "Đổi kế hoạch sản xuất")
     db.session.commit()
-    failures = effects.run_ready()
-    assert [type(f.error) for f in failures] == [PaymentGatewayError]
+    assert effects.run_ready() == []  # the refund is a job (market.jobs): its failure is retried, not raised here
     db.session.expire_all()
     assert get(Contract, contract_id).state == S.CANCELLED
     payment = get(Payment, payment_id)

@@ -39,6 +39,9 @@ def test_photo_is_public_with_safe_headers(client, photo, upload_dir):
     assert response.status_code == 200
     assert response.mimetype == "image/png"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # A photo was re-encoded on upload: shown inline, still under the sandbox.
+    assert "attachment" not in response.headers.get("Content-Disposition", "")
+    assert response.headers["Content-Security-Policy"].startswith("sandbox;")
     assert response.cache_control.public and response.cache_control.max_age >= 86400
     assert response.data == (upload_dir / photo["stored_name"]).read_bytes()
 
@@ -75,14 +78,17 @@ def test_document_is_hidden_from_other_organisations(client, document, factory):
 
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.MEMBER])
-def test_document_is_shown_to_members_inline(client, document, factory, role):
+def test_document_is_given_to_members_as_an_attachment_in_a_sandbox(client, document, factory, role):
+    """A PDF is not re-encoded: it downloads (never opens in the site's origin) and would run nothing if opened."""
     log_in(client, factory.member(document["organisation_id"], role))
     response = get(client, url(document))
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.data == MINIMAL_PDF
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Content-Disposition"].startswith("inline")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Content-Security-Policy"].startswith("sandbox;")
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert "private" in response.headers["Cache-Control"] and not response.cache_control.public
 
 

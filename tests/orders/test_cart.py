@@ -10,6 +10,7 @@ from flask_login import login_user
 
 from market.extensions import db
 from market.models import CartItem, OcopProduct, OrgKind, OrgStatus, Role, User
+from market.services import sessions
 from tests.conftest import csrf_token, log_in_en, submit
 
 PRODUCT_FORM = re.compile(r'<form[^>]*action="/orders/cart/add".*?</form>', re.S)
@@ -28,7 +29,9 @@ def page_text(response) -> str:
 
 def render_add_form(app, user_id, product_id) -> str:
     with app.test_request_context("/products/1"), force_locale("en"):  # assertions read the English text
-        login_user(db.session.get(User, user_id))
+        user = db.session.get(User, user_id)
+        sessions.open_for(user)  # Flask-Login names the user by a log-in session
+        login_user(user)
         html = render_template_string('{% include "orders/_add_to_cart.html" %}',
                                       product=db.session.get(OcopProduct, product_id))
         db.session.remove()

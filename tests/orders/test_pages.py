@@ -180,9 +180,12 @@ def test_the_menu_link_shows_the_unread_count(app, shop, seller_owner, order_id)
 
     from market.extensions import db
     from market.models import User
+    from market.services import sessions
 
     with app.test_request_context("/"):
-        login_user(db.session.get(User, seller_owner))
+        user = db.session.get(User, seller_owner)
+        sessions.open_for(user)  # Flask-Login names the user by a log-in session
+        login_user(user)
         html = render_template_string('{% include "notifications/_menu_link.html" %}')
         db.session.remove()
     assert 'href="/inbox/"' in html and '<span class="badge"' in html and ">1</span>" in html

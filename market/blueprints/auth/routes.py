@@ -4,10 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from market.blueprints import write
+from market.blueprints.auth import throttle
 from market.blueprints.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from market.blueprints.navigation import safe_local_path
 from market.extensions import limiter
-from market.services import accounts, mail
+from market.services import accounts, mail, sessions
 from market.services.errors import ValidationFailed
 
 bp = Blueprint("auth", __name__)
@@ -24,9 +25,14 @@ def signup():
         organisation = {"name": form.org_name.data, "kind": form.org_kind.data, "tax_code": form.org_tax_code.data,
                         "commune_id": form.org_commune_id.data, "address": form.org_address.data,
                         "phone": form.phone.data, "email": form.email.data, "contact_name": form.full_name.data}
-        done = write.run(lambda: accounts.sign_up(
-            full_name=form.full_name.data, email=form.email.data, phone=form.phone.data or "",
-            password=form.password.data, organisation=organisation), form=form)
+        def work():
+            user, org = accounts.sign_up(
+                full_name=form.full_name.data, email=form.email.data, phone=form.phone.data or "",
+                password=form.password.data, organisation=organisation)
+            sessions.open_for(user)
+            return user, org
+
+        done = write.run(work, form=form)
         if done:
             user, org = done.value
             login_user(user)
@@ -36,22 +42,30 @@ def signup():
     return render_template("auth/signup.html", form=form)
 
 
-def _login_email_key() -> str:
-    return "login-email:" + (request.form.get("email") or "").strip().lower()
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_email_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = write.run(lambda: accounts.authenticate(form.email.data, form.password.data)).value
+        if wait := throttle.seconds_to_wait(form.email.data):
+            form.password.errors.append(_("Too many wrong passwords for this e-mail from your connection. "
+                                          "Try again in %(seconds)d seconds.", seconds=wait))
+            return render_template("auth/login.html", form=form), 429
+
+        def work():
+            user = accounts.authenticate(form.email.data, form.password.data)
+            if user is not None:
+                sessions.open_for(user)
+            return user
+
+        user = write.run(work).value
         if user is None:
+            throttle.failed(form.email.data)
             form.password.errors.append(_("E-mail or password is not right."))
         else:
+            throttle.succeeded(form.email.data)
             login_user(user, remember=form.remember.data)
             # Members land on what waits for them (the to-do home); a `next` address wins.
             return redirect(_safe_next(url_for("todo.home") if user.memberships else url_for("main.home")))
@@ -60,9 +74,29 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Log out on this device: its session and remember-me cookies stop working, copies included."""
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        write.run(lambda: sessions.revoke(user))
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """Log out on every device (a lost phone, a shared computer): every session of this account is closed."""
+    user = current_user._get_current_object()
+    write.run(lambda: sessions.revoke_all(user))
+    logout_user()
+    flash(_("You are logged out on every device."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _log_in_again(user) -> None:
+    """After the password changed every session was closed: this device gets a new one, remembered if it was."""
+    login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -100,8 +134,12 @@ def reset_password(token: str):
     except ValidationFailed as exc:
         return render_template("auth/reset_invalid.html", message=exc.errors["token"][0]), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit() and (done := write.run(lambda: accounts.reset_password(token, form.password.data),
-                                                        form=form, success=_("Your new password is saved."))):
+    def work():
+        user = accounts.reset_password(token, form.password.data)
+        sessions.open_for(user)
+        return user
+
+    if form.validate_on_submit() and (done := write.run(work, form=form, success=_("Your new password is saved."))):
         login_user(done.value)
         return redirect(url_for("main.home"))
     return render_template("auth/reset_password.html", form=form)
@@ -111,8 +149,13 @@ def reset_password(token: str):
 @login_required
 def account():
     form = ChangePasswordForm()
-    if form.validate_on_submit() and write.run(
-            lambda: accounts.change_password(current_user, form.current_password.data, form.new_password.data),
-            form=form, success=_("Your password is changed.")):
+    user = current_user._get_current_object()
+
+    def work():
+        accounts.change_password(user, form.current_password.data, form.new_password.data)
+        sessions.open_for(user)
+
+    if form.validate_on_submit() and write.run(work, form=form, success=_("Your password is changed.")):
+        _log_in_again(user)
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)

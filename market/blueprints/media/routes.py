@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from market.extensions import db
 from market.models import Upload
+from market.security import UPLOAD_POLICY
 from market.services import uploads
 
 bp = Blueprint("media", __name__)
@@ -15,12 +16,16 @@ PHOTO_MAX_AGE = 30 * 24 * 3600  # a stored name is random and never reused: its 
 THUMBNAIL_MAX_AGE = 24 * 3600  # addressed by id only
 
 
-def _send(upload: Upload, stored_name: str, content_type: str, *, max_age: int, inline_name: str | None = None):
+def _send(upload: Upload, stored_name: str, content_type: str, *, max_age: int, download_name: str | None = None):
+    """Images (always re-encoded by the upload) are shown inline; anything else (PDF documents) downloads as an
+    attachment under its uploaded name, never opened in the site's origin. Both under a sandboxing policy."""
     public = uploads.is_public(upload)
+    attachment = upload.kind != uploads.IMAGE
     response = send_from_directory(uploads.upload_folder(), stored_name, mimetype=content_type,
-                                   download_name=inline_name, as_attachment=False,
+                                   download_name=download_name if attachment else None, as_attachment=attachment,
                                    max_age=max_age if public else None, conditional=True, etag=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = UPLOAD_POLICY
     if public:
         response.cache_control.public = True
         response.cache_control.max_age = max_age
@@ -52,6 +57,5 @@ def file(upload_id: int, name: str):
     upload = _visible(upload_id)
     if name not in (upload.stored_name, upload.original_name):
         abort(404)
-    # PDFs open in the browser's viewer (inline), under the name they were uploaded with.
-    inline_name = upload.original_name if upload.kind == uploads.PDF else None
-    return _send(upload, upload.stored_name, upload.content_type, max_age=PHOTO_MAX_AGE, inline_name=inline_name)
+    return _send(upload, upload.stored_name, upload.content_type, max_age=PHOTO_MAX_AGE,
+                 download_name=upload.original_name)
