@@ -363,6 +363,22 @@ def log_in(client, user_id: int) -> None:
         session["_fresh"] = True
 
 
+def signed_in_cookie(app, user_id: int, base: str) -> dict:
+    """The session cookie of a browser signed in as `user_id` without the form (Playwright's add_cookies): a
+    log-in session opened as the form would, its id in the signed cookie."""
+    from market.models import User
+    from market.services import sessions
+
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        sessions.open_for(user)
+        db.session.commit()
+        session_id = user.get_id()
+        db.session.remove()
+    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": session_id, "_fresh": True})
+    return {"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base}
+
+
 def log_in_en(client, user_id: int) -> None:
     """Signed in, in English: the assertions read the msgids, whatever the Vietnamese catalogue says."""
     log_in(client, user_id)

@@ -15,7 +15,7 @@ from market.search import sync
 from market.services import demo_market
 from market.services import orders as order_service
 from market.text import name_key
-from tests.conftest import built_once, require_service
+from tests.conftest import built_once, require_service, signed_in_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -151,12 +151,6 @@ def _print_report(request):
         reporter.write_line(text)
 
 
-def _session_cookie(app, user_id: int, base: str) -> dict:
-    serializer = app.session_interface.get_signing_serializer(app)
-    value = serializer.dumps({"_user_id": str(user_id), "_fresh": True})
-    return {"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base}
-
-
 def _check_layout(page, width: int) -> list[str]:
     """What is wrong with the page's layout at this width (an empty list when nothing is)."""
     return page.evaluate("""(width) => {
@@ -227,7 +221,7 @@ def test_page_fits_and_passes_axe(browser, app, demo, server, name, role, path, 
                                   service_workers="block")
     try:
         if role:
-            context.add_cookies([_session_cookie(app, demo["users"][role], server)])
+            context.add_cookies([signed_in_cookie(app, demo["users"][role], server)])
         page = context.new_page()
         page.set_default_timeout(15_000)
         elsewhere = []

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from market.extensions import db
 from market.models import SupplyListing, User
 from market.services import demo_market
+from tests.conftest import signed_in_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +23,7 @@ def _seed(app) -> dict:
 
 
 def _log_in(context, app, base, user_id):
-    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": str(user_id), "_fresh": True})
-    context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base}])
+    context.add_cookies([signed_in_cookie(app, user_id, base)])
 
 
 def test_listing_map_draws_its_zones_on_wide_screens_and_on_a_tap_on_phones(browser, live_server, app):
