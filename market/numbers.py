@@ -18,7 +18,7 @@ text, spaces are ignored and a trailing currency ("đ", "₫", "VND", "VNĐ") is
     and "1,234" is 1.234); "." is a decimal mark too ("1234.5"), except "1.234" (one to three digits, a
     dot, exactly three digits), which a Vietnamese writer means as 1234 and an English one as 1.234: it is
     refused as ambiguous, with a message saying how to write either, rather than guessed.
-Exponents ("1e3"), "nan", "inf" and digit groups other than three are not numbers.
+Exponents ("1e3"), "nan", "inf", "-0" and digit groups other than three are not numbers.
 
 Why not Babel's `parse_decimal` with the visitor's locale: the same person switches the page between
 Vietnamese and English, and registers mix both habits, so a locale-bound reading would take "12.000" as
@@ -27,6 +27,7 @@ refuses only the one spelling it cannot tell apart.
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from typing import Any
@@ -93,6 +94,10 @@ def parse_number(value: Any, *, integer: bool = False) -> int | float | None:
     else:
         canonical = _canonical(str(value).strip(), integer=integer)
         number = float(canonical) if "." in canonical else int(canonical)
+        if canonical.startswith("-") and number == 0:
+            raise BadValue(_("'%(value)s' is not a number to use: write 0, without a sign.", value=value))
+    if isinstance(number, float) and number == 0 and math.copysign(1.0, number) < 0:
+        raise BadValue(_("'%(value)s' is not a number to use: write 0, without a sign.", value=value))
     if integer:
         if isinstance(number, float):
             if number != number or number in (float("inf"), float("-inf")) or not number.is_integer():

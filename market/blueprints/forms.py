@@ -1,10 +1,14 @@
-"""Form helpers shared by the blueprints."""
+"""Form helpers shared by the blueprints, and `Form`, the base of every form."""
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from werkzeug.datastructures import FileStorage, MultiDict
+from wtforms import FileField as PlainFileField
+from wtforms import SelectChoice, TextAreaField
+from wtforms.validators import Length
 
 from market.extensions import db
+from market.inputs import FILE_MESSAGE, text_problem
 from market.models import Commune
 from market.services.errors import ValidationFailed
 
@@ -28,3 +32,72 @@ def attach_errors(form: FlaskForm, exc: ValidationFailed, prefix: str = "") -> N
 def choices_of(labels: dict) -> list[SelectChoice]:
     """Select options from a {value: label} mapping (WTForms 3.3 wants SelectChoice, not tuples)."""
     return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+TEXT_MAX = 1000  # characters in a field without its own Length(max=...): a name, a number, a choice...
+TEXTAREA_MAX = 20000  # ... or a text area
+
+
+def _limit(field) -> int:
+    for validator in field.validators:
+        if isinstance(validator, Length) and validator.max is not None and validator.max >= 0:
+            return validator.max
+    return TEXTAREA_MAX if isinstance(field, TextAreaField) else TEXT_MAX
+
+
+def _is_file_field(field) -> bool:
+    return isinstance(field, PlainFileField)
+
+
+class Form(FlaskForm):
+    """The base of every form (`class ZoneForm(Form)`). Before any field reads the request, each value is
+    checked: a file sent where text is expected, text where a file is expected (dropped: no file), a NUL byte
+    (PostgreSQL refuses it), a lone surrogate, more characters than the field takes, or a JSON value that is
+    not text. Such a field shows its message, its value is dropped, and the form does not validate, so the
+    submission saves nothing."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            from flask import request
+            from flask_wtf.form import _Auto, _is_submitted
+
+            refused: dict[str, str] = {}
+            form._refused_input = refused
+            if formdata is _Auto and _is_submitted() and not request.files and not request.form and request.is_json:
+                body = request.get_json(silent=True)
+                formdata = MultiDict(body if isinstance(body, dict) else {})
+            else:
+                formdata = super().wrap_formdata(form, formdata)
+            if formdata is None:
+                return None
+            fields = {f.name: f for f in form._fields.values()}
+            clean = MultiDict()
+            for key in formdata.keys():
+                field = fields.get(key)
+                for value in formdata.getlist(key):
+                    if field is None:
+                        clean.add(key, value)
+                    elif _is_file_field(field):
+                        if isinstance(value, FileStorage):
+                            clean.add(key, value)  # anything else is no file: FileRequired says so
+                    elif isinstance(value, FileStorage):
+                        refused.setdefault(key, FILE_MESSAGE)
+                    elif isinstance(value, (dict, list)) or value is None:
+                        refused.setdefault(key, _l("Enter a text, not a list or an object."))
+                    else:
+                        value = value if isinstance(value, str) else str(value).lower() if isinstance(
+                            value, bool) else str(value)
+                        problem = text_problem(value, _limit(field))
+                        if problem:
+                            refused.setdefault(key, problem)
+                        else:
+                            clean.add(key, value)
+            return clean
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        refused = getattr(self, "_refused_input", {})
+        for field in self._fields.values():
+            if field.name in refused:
+                field.errors = [str(refused[field.name])]
+        return ok and not refused

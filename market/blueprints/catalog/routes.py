@@ -1,10 +1,11 @@
 """Public pages of the catalogue: supply listings, OCOP products and growing zones."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from market.clock import today
 from market.extensions import db
+from market.inputs import int_arg, page_arg
 from market.models import (
     Crop,
     GrowingZone,
@@ -21,12 +22,12 @@ bp = Blueprint("catalog", __name__)
 
 @bp.get("/listings")
 def listings():
-    crop_id = request.args.get("crop", type=int)
+    crop_id = int_arg("crop")
     query = (sa.select(SupplyListing).join(Organisation)
              .where(SupplyListing.status.in_(ListingStatus.PUBLIC), Organisation.status == OrgStatus.VERIFIED))
     if crop_id:
         query = query.where(SupplyListing.crop_id == crop_id)
-    page = db.paginate(query.order_by(SupplyListing.harvest_start.desc(), SupplyListing.id), per_page=20,
+    page = db.paginate(query.order_by(SupplyListing.harvest_start.desc(), SupplyListing.id), page=page_arg(), per_page=20,
                        error_out=False)
     crops = db.session.scalars(sa.select(Crop).where(Crop.tradable).order_by(Crop.name_vi))
     return render_template("catalog/listings.html", page=page, crops=crops, crop_id=crop_id, on=today())
@@ -42,12 +43,12 @@ def listing(listing_id: int):
 
 @bp.get("/products")
 def products():
-    stars = request.args.get("stars", type=int)
+    stars = int_arg("stars")
     query = (sa.select(OcopProduct).join(Organisation)
              .where(OcopProduct.status == ProductStatus.PUBLISHED, Organisation.status == OrgStatus.VERIFIED))
     if stars in (3, 4, 5):
         query = query.where(OcopProduct.stars == stars)
-    page = db.paginate(query.order_by(OcopProduct.stars.desc(), OcopProduct.name), per_page=20, error_out=False)
+    page = db.paginate(query.order_by(OcopProduct.stars.desc(), OcopProduct.name), page=page_arg(), per_page=20, error_out=False)
     return render_template("catalog/products.html", page=page, stars=stars, on=today())
 
 

@@ -25,6 +25,7 @@ from market.blueprints.contracts.forms import (
 )
 from market.clock import today
 from market.extensions import db
+from market.inputs import digits, int_arg
 from market.labels import label
 from market.models import (
     Contract,
@@ -195,7 +196,7 @@ def index():
 @login_required
 def new():
     """A buyer proposes an offtake contract straight from a supply listing."""
-    listing = db.session.get(SupplyListing, request.args.get("listing", type=int) or 0)
+    listing = db.session.get(SupplyListing, int_arg("listing", 0))
     if listing is None or not can_see_listing(current_user, listing):
         abort(404)
     buyers = [m.organisation for m in current_user.memberships
@@ -279,7 +280,7 @@ def sign(contract_id: int):
     contract = _contract_or_404(contract_id)
     form = SignForm()
     if form.validate_on_submit():
-        version_id = int(form.version_id.data) if (form.version_id.data or "").isdigit() else 0
+        version_id = digits(form.version_id.data) or 0
 
         def signed(_signature) -> str:
             if contract.state == ContractState.PROPOSED:
@@ -384,7 +385,7 @@ def confirm_transfer(contract_id: int):
     contract = _contract_or_404(contract_id)
     form = ConfirmTransferForm()
     if form.validate_on_submit():
-        payment = db.session.get(Payment, int(form.payment_id.data)) if form.payment_id.data.isdigit() else None
+        payment = db.session.get(Payment, payment_id) if (payment_id := digits(form.payment_id.data)) else None
         if payment is None or payment.contract_id != contract.id:
             abort(404)
         write.run(lambda: payments.confirm_bank_transfer(current_user, payment),

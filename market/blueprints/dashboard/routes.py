@@ -9,6 +9,7 @@ from market.blueprints import write
 from market.blueprints.dashboard.forms import DeclareChainForm
 from market.extensions import db
 from market.i18n import select_locale
+from market.inputs import int_arg, page_arg
 from market.models import AuditEvent, Commune, Crop, Organisation, OrgStatus, ReportSnapshot, User
 from market.services import chains, reports, targets
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -118,7 +119,7 @@ def declared_chains():
 def audit_log():
     require_department(current_user)
     query = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    org_id, user_id = request.args.get("organisation", type=int), request.args.get("user", type=int)
+    org_id, user_id = int_arg("organisation"), int_arg("user")
     action = (request.args.get("action") or "").strip()
     if org_id:
         query = query.where(AuditEvent.organisation_id == org_id)
@@ -126,7 +127,7 @@ def audit_log():
         query = query.where(AuditEvent.actor_id == user_id)
     if action:
         query = query.where(AuditEvent.action.startswith(action))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     actions = db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
     return render_template("dashboard/audit.html", page=page, actions=actions, action=action, org_id=org_id,
                            user_id=user_id,

@@ -19,6 +19,7 @@ from market.blueprints.orders.forms import (
     StatusForm,
 )
 from market.extensions import db
+from market.inputs import digits, page_arg
 from market.models import (
     CartItem,
     OcopProduct,
@@ -90,9 +91,10 @@ def _form_messages(form) -> str:
 @bp.post("/cart/add")
 def add_to_cart():
     form = AddToCartForm()
-    if not str(form.product_id.data or "").isdigit():
+    product_id = digits(form.product_id.data)
+    if product_id is None:
         abort(404)
-    product = db.get_or_404(OcopProduct, int(form.product_id.data))
+    product = db.get_or_404(OcopProduct, product_id)
     back = url_for("catalog.product", product_id=product.id)
     buyer = _buyer(form.buyer_id.data)
     if buyer is None:
@@ -188,9 +190,9 @@ def index():
     org_ids = [m.organisation_id for m in current_user.memberships]
     newest = (ShopOrder.created_at.desc(), ShopOrder.id.desc())
     as_buyer = db.paginate(sa.select(ShopOrder).where(ShopOrder.buyer_id.in_(org_ids)).order_by(*newest),
-                           page=request.args.get("bought", 1, type=int), per_page=PER_PAGE, error_out=False)
+                           page=page_arg("bought"), per_page=PER_PAGE, error_out=False)
     as_seller = db.paginate(sa.select(ShopOrder).where(ShopOrder.seller_id.in_(org_ids)).order_by(*newest),
-                            page=request.args.get("sold", 1, type=int), per_page=PER_PAGE, error_out=False)
+                            page=page_arg("sold"), per_page=PER_PAGE, error_out=False)
     return render_template("orders/index.html", as_buyer=as_buyer, as_seller=as_seller)
 
 

@@ -9,6 +9,7 @@ from market.blueprints.auth.routes import send_reset_link
 from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm, OrganisationForm, RoleForm
 from market.clock import today
 from market.extensions import db
+from market.inputs import int_arg, page_arg
 from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role
 from market.services import catalog, organisations
 from market.services.visibility import can_see_organisation
@@ -26,14 +27,14 @@ def _get_org(org_id: int) -> Organisation:
 @bp.get("/")
 def directory():
     kind = request.args.get("kind", "")
-    commune_id = request.args.get("commune", type=int)
+    commune_id = int_arg("commune")
     query = sa.select(Organisation).where(Organisation.status == OrgStatus.VERIFIED,
                                           Organisation.kind.in_(OrgKind.SELF_SERVICE))
     if kind in OrgKind.SELF_SERVICE:
         query = query.where(Organisation.kind == kind)
     if commune_id:
         query = query.where(Organisation.commune_id == commune_id)
-    page = db.paginate(query.order_by(Organisation.name), per_page=30, error_out=False)
+    page = db.paginate(query.order_by(Organisation.name), page=page_arg(), per_page=30, error_out=False)
     communes = db.session.scalars(sa.select(Commune).order_by(Commune.name))
     return render_template("orgs/directory.html", page=page, kind=kind, commune_id=commune_id,
                            communes=communes, kinds=OrgKind.SELF_SERVICE)
