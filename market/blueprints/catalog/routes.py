@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from market import access
 from market.clock import today
 from market.extensions import db
 from market.inputs import int_arg, page_arg
@@ -21,6 +22,7 @@ from market.services.visibility import can_see_listing, can_see_product, can_see
 bp = Blueprint("catalog", __name__)
 
 @bp.get("/listings")
+@access.rule(access.PUBLIC)
 def listings():
     crop_id = int_arg("crop")
     query = (sa.select(SupplyListing).join(Organisation)
@@ -34,6 +36,7 @@ def listings():
 
 
 @bp.get("/listings/<int:listing_id>")
+@access.rule(access.visible("listing"))
 def listing(listing_id: int):
     item = db.get_or_404(SupplyListing, listing_id)
     if not can_see_listing(current_user, item):
@@ -42,6 +45,7 @@ def listing(listing_id: int):
 
 
 @bp.get("/products")
+@access.rule(access.PUBLIC)
 def products():
     stars = int_arg("stars")
     query = (sa.select(OcopProduct).join(Organisation)
@@ -53,6 +57,7 @@ def products():
 
 
 @bp.get("/products/<int:product_id>")
+@access.rule(access.visible("product"))
 def product(product_id: int):
     item = db.get_or_404(OcopProduct, product_id)
     if not can_see_product(current_user, item):
@@ -61,6 +66,7 @@ def product(product_id: int):
 
 
 @bp.get("/zones/<path:code>")
+@access.rule(access.visible("zone"))
 def zone(code: str):
     item = db.session.scalar(sa.select(GrowingZone).where(GrowingZone.code == code.upper()))
     if item is None or not can_see_zone(current_user, item):

@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from market import payments, permissions
+from market import access, payments, permissions
 from market.blueprints import write
 from market.blueprints.contracts.forms import (
     TERM_LABELS,
@@ -51,6 +52,7 @@ bp = Blueprint("contracts", __name__)
 STATE_ORDER = (ContractState.PROPOSED, ContractState.SIGNED, ContractState.DISPUTED, ContractState.ACTIVE,
                ContractState.DRAFT, ContractState.COMPLETED, ContractState.CANCELLED)
 LABELS = {"term_labels": TERM_LABELS}
+ROLE = _l("Your role does not allow this on the contract.")
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -180,6 +182,7 @@ def _show(contract: Contract, **forms):
 # --- the list and a new proposal ---------------------------------------------------------------
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 @login_required
 def index():
     query = sa.select(Contract).order_by(Contract.created_at.desc(), Contract.id.desc())
@@ -193,6 +196,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@access.rule(access.buyer(*permissions.NEGOTIATORS))
 @login_required
 def new():
     """A buyer proposes an offtake contract straight from a supply listing."""
@@ -231,12 +235,14 @@ def new():
 # --- the contract page and its actions -----------------------------------------------------------
 
 @bp.get("/<int:contract_id>")
+@access.rule(access.party("contract", department=True))
 @login_required
 def show(contract_id: int):
     return _show(_contract_or_404(contract_id))
 
 
 @bp.get("/<int:contract_id>/print")
+@access.rule(access.party("contract", department=True))
 @login_required
 def print_view(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -246,6 +252,7 @@ def print_view(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/propose")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, why=ROLE))
 @login_required
 def propose(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -256,6 +263,7 @@ def propose(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/counter")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, why=ROLE))
 @login_required
 def counter(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -275,6 +283,7 @@ def counter(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/sign")
+@access.rule(access.party("contract", *permissions.SIGNERS, why=ROLE))
 @login_required
 def sign(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -296,6 +305,7 @@ def sign(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/cancel")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, why=ROLE))
 @login_required
 def cancel(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -310,6 +320,7 @@ def cancel(contract_id: int):
 # --- deliveries -------------------------------------------------------------------------------------
 
 @bp.post("/<int:contract_id>/deliveries")
+@access.rule(access.party("contract", side="seller"))
 @login_required
 def record_delivery(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -324,6 +335,7 @@ def record_delivery(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/deliveries/<int:delivery_id>/confirm")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, side="buyer", why=ROLE))
 @login_required
 def confirm_delivery(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
@@ -334,6 +346,7 @@ def confirm_delivery(contract_id: int, delivery_id: int):
 
 
 @bp.post("/<int:contract_id>/deliveries/<int:delivery_id>/dispute")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, side="buyer", why=ROLE))
 @login_required
 def dispute_delivery(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
@@ -347,6 +360,7 @@ def dispute_delivery(contract_id: int, delivery_id: int):
 
 
 @bp.post("/<int:contract_id>/deliveries/<int:delivery_id>/withdraw")
+@access.rule(access.party("contract", side="seller"))
 @login_required
 def withdraw_delivery(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
@@ -360,6 +374,7 @@ def withdraw_delivery(contract_id: int, delivery_id: int):
 # --- the deposit ----------------------------------------------------------------------------------------
 
 @bp.post("/<int:contract_id>/deposit")
+@access.rule(access.party("contract", *permissions.PAYERS, side="buyer", why=ROLE))
 @login_required
 def deposit(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -380,6 +395,7 @@ def deposit(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/deposit/confirm")
+@access.rule(access.party("contract", *permissions.RECEIVERS, side="seller", why=ROLE))
 @login_required
 def confirm_transfer(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -396,6 +412,7 @@ def confirm_transfer(contract_id: int):
 # --- public traceability of a delivery -----------------------------------------------------------------
 
 @bp.get("/deliveries/<public_id>")
+@access.rule(access.TOKEN)
 def public_delivery(public_id: str):
     """What a QR code on a lot leads to: the delivery, its zones and their certificates. No login."""
     delivery = db.session.scalar(sa.select(Delivery).where(Delivery.public_id == public_id))

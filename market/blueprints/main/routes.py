@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 
+from market import access
 from market.blueprints.navigation import safe_local_path
 from market.extensions import db
 from market.models import Crop, Organisation, OrgStatus
@@ -12,6 +13,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@access.rule(access.PUBLIC)
 def home():
     counts = dict(db.session.execute(
         sa.select(Organisation.kind, sa.func.count()).where(Organisation.status == OrgStatus.VERIFIED)
@@ -22,6 +24,7 @@ def home():
 
 
 @bp.get("/lang/<code>")
+@access.rule(access.PUBLIC)
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
@@ -29,6 +32,7 @@ def set_language(code: str):
 
 
 @bp.get("/healthz")
+@access.rule(access.PUBLIC)
 def healthz():
     database = {"engine": db.engine.dialect.name}
     try:

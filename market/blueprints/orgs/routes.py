@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market import access
 from market.blueprints import write
 from market.blueprints.auth.routes import send_reset_link
 from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm, OrganisationForm, RoleForm
@@ -25,6 +26,7 @@ def _get_org(org_id: int) -> Organisation:
 
 
 @bp.get("/")
+@access.rule(access.PUBLIC)
 def directory():
     kind = request.args.get("kind", "")
     commune_id = int_arg("commune")
@@ -41,6 +43,7 @@ def directory():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@access.rule(access.LOGGED_IN)
 @login_required
 def apply():
     form = OrganisationForm()
@@ -57,6 +60,7 @@ def _org_data(form) -> dict:
 
 
 @bp.get("/<int:org_id>")
+@access.rule(access.visible("organisation"))
 def show(org_id: int):
     org = _get_org(org_id)
     membership = current_user.membership_in(org) if current_user.is_authenticated else None
@@ -65,6 +69,7 @@ def show(org_id: int):
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@access.rule(access.member(*Role.ADMINS))
 @login_required
 def edit(org_id: int):
     org = _get_org(org_id)
@@ -83,6 +88,7 @@ def edit(org_id: int):
 
 
 @bp.route("/<int:org_id>/members", methods=["GET", "POST"])
+@access.rule(access.member(), POST=access.member(*Role.ADMINS))
 @login_required
 def members(org_id: int):
     org = _get_org(org_id)
@@ -117,6 +123,7 @@ def _get_membership(org_id: int, membership_id: int) -> Membership:
 
 
 @bp.post("/<int:org_id>/members/<int:membership_id>/role")
+@access.rule(access.member(*Role.ADMINS))
 @login_required
 def change_role(org_id: int, membership_id: int):
     membership = _get_membership(org_id, membership_id)
@@ -130,6 +137,7 @@ def change_role(org_id: int, membership_id: int):
 
 
 @bp.post("/<int:org_id>/members/<int:membership_id>/remove")
+@access.rule(access.member(*Role.ADMINS, or_self="membership_id"))
 @login_required
 def remove_member(org_id: int, membership_id: int):
     membership = _get_membership(org_id, membership_id)

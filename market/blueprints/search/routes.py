@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
 
+from market import access
 from market.i18n import select_locale
 from market.models.types import utcnow
 from market.search import QueryError, SearchUnavailable, get_backend, parse_args
@@ -36,6 +37,7 @@ def _stale() -> bool:
 
 
 @bp.get("/search")
+@access.rule(access.PUBLIC)
 def page():
     query, result, errors, unavailable = _run(request.args)
     locale = select_locale()
@@ -54,6 +56,7 @@ def page():
 
 
 @api_bp.get("/search")
+@access.rule(access.PUBLIC)
 def api():
     query, result, errors, unavailable = _run(request.args)
     if errors:
