@@ -218,7 +218,10 @@ def _unauthorised() -> None:
 
 
 def _department(r: Rule, view_args: dict) -> bool:
-    return current_user.is_department_staff
+    from market.services.organisations import require_department
+
+    require_department(current_user)  # PermissionDenied with its message
+    return True
 
 
 def _authority(r: Rule, view_args: dict) -> bool:
@@ -244,7 +247,10 @@ def _member(r: Rule, view_args: dict) -> bool:
     if r.or_self and any(m.id == view_args.get(r.or_self) and m.organisation_id == org.id
                          for m in current_user.memberships):
         return True
-    return _has(org, r.roles)
+    from market.services.organisations import require_role
+
+    require_role(current_user, org, *r.roles)  # PermissionDenied saying what is missing
+    return True
 
 
 def _party(r: Rule, view_args: dict) -> bool:
@@ -261,6 +267,12 @@ def _party(r: Rule, view_args: dict) -> bool:
                or (org is not None and current_user.membership_in(org)) for side, org in sides)
     if not sees:
         abort(404)  # someone else's object: the answer does not confirm that it exists
+    if r.why:
+        return False
+    from market.services.organisations import require_role
+
+    eligible = [org for side, org in sides if org is not None and (r.side is None or side == r.side)]
+    require_role(current_user, next((o for o in eligible if current_user.membership_in(o)), eligible[0]), *r.roles)
     return False
 
 
