@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import FileField as PlainFileField
-from wtforms import SelectChoice, TextAreaField
+from wtforms import SelectChoice, SelectMultipleField, TextAreaField
 from wtforms.validators import Length
 
 from market.extensions import db
@@ -49,6 +49,59 @@ def _is_file_field(field) -> bool:
     return isinstance(field, PlainFileField)
 
 
+def _json_formdata(form) -> MultiDict:
+    """A JSON object's members as form data; a list only for a field that takes several values."""
+    from flask import request
+
+    body = request.get_json(silent=True)
+    formdata = MultiDict()
+    fields = {f.name: f for f in form._fields.values()}
+    for key, value in (body.items() if isinstance(body, dict) else ()):
+        if isinstance(value, list) and isinstance(fields.get(key), SelectMultipleField):
+            for item in value:
+                formdata.add(key, item)
+        else:
+            formdata.add(key, value)  # a list for a one-value field is refused by _problem
+    return formdata
+
+
+def _problem(field, value):
+    """Why `value` cannot go into `field` (a message), or None."""
+    if _is_file_field(field):
+        return None
+    if isinstance(value, FileStorage):
+        return FILE_MESSAGE
+    if isinstance(value, (dict, list)) or value is None:
+        return _l("Enter a text, not a list or an object.")
+    return text_problem(_as_text(value), _limit(field))
+
+
+def _as_text(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value if isinstance(value, str) else str(value)
+
+
+def _clean(form, formdata) -> MultiDict:
+    """The form data with every value a field cannot take left out (its message in form._refused_input)."""
+    refused: dict[str, str] = form._refused_input
+    fields = {f.name: f for f in form._fields.values()}
+    clean = MultiDict()
+    for key in formdata.keys():
+        field = fields.get(key)
+        for value in formdata.getlist(key):
+            if field is None:
+                clean.add(key, value)
+            elif _is_file_field(field):
+                if isinstance(value, FileStorage):
+                    clean.add(key, value)  # anything else is no file: FileRequired says so
+            elif problem := _problem(field, value):
+                refused.setdefault(key, problem)
+            else:
+                clean.add(key, _as_text(value))
+    return clean
+
+
 class Form(FlaskForm):
     """The base of every form (`class ZoneForm(Form)`). Before any field reads the request, each value is
     checked: a file sent where text is expected, text where a file is expected (dropped: no file), a NUL byte
@@ -61,38 +114,12 @@ class Form(FlaskForm):
             from flask import request
             from flask_wtf.form import _Auto, _is_submitted
 
-            refused: dict[str, str] = {}
-            form._refused_input = refused
+            form._refused_input = {}
             if formdata is _Auto and _is_submitted() and not request.files and not request.form and request.is_json:
-                body = request.get_json(silent=True)
-                formdata = MultiDict(body if isinstance(body, dict) else {})
+                formdata = _json_formdata(form)
             else:
                 formdata = super().wrap_formdata(form, formdata)
-            if formdata is None:
-                return None
-            fields = {f.name: f for f in form._fields.values()}
-            clean = MultiDict()
-            for key in formdata.keys():
-                field = fields.get(key)
-                for value in formdata.getlist(key):
-                    if field is None:
-                        clean.add(key, value)
-                    elif _is_file_field(field):
-                        if isinstance(value, FileStorage):
-                            clean.add(key, value)  # anything else is no file: FileRequired says so
-                    elif isinstance(value, FileStorage):
-                        refused.setdefault(key, FILE_MESSAGE)
-                    elif isinstance(value, (dict, list)) or value is None:
-                        refused.setdefault(key, _l("Enter a text, not a list or an object."))
-                    else:
-                        value = value if isinstance(value, str) else str(value).lower() if isinstance(
-                            value, bool) else str(value)
-                        problem = text_problem(value, _limit(field))
-                        if problem:
-                            refused.setdefault(key, problem)
-                        else:
-                            clean.add(key, value)
-            return clean
+            return None if formdata is None else _clean(form, formdata)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
