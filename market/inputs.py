@@ -158,7 +158,81 @@ def _refuse_unstorable_address():
         abort(400, description=str(ADDRESS_MESSAGE))
 
 
+# --- the request body, as the WSGI server hands it over ----------------------------------------------
+
+class _GuardedInput:
+    """`wsgi.input` whose read errors (gunicorn's for a malformed chunked body, a client that stops sending
+    before its Content-Length) are a 400 (`ClientDisconnected`), not an exception reaching the app (a 500).
+    Counts what was read, so that `BodyGuard` can drain the rest."""
+
+    def __init__(self, stream):
+        self._stream, self.consumed = stream, 0
+
+    def _call(self, name, *args):
+        from werkzeug.exceptions import ClientDisconnected
+
+        try:
+            data = getattr(self._stream, name)(*args)
+        except Exception as exc:
+            if type(exc).__module__.startswith("gunicorn.") or isinstance(exc, (ConnectionError, TimeoutError)):
+                raise ClientDisconnected(str(_l("The request body could not be read. Send it again."))) from exc
+            raise
+        self.consumed += len(data) if isinstance(data, bytes) else sum(map(len, data))
+        return data
+
+    def read(self, *args):
+        return self._call("read", *args)
+
+    def readline(self, *args):
+        return self._call("readline", *args)
+
+    def readlines(self, *args):
+        return self._call("readlines", *args)
+
+    def __iter__(self):
+        while line := self.readline():
+            yield line
+
+    def close(self):
+        close = getattr(self._stream, "close", None)
+        if close:
+            close()
+
+
+class BodyGuard:
+    """WSGI middleware: guards `wsgi.input` (above), and reads whatever the app left of a body (up to
+    `drain_limit` bytes) before answering: a 413, or a 400/403/404 given before the form was read. Without that,
+    the server closes the socket with unread bytes in it, the kernel sends a reset, and a client still sending
+    never reads the answer: for it, the connection was closed with no response (what an outside fuzz run saw
+    under gunicorn)."""
+
+    def __init__(self, wsgi_app, drain_limit: int):
+        self.wsgi_app, self.drain_limit = wsgi_app, drain_limit
+
+    def __call__(self, environ, start_response):
+        guarded = environ["wsgi.input"] = _GuardedInput(environ["wsgi.input"])
+        result = self.wsgi_app(environ, start_response)
+        self._drain(environ, guarded)
+        return result
+
+    def _drain(self, environ, guarded: _GuardedInput) -> None:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return
+        left = min(length, self.drain_limit) - guarded.consumed
+        try:
+            while left > 0:
+                chunk = guarded._stream.read(min(left, 1 << 16))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except Exception:  # noqa: BLE001 (the client went away: nothing more to do)
+            return
+
+
 def init_app(app: Flask) -> None:
+    app.wsgi_app = BodyGuard(app.wsgi_app, app.config.get("MAX_DRAIN_LENGTH", 64 * 1024 * 1024))
     app.url_map.converters["int"] = BoundedInt
     app.request_class = MarketRequest
     app.before_request(_refuse_unstorable_address)

@@ -137,3 +137,59 @@ def test_the_flush_guard_refuses_what_a_column_cannot_hold(app, factory, req):
     db.session.rollback()
     assert set(refused.value.errors) == {"name", "address"}
     assert db.session.scalar(sa.select(Organisation.name).where(Organisation.id == org_id)) != "x" * 201
+
+
+class _Body:
+    """A request body as a WSGI server hands it over: `length` bytes, or gunicorn's error for a bad chunk."""
+
+    def __init__(self, length: int = 0, broken: bool = False):
+        self.left, self.broken, self.read_bytes = length, broken, 0
+
+    def read(self, size=-1):
+        if self.broken:
+            from gunicorn.http.errors import InvalidChunkSize
+
+            raise InvalidChunkSize(b"ZZ")
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        self.left -= size
+        self.read_bytes += size
+        return b"x" * size
+
+    def tell(self):  # the test client asks where the stream starts, and goes back there
+        return 0
+
+    def seek(self, position, whence=0):
+        return 0
+
+
+def test_a_malformed_chunked_body_is_400_not_500(client):
+    response = client.post("/auth/login", input_stream=_Body(broken=True),
+                           headers={"Transfer-Encoding": "chunked"}, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+
+
+def _send_body(app, path: str, body: _Body, length: int) -> str:
+    """POST `body` straight through the WSGI app, as a server would; the status line."""
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(path=path, method="POST", content_type="application/x-www-form-urlencoded").get_environ()
+    environ.update({"wsgi.input": body, "CONTENT_LENGTH": str(length)})
+    statuses = []
+    result = app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    b"".join(result)
+    getattr(result, "close", lambda: None)()
+    return statuses[0]
+
+
+def test_a_body_left_unread_is_read_before_the_answer_so_the_client_gets_it(app):
+    """Unread bytes left in the socket make the kernel reset the connection: the client would see no answer."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    body = _Body(limit + 5 * 2**20)
+    assert _send_body(app, "/auth/login", body, limit + 5 * 2**20)[:3] in ("400", "413")  # too large, or CSRF
+    assert body.left == 0
+    huge = _Body(limit + 2**27)  # beyond MAX_DRAIN_LENGTH: not read to the end (the connection is closed instead)
+    _send_body(app, "/auth/login", huge, limit + 2**27)
+    assert 0 < huge.read_bytes <= app.config.get("MAX_DRAIN_LENGTH", 64 * 2**20)
+    refused = _Body(3 * 2**20)  # an address that does not exist: the body is not parsed, only drained
+    assert _send_body(app, "/orders/2147483648/pay", refused, 3 * 2**20)[:3] in ("400", "404")
+    assert refused.left == 0
