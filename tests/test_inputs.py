@@ -193,3 +193,19 @@ def test_a_body_left_unread_is_read_before_the_answer_so_the_client_gets_it(app)
     refused = _Body(3 * 2**20)  # an address that does not exist: the body is not parsed, only drained
     assert _send_body(app, "/orders/2147483648/pay", refused, 3 * 2**20)[:3] in ("400", "404")
     assert refused.left == 0
+
+
+@pytest.mark.parametrize("price", ["-0", "-0,0", "NaN", "Infinity"])
+def test_a_sourcing_request_with_a_maximum_price_of_minus_zero_is_refused(app, factory, req_en, price):
+    from market.models import OrgKind, SourcingRequest, User
+    from market.services import sourcing
+    from tests.factories import request_data
+
+    buyer = factory.org(kind=OrgKind.ENTERPRISE)
+    owner = db.session.get(User, factory.member(buyer))
+    with pytest.raises(ValidationFailed) as refused:
+        sourcing.create_request(owner, db.session.get(Organisation, buyer),
+                                request_data(max_price_per_unit=price, required_certificates=[]))
+    db.session.rollback()
+    assert "max_price_per_unit" in refused.value.errors
+    assert count(SourcingRequest) == 0
