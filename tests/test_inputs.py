@@ -209,3 +209,20 @@ def test_a_sourcing_request_with_a_maximum_price_of_minus_zero_is_refused(app, f
     db.session.rollback()
     assert "max_price_per_unit" in refused.value.errors
     assert count(SourcingRequest) == 0
+
+
+def test_every_form_derives_from_the_checking_base_form(app):
+    """A form on FlaskForm directly would let a file, a NUL byte or a JSON list reach the services."""
+    from flask_wtf import FlaskForm
+
+    from market.blueprints.forms import Form
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [c for c in subclasses(FlaskForm) if c.__module__.startswith("market.")]
+    assert len(ours) > 30
+    wrong = sorted(f"{c.__module__}.{c.__qualname__}" for c in ours if not issubclass(c, Form))
+    assert not wrong, "derive these from market.blueprints.forms.Form, not FlaskForm: " + ", ".join(wrong)
