@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from market import access
 from market.blueprints import write
 from market.blueprints.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from market.blueprints.navigation import safe_local_path
@@ -18,6 +19,7 @@ def _safe_next(default: str) -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@access.rule(access.PUBLIC)
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
@@ -41,6 +43,7 @@ def _login_email_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@access.rule(access.PUBLIC)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_email_key)
 def login():
@@ -59,6 +62,7 @@ def login():
 
 
 @bp.post("/logout")
+@access.rule(access.PUBLIC)
 def logout():
     logout_user()
     flash(_("You are logged out."), "info")
@@ -66,6 +70,7 @@ def logout():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@access.rule(access.PUBLIC)
 @limiter.limit("10 per hour", methods=["POST"])
 def reset_request():
     form = ResetRequestForm()
@@ -94,6 +99,7 @@ def send_reset_link(user, *, invited_to: str | None = None) -> None:
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
+@access.rule(access.TOKEN)
 def reset_password(token: str):
     try:
         accounts.user_for_reset_token(token)
@@ -108,6 +114,7 @@ def reset_password(token: str):
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@access.rule(access.LOGGED_IN)
 @login_required
 def account():
     form = ChangePasswordForm()
