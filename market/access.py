@@ -49,7 +49,7 @@ class Rule:
     kind: str
     roles: tuple[str, ...] = ()
     of: str | None = None  # the object in the address: "contract", "order", ... or the view argument (member)
-    side: str | None = None  # party rules: "buyer", "seller", "payee", "payer" or None for either
+    side: str | None = None  # party rules: "buyer", "seller", "payee", "payer", "opener"... or None for either
     department: bool = False  # party rules: department staff too
     logged_in: bool = False  # visible rules: only logged-in people see even public ones
     verified: bool = False  # buyer/seller rules: the organisation must be verified
@@ -156,6 +156,66 @@ def _sourcing_offer(ident):
     return item and [("buyer", item.request.buyer), ("seller", item.seller), ("department", None)]
 
 
+def _conversation(ident):
+    from market.extensions import db
+    from market.models import Conversation
+    from market.permissions import department_sees_thread
+
+    item = db.session.get(Conversation, ident)
+    if item is None:
+        return None
+    return ([("starter", item.starter), ("other", item.other)]
+            + ([("department", None)] if department_sees_thread(item) else []))
+
+
+def _dispute(ident):
+    from market.extensions import db
+    from market.models import Dispute
+
+    item = db.session.get(Dispute, ident)
+    if item is None:
+        return None
+    opener = item.opened_by_org
+    other = item.contract.seller if opener.id == item.contract.buyer_id else item.contract.buyer
+    return [("opener", opener), ("other", other), ("department", None)]
+
+
+def _document(ident):
+    from market.extensions import db
+    from market.models import IssuedDocument
+    from market.services import documents
+
+    item = db.session.get(IssuedDocument, ident)
+    if item is None:
+        return None
+    content = documents.content(item)
+    return [("seller", content.seller), ("buyer", content.buyer), ("department", None)]
+
+
+def _documents_of(ident):
+    from market.extensions import db
+    from market.models import Organisation
+
+    org = db.session.get(Organisation, ident)
+    return org and [("seller", org), ("department", None)]
+
+
+def _placement(ident):
+    from market.extensions import db
+    from market.models import ShelfPlacement
+
+    item = db.session.get(ShelfPlacement, ident)
+    return item and [("chain", item.chain), ("producer", item.product.organisation)]
+
+
+def _product(ident):
+    from market.extensions import db
+    from market.models import OcopProduct
+
+    item = db.session.get(OcopProduct, ident)
+    return item and [("seller", item.organisation)]
+
+
 PARTIES: dict[str, tuple[str, Callable]] = {
     "contract": ("contract_id", _contract),
     "order": ("order_id", _order),
@@ -163,6 +223,12 @@ PARTIES: dict[str, tuple[str, Callable]] = {
     "cart_item": ("item_id", _cart_item),
     "sourcing_request": ("request_id", _sourcing_request),
     "sourcing_offer": ("offer_id", _sourcing_offer),
+    "conversation": ("conversation_id", _conversation),
+    "dispute": ("dispute_id", _dispute),
+    "document": ("doc_id", _document),
+    "documents_of": ("org_id", _documents_of),  # a seller's documents: its members and the department
+    "placement": ("placement_id", _placement),
+    "product": ("product_id", _product),  # an OCOP product's organisation (its editors' pages)
 }
 
 

@@ -62,6 +62,12 @@ PARTY_SIDES = {
     "cart_item": {"buyer": "chain"},
     "sourcing_request": {"buyer": "enterprise"},
     "sourcing_offer": {"buyer": "enterprise", "seller": "seller"},
+    "conversation": {"starter": "enterprise", "other": "seller"},  # about the contract (its dispute referred)
+    "dispute": {"opener": "enterprise", "other": "seller"},  # answered by the other side, settled by the opener
+    "document": {"seller": "seller", "buyer": "chain"},  # the order's document
+    "documents_of": {"seller": "seller"},
+    "placement": {"chain": "chain", "producer": "seller"},
+    "product": {"seller": "seller"},
 }
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
        b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -75,6 +81,7 @@ class RoleWorld:
     per_endpoint: dict[str, dict] = field(default_factory=dict)  # endpoint -> view arguments that differ
     query: dict[str, dict] = field(default_factory=dict)  # endpoint -> query string it needs
     data: dict[str, dict] = field(default_factory=dict)  # endpoint -> form fields naming its object
+    member_of: dict[str, str] = field(default_factory=dict)  # endpoint -> organisation key its org_id names
 
     def view_args(self, endpoint: str, arguments) -> dict | None:
         values = {**self.args, **self.per_endpoint.get(endpoint, {})}
@@ -82,7 +89,7 @@ class RoleWorld:
             return None
         return {name: values[name] for name in arguments}
 
-    def allowed(self, rule, role: str) -> bool:
+    def allowed(self, rule, role: str, endpoint: str = "") -> bool:
         """Whether `role` may call a route with `rule` here, worked out from the cast (not from market.access)."""
         where = ROLES[role]
         org, member_role = where if where else (None, None)
@@ -101,8 +108,8 @@ class RoleWorld:
             kinds = OrgKind.BUYERS if kind == "buyer" else OrgKind.SELLERS
             return (org is not None and KINDS[org] in kinds and (not rule.roles or member_role in rule.roles)
                     and (not getattr(rule, "verified", False) or org in VERIFIED))
-        if kind == "member":  # every org_id here is the owning cooperative's; membership_id its plain member's
-            return org == "seller" and (not rule.roles or member_role in rule.roles
+        if kind == "member":  # org_id is the owning cooperative's (unless member_of says); membership_id its member's
+            return org == self.member_of.get(endpoint, "seller") and (not rule.roles or member_role in rule.roles
                                         or (rule.or_self == "membership_id" and role == "seller_member"))
         if kind == "party":
             if rule.department and org == "department":
@@ -150,6 +157,8 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
         offer = sourcing.make_offer(db.session.get(User, users["seller_owner"]), wanted, seller_org,
                                     {"quantity": "5", "price_per_unit": "90000", "zone_ids": [str(zone)]})
         delivery, disputed = sorted(db.session.get(Contract, contract).deliveries, key=lambda d: d.id)
+        more = _newer_objects(app, users, orgs, contract=contract, zone=zone, product=product, order=order,
+                              upload_folder=upload_folder)
         from market.services import reports, targets
 
         snapshot = reports.take_snapshot(db.session.get(User, users["department"]),
@@ -176,7 +185,10 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
             "item_id": cart_item, "request_id": ids["request"], "offer_id": ids["offer"],
             "membership_id": membership, "snapshot_id": ids["snapshot"], "fmt": "csv", "token": token,
             "kind": "zones", "code_lang": "vi", "upload_id": ids["upload"], "name": ids["upload_name"],
-            "public_id": ids["listing_public"], "filename": "css/site.css"}
+            "public_id": ids["listing_public"], "filename": "css/site.css",
+            "account_id": more["account"], "certificate_id": more["ocop_certificate"],
+            "revision_id": more["product_revision"], "conversation_id": more["conversation"],
+            "dispute_id": more["dispute"], "doc_id": more["document"], "placement_id": more["placement"]}
     per_endpoint = {
         "main.set_language": {"code": "vi"},
         "department.review": {"org_id": orgs["unverified"]},
@@ -188,12 +200,78 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
         "contracts.public_delivery": {"public_id": ids["delivery_public"]},
         "contracts.withdraw_delivery": {"delivery_id": ids["disputed"]},
         "dashboard.export": {"fmt": "csv"},
+        "banking.map_columns": {"upload_id": more["statement"]},
+        "conversations.attachment": {"upload_id": more["attachment"], "name": more["attachment_name"]},
+        "department.ocop_review": {"action": "verify"},
+        "department.confirm_recall": {"what": "zone", "item_id": zone, "action": "recall"},
+        "department.revision_decide": {"action": "accept"},
+        "department.zone_revision_decide": {"revision_id": more["zone_revision"], "action": "accept"},
+        "documents.verify": {"token": more["document_token"]},
+        "shelves.chain": {"org_id": orgs["chain"]},
+        "shelves.answer": {"action": "confirm"},
     }
     if upload is None:
         per_endpoint.update({"media.file": {"upload_id": None}, "media.thumbnail": {"upload_id": None}})
-    query = {"contracts.new": {"listing": listing}}
-    data = {"orders.add_to_cart": {"product_id": str(product)}}
-    return RoleWorld(users=users, orgs=orgs, args=args, per_endpoint=per_endpoint, query=query, data=data)
+    query = {"contracts.new": {"listing": listing}, "conversations.new": {"about": "listing", "id": listing}}
+    data = {"orders.add_to_cart": {"product_id": str(product)},
+            "conversations.new": {"about": "listing", "subject_id": str(listing)}}
+    return RoleWorld(users=users, orgs=orgs, args=args, per_endpoint=per_endpoint, query=query, data=data,
+                     member_of={"shelves.chain": "chain"})
+
+
+def _newer_objects(app: Flask, users: dict, orgs: dict, *, contract: int, zone: int, product: int, order: int,
+                   upload_folder: str | None) -> dict:
+    """The objects behind the addresses of banking, documents, conversations, disputes, shelves and the
+    department's OCOP and revision pages (inside the caller's request context, committed by it)."""
+    from market.models import (
+        Contract,
+        OcopProduct,
+        Revision,
+        RevisionStatus,
+        ShopOrder,
+        StatementUpload,
+    )
+    from market.services import conversations, disputes, documents, payee_accounts, products, shelves, zones
+
+    def user(role):
+        return db.session.get(User, users[role])
+
+    seller = db.session.get(Org, orgs["seller"])
+    account = payee_accounts.add_account(user("seller_owner"), seller, bank_code="VCB",
+                                         account_number="0071000123456", holder_name="HTX HOI")
+    statement = StatementUpload(organisation_id=seller.id, filename="sao-ke.csv", created_by_id=users["seller_owner"],
+                                content="Cột A,Cột B\n01/12/2026,100000\n".encode())
+    db.session.add(statement)
+    document = documents.issue_for_order(db.session.get(ShopOrder, order))
+    item = db.session.get(Contract, contract)
+    dispute = disputes.open_dispute(user("enterprise_owner"), item, "Hàng giao thiếu so với hợp đồng đã ký")
+    disputes.refer(user("seller_owner"), dispute)
+    if upload_folder:
+        app.config["UPLOAD_FOLDER"] = upload_folder
+    files = ([FileStorage(BytesIO(PNG), filename="phieu-can.png", content_type="image/png")]
+             if upload_folder else ())
+    message = conversations.start(user("enterprise_owner"), db.session.get(Org, orgs["enterprise"]), "contract",
+                                  contract, "Xin chào, về đợt giao hàng", files=files)
+    placement = shelves.request(user("seller_owner"), db.session.get(OcopProduct, product),
+                                {"chain_id": str(orgs["chain"])})
+    ocop_product = db.session.get(OcopProduct, product)
+    product_revision = Revision(object_type=products.REVISION_KIND, object_id=product, organisation_id=seller.id,
+                                previous={"name": ocop_product.name}, proposed={"name": ocop_product.name + " mới"},
+                                status=RevisionStatus.PENDING, proposed_by_id=users["seller_owner"])
+    grown = db.session.get(GrowingZone, zone)
+    previous = {key: getattr(grown, key) for key in zones.MATERIAL}
+    zone_revision = Revision(object_type=zones.REVISION_OBJECT, object_id=zone, organisation_id=seller.id,
+                             previous=previous, proposed={**previous, "area_ha": round(grown.area_ha + 1, 2)},
+                             status=RevisionStatus.PENDING, proposed_by_id=users["seller_owner"])
+    db.session.add_all([product_revision, zone_revision])
+    db.session.flush()
+    attachment = message.attachments[0] if message.attachments else None
+    return {"account": account.id, "statement": statement.id, "document": document.id,
+            "document_token": document.token, "dispute": dispute.id, "conversation": message.conversation_id,
+            "attachment": attachment.id if attachment else None,
+            "attachment_name": attachment.stored_name if attachment else None, "placement": placement.id,
+            "ocop_certificate": ocop_product.ocop_certificate_id, "product_revision": product_revision.id,
+            "zone_revision": zone_revision.id}
 
 
 def csrf_for(app: Flask, client) -> str:

@@ -74,7 +74,7 @@ def test_every_route_answers_every_role_as_declared(app, role_world):
                 _put_back(app)
             walked += 1
             response.close()
-            expected = role_world.allowed(declared, role)
+            expected = role_world.allowed(declared, role, url_rule.endpoint)
             got_refused = _refused(response, role)
             if response.status_code >= 500 or expected == got_refused:
                 where = response.headers.get("Location", "")

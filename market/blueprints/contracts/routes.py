@@ -382,6 +382,7 @@ def withdraw_delivery(contract_id: int, delivery_id: int):
 
 
 @bp.route("/<int:contract_id>/deliveries/<int:delivery_id>/inspect", methods=["GET", "POST"])
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, side="buyer", why=ROLE))
 @login_required
 def inspect_delivery(contract_id: int, delivery_id: int):
     """The buyer records what arrived: received, accepted and rejected quantities, grade, weigh ticket, photos."""

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fro
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market import permissions
+from market import access, permissions
 from market.blueprints import write
 from market.blueprints.conversations.forms import MessageForm, StartForm
 from market.extensions import db
@@ -41,6 +41,7 @@ def _thread_or_404(conversation_id: int) -> Conversation:
 
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 def index():
     return render_template("conversations/index.html", threads=conversations.threads(current_user))
 
@@ -57,11 +58,13 @@ def _show(conversation: Conversation, form: MessageForm | None = None):
 
 
 @bp.get("/<int:conversation_id>")
+@access.rule(access.party("conversation", *permissions.THREAD_ROLES, department=True))
 def show(conversation_id: int):
     return _show(_thread_or_404(conversation_id))
 
 
 @bp.post("/<int:conversation_id>")
+@access.rule(access.party("conversation", *permissions.THREAD_ROLES))
 def reply(conversation_id: int):
     conversation = _thread_or_404(conversation_id)
     form = MessageForm()
@@ -74,6 +77,7 @@ def reply(conversation_id: int):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@access.rule(access.LOGGED_IN)
 def new():
     """The first message about a subject (?about=listing&id=12), to the organisation it links the writer with."""
     source = request.form if request.method == "POST" else request.args
@@ -118,6 +122,7 @@ def new():
 
 
 @bp.get("/<int:conversation_id>/files/<int:upload_id>/<name>")
+@access.rule(access.party("conversation", *permissions.THREAD_ROLES, department=True))
 def attachment(conversation_id: int, upload_id: int, name: str):
     """A file attached in the thread: for the thread's readers only (never cached by shared caches)."""
     conversation = _thread_or_404(conversation_id)

@@ -122,6 +122,7 @@ def _history(item) -> list[AuditEvent]:
 
 
 @bp.get("/ocop/<int:certificate_id>")
+@access.rule(access.DEPARTMENT)
 def ocop_certificate(certificate_id: int):
     certificate = db.get_or_404(OcopCertificate, certificate_id)
     on = today()
@@ -132,6 +133,7 @@ def ocop_certificate(certificate_id: int):
 
 
 @bp.post("/ocop/<int:certificate_id>/<any(verify, reject):action>")
+@access.rule(access.DEPARTMENT)
 def ocop_review(certificate_id: int, action: str):
     certificate = db.get_or_404(OcopCertificate, certificate_id)
     form = VerifyForm() if action == "verify" else ReasonForm()
@@ -162,6 +164,7 @@ def _back_to(item) -> str:
 
 @bp.route("/<any(zone, certificate, ocop):what>/<int:item_id>/confirm/<any(recall, lift):action>",
           methods=["GET", "POST"])
+@access.rule(access.DEPARTMENT)
 def confirm_recall(what: str, item_id: int, action: str):
     item = _recallable(what, item_id)
     form = ReasonForm()
@@ -181,6 +184,7 @@ def confirm_recall(what: str, item_id: int, action: str):
 # --- revisions of verified products --------------------------------------------------------------------
 
 @bp.post("/revisions/<int:revision_id>/<any(accept, reject):action>")
+@access.rule(access.DEPARTMENT)
 def revision_decide(revision_id: int, action: str):
     revision = db.get_or_404(Revision, revision_id)
     if revisions.target(revision) is None:
@@ -198,6 +202,7 @@ def revision_decide(revision_id: int, action: str):
 
 
 @bp.post("/zone-revisions/<int:revision_id>/<any(accept, reject):action>")
+@access.rule(access.DEPARTMENT)
 def zone_revision_decide(revision_id: int, action: str):
     """A zone's material change: accepted (the zone takes it, stays verified) or rejected (it keeps its values)."""
     revision = db.get_or_404(Revision, revision_id)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market import permissions
+from market import access, permissions
 from market.blueprints import write
 from market.blueprints.contracts.forms import ActionForm
 from market.extensions import db
@@ -39,6 +39,7 @@ def _checked() -> bool:
 
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 def index():
     """Department staff: what was referred to them, then what they closed. Parties: their ongoing disputes."""
     if current_user.is_department_staff:
@@ -55,6 +56,7 @@ def index():
 
 
 @bp.post("/contracts/<int:contract_id>")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS))
 def open_dispute(contract_id: int):
     contract = db.get_or_404(Contract, contract_id)
     if not contracts.can_view(current_user, contract):
@@ -73,6 +75,7 @@ def open_dispute(contract_id: int):
 
 
 @bp.post("/<int:dispute_id>/answer")
+@access.rule(access.party("dispute", *permissions.NEGOTIATORS, side="other"))
 def answer(dispute_id: int):
     dispute = _dispute_or_404(dispute_id)
     if _checked():
@@ -82,6 +85,7 @@ def answer(dispute_id: int):
 
 
 @bp.post("/<int:dispute_id>/settle")
+@access.rule(access.party("dispute", *permissions.NEGOTIATORS, side="opener"))
 def settle(dispute_id: int):
     dispute = _dispute_or_404(dispute_id)
     if _checked():
@@ -92,6 +96,7 @@ def settle(dispute_id: int):
 
 
 @bp.post("/<int:dispute_id>/refer")
+@access.rule(access.party("dispute", *permissions.NEGOTIATORS))
 def refer(dispute_id: int):
     dispute = _dispute_or_404(dispute_id)
     if _checked():
@@ -101,6 +106,7 @@ def refer(dispute_id: int):
 
 
 @bp.post("/<int:dispute_id>/mediate")
+@access.rule(access.DEPARTMENT)
 def mediate(dispute_id: int):
     dispute = _dispute_or_404(dispute_id)
     if not permissions.can_review(current_user):
