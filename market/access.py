@@ -205,7 +205,16 @@ def _placement(ident):
     from market.models import ShelfPlacement
 
     item = db.session.get(ShelfPlacement, ident)
-    return item and [("chain", item.chain), ("producer", item.product.organisation)]
+    # ("anyone", None): like the view, a stranger is told 403 (the product page names its chains), not 404.
+    return item and [("chain", item.chain), ("producer", item.product.organisation), ("anyone", None)]
+
+
+def _organisation(ident):
+    from market.extensions import db
+    from market.models import Organisation
+
+    org = db.session.get(Organisation, ident)
+    return org and [("member", org)]
 
 
 def _product(ident):
@@ -228,7 +237,10 @@ PARTIES: dict[str, tuple[str, Callable]] = {
     "document": ("doc_id", _document),
     "documents_of": ("org_id", _documents_of),  # a seller's documents: its members and the department
     "placement": ("placement_id", _placement),
-    "product": ("product_id", _product),  # an OCOP product's organisation (its editors' pages)
+    "product": ("product_id", _product),
+    # The organisation in the address, for pages a stranger must not learn about (404), while a member
+    # without the role is told 403 (access.member answers 403 to both).
+    "organisation": ("org_id", _organisation),  # an OCOP product's organisation (its editors' pages)
 }
 
 

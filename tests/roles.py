@@ -68,6 +68,7 @@ PARTY_SIDES = {
     "documents_of": {"seller": "seller"},
     "placement": {"chain": "chain", "producer": "seller"},
     "product": {"seller": "seller"},
+    "organisation": {"member": "seller"},  # the org_id of the address (banking pages)
 }
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
        b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")

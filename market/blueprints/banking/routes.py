@@ -54,7 +54,7 @@ def _account(org: Organisation, account_id: int) -> PayeeAccount:
 
 
 @bp.route("/<int:org_id>/bank-accounts", methods=["GET", "POST"])
-@access.rule(access.member(*RECEIVERS))
+@access.rule(access.party("organisation", *RECEIVERS))
 def accounts(org_id: int):
     org = _org(org_id)
     form = AccountForm()
@@ -69,7 +69,7 @@ def accounts(org_id: int):
 
 
 @bp.post("/<int:org_id>/bank-accounts/<int:account_id>/small-transfer")
-@access.rule(access.member(*RECEIVERS))
+@access.rule(access.party("organisation", *RECEIVERS))
 def confirm_micro(org_id: int, account_id: int):
     org = _org(org_id)
     account = _account(org, account_id)
@@ -84,7 +84,7 @@ def confirm_micro(org_id: int, account_id: int):
 
 
 @bp.post("/<int:org_id>/bank-accounts/<int:account_id>/default")
-@access.rule(access.member(*RECEIVERS))
+@access.rule(access.party("organisation", *RECEIVERS))
 def make_default(org_id: int, account_id: int):
     org = _org(org_id)
     account = _account(org, account_id)
@@ -95,7 +95,7 @@ def make_default(org_id: int, account_id: int):
 
 
 @bp.post("/<int:org_id>/bank-accounts/<int:account_id>/remove")
-@access.rule(access.member(*RECEIVERS))
+@access.rule(access.party("organisation", *RECEIVERS))
 def remove(org_id: int, account_id: int):
     org = _org(org_id)
     account = _account(org, account_id)
@@ -107,7 +107,7 @@ def remove(org_id: int, account_id: int):
 # --- bank statements ---------------------------------------------------------------------------------
 
 @bp.route("/<int:org_id>/statements", methods=["GET", "POST"])
-@access.rule(access.member(*RECEIVERS))
+@access.rule(access.party("organisation", *RECEIVERS))
 def statements_page(org_id: int):
     org = _org(org_id)
     form = StatementForm()
@@ -129,7 +129,7 @@ def statements_page(org_id: int):
 
 
 @bp.route("/<int:org_id>/statements/<int:upload_id>/columns", methods=["GET", "POST"])
-@access.rule(access.member(*RECEIVERS))
+@access.rule(access.party("organisation", *RECEIVERS))
 def map_columns(org_id: int, upload_id: int):
     org = _org(org_id)
     stored = db.get_or_404(StatementUpload, upload_id)

@@ -9,6 +9,7 @@ from market import access, permissions
 from market.blueprints import write
 from market.blueprints.conversations.forms import MessageForm, StartForm
 from market.extensions import db
+from market.inputs import digits
 from market.models import Conversation, Subject, Upload
 from market.permissions import THREAD_ROLES
 from market.services import conversations, uploads
@@ -46,14 +47,15 @@ def index():
     return render_template("conversations/index.html", threads=conversations.threads(current_user))
 
 
-def _show(conversation: Conversation, form: MessageForm | None = None):
+def _show(conversation: Conversation, form: MessageForm | None = None, *, mark_read: bool = True):
     may_write = permissions.can_write_thread(current_user, conversation)
     if may_write and form is None:
         form = MessageForm(formdata=None)
     page = render_template("conversations/show.html", conversation=conversation, form=form if may_write else None,
                            subject_link=conversations.subject_link(conversation),
                            mine=permissions.thread_organisation(current_user, conversation))
-    write.commit(lambda: conversations.mark_read(current_user, conversation))
+    if mark_read:  # a refused reply saves nothing, not even that the thread was read
+        write.commit(lambda: conversations.mark_read(current_user, conversation))
     return page
 
 
@@ -73,7 +75,7 @@ def reply(conversation_id: int):
         if write.run(lambda: conversations.post(current_user, conversation, form.body.data, files=files),
                      form=form, success=_("Message sent.")):
             return redirect(url_for("conversations.show", conversation_id=conversation.id) + "#last")
-    return _show(conversation, form)
+    return _show(conversation, form, mark_read=False)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -83,8 +85,8 @@ def new():
     source = request.form if request.method == "POST" else request.args
     kind = source.get("about", "")
     raw_id = str(source.get("subject_id") or source.get("id") or "")  # the form's hidden field, or ?id= on a link
-    subject_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else 0
-    to = int(source["to"]) if str(source.get("to", "")).isdigit() and len(source["to"]) < 10 else None
+    subject_id = digits(raw_id) or 0
+    to = digits(str(source.get("to", "")))
     obj = conversations.subject_object(kind, subject_id) if kind in Subject.ALL else None
     if obj is None:
         abort(404)

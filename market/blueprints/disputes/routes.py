@@ -10,6 +10,7 @@ from market import access, permissions
 from market.blueprints import write
 from market.blueprints.contracts.forms import ActionForm
 from market.extensions import db
+from market.inputs import digits
 from market.models import Contract, Delivery, Dispute, DisputeState
 from market.services import contracts, disputes
 from market.services.errors import PermissionDenied
@@ -65,7 +66,7 @@ def open_dispute(contract_id: int):
         delivery = None
         raw = request.form.get("delivery_id", "")
         if raw:
-            delivery = db.session.get(Delivery, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+            delivery = db.session.get(Delivery, number) if (number := digits(raw)) is not None else None
             if delivery is None or delivery.contract_id != contract.id:
                 abort(404)
         write.run(lambda: disputes.open_dispute(current_user, contract, request.form.get("reason", ""),
