@@ -226,3 +226,34 @@ def test_every_form_derives_from_the_checking_base_form(app):
     assert len(ours) > 30
     wrong = sorted(f"{c.__module__}.{c.__qualname__}" for c in ours if not issubclass(c, Form))
     assert not wrong, "derive these from market.blueprints.forms.Form, not FlaskForm: " + ", ".join(wrong)
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "99999999999"])
+def test_ids_typed_by_hand_in_new_routes_are_404_not_500(client, factory, raw):
+    """/messages/new reads the subject and the addressee from the form or the link ('²'.isdigit() is true)."""
+    org = factory.org()
+    listing = factory.listing(org, [factory.zone(org)])
+    log_in_en(client, factory.member(factory.org()))
+    assert client.get("/messages/new", query_string={"about": "listing", "id": raw}).status_code == 404
+    response = client.post("/messages/new", data={"about": "listing", "subject_id": raw, "body": "Xin chào",
+                                                  "csrf_token": csrf_token(client, "/messages/")})
+    assert response.status_code == 404
+    page = client.get("/messages/new", query_string={"about": "listing", "id": str(listing), "to": raw})
+    assert page.status_code == 200
+
+
+def test_a_statement_mapping_with_odd_digits_is_a_field_error(app, factory, req):
+    from market.models import StatementUpload, User
+    from market.services import statements
+
+    org = factory.org()
+    owner = factory.member(org)
+    stored = StatementUpload(organisation_id=org, filename="sao-ke.csv", created_by_id=owner,
+                             content="Ngày,Số tiền\n01/12/2026,100000\n".encode())
+    db.session.add(stored)
+    db.session.flush()
+    with pytest.raises(ValidationFailed) as refused:
+        statements.apply_mapping(db.session.get(User, owner), stored,
+                                 {"header": "²", "date": "²", "credit": "١", "description": "99999999999"})
+    assert set(refused.value.errors) == {"header", "date", "credit", "description"}
+    assert stored.applied_at is None
