@@ -27,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     import market.models  # noqa: F401  (registers every table)
-    from market import cli, effects, errors, extensions, i18n, jobs, search, security, web
+    from market import cli, effects, errors, extensions, i18n, inputs, jobs, search, security, web
 
     extensions.db.init_app(app)
     _enforce_sqlite_foreign_keys()
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.init_app(app)
     search.init_app(app)
     _init_login(app)
+    inputs.init_app(app)  # before the blueprints: their <int:...> rules use its converter
 
     from market.blueprints.api.routes import bp as api_bp
     from market.blueprints.auth.routes import bp as auth_bp

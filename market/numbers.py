@@ -19,9 +19,11 @@ Reading (`parse_number(value, integer=..., locale=None)`; the locale defaults to
 Writing: `format_number` / `format_money` / `format_quantity` for pages and exports (Jinja filters
 `number`, `money`, `quantity`), and `plain(value)`, a stored number as a person types it back in a form,
 read back by `parse_number` as the same number.
+A sign on zero ("-0", "-0,0", a stored -0.0) is refused: write 0, without a sign.
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -96,9 +98,14 @@ def parse_number(value: Any, *, integer: bool = False, locale: str | None = None
     if isinstance(value, (int, float, Decimal)):
         number: int | float = value if isinstance(value, int) else float(value)
     else:
-        number = _parse_text(str(value).strip(), locale or current_locale())
+        text = str(value).strip()
+        number = _parse_text(text, locale or current_locale())
+        if text.startswith("-") and number == 0:
+            raise BadValue(_("'%(value)s' is not a number to use: write 0, without a sign.", value=value))
     if isinstance(number, float) and (number != number or number in (float("inf"), float("-inf"))):
         raise _not_a_number(value)
+    if isinstance(number, float) and number == 0 and math.copysign(1.0, number) < 0:
+        raise BadValue(_("'%(value)s' is not a number to use: write 0, without a sign.", value=value))
     if integer:
         if isinstance(number, float):
             if not number.is_integer():

@@ -1,11 +1,15 @@
-"""Form helpers shared by the blueprints."""
+"""Form helpers shared by the blueprints, and `Form`, the base of every form."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, StringField
+from werkzeug.datastructures import FileStorage, MultiDict
+from wtforms import FileField as PlainFileField
+from wtforms import SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Length
 
 from market.extensions import db
+from market.inputs import FILE_MESSAGE, text_problem
 from market.models import Commune
 from market.numbers import BadValue, format_number, out_of_range, parse_number, plain
 from market.services.errors import ValidationFailed
@@ -76,3 +80,97 @@ class NumberField(StringField):
                 self.errors.append(_("Enter a number of at least %(low)s.", low=format_number(self.minimum)))
             else:
                 self.errors.append(_("Enter a number of at most %(high)s.", high=format_number(self.maximum)))
+TEXT_MAX = 1000  # characters in a field without its own Length(max=...): a name, a number, a choice...
+TEXTAREA_MAX = 20000  # ... or a text area
+
+
+def _limit(field) -> int:
+    for validator in field.validators:
+        if isinstance(validator, Length) and validator.max is not None and validator.max >= 0:
+            return validator.max
+    return TEXTAREA_MAX if isinstance(field, TextAreaField) else TEXT_MAX
+
+
+def _is_file_field(field) -> bool:
+    return isinstance(field, PlainFileField)
+
+
+def _json_formdata(form) -> MultiDict:
+    """A JSON object's members as form data; a list only for a field that takes several values."""
+    from flask import request
+
+    body = request.get_json(silent=True)
+    formdata = MultiDict()
+    fields = {f.name: f for f in form._fields.values()}
+    for key, value in (body.items() if isinstance(body, dict) else ()):
+        if isinstance(value, list) and isinstance(fields.get(key), SelectMultipleField):
+            for item in value:
+                formdata.add(key, item)
+        else:
+            formdata.add(key, value)  # a list for a one-value field is refused by _problem
+    return formdata
+
+
+def _problem(field, value):
+    """Why `value` cannot go into `field` (a message), or None."""
+    if _is_file_field(field):
+        return None
+    if isinstance(value, FileStorage):
+        return FILE_MESSAGE
+    if isinstance(value, (dict, list)) or value is None:
+        return _l("Enter a text, not a list or an object.")
+    return text_problem(_as_text(value), _limit(field))
+
+
+def _as_text(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value if isinstance(value, str) else str(value)
+
+
+def _clean(form, formdata) -> MultiDict:
+    """The form data with every value a field cannot take left out (its message in form._refused_input)."""
+    refused: dict[str, str] = form._refused_input
+    fields = {f.name: f for f in form._fields.values()}
+    clean = MultiDict()
+    for key in formdata.keys():
+        field = fields.get(key)
+        for value in formdata.getlist(key):
+            if field is None:
+                clean.add(key, value)
+            elif _is_file_field(field):
+                if isinstance(value, FileStorage):
+                    clean.add(key, value)  # anything else is no file: FileRequired says so
+            elif problem := _problem(field, value):
+                refused.setdefault(key, problem)
+            else:
+                clean.add(key, _as_text(value))
+    return clean
+
+
+class Form(FlaskForm):
+    """The base of every form (`class ZoneForm(Form)`). Before any field reads the request, each value is
+    checked: a file sent where text is expected, text where a file is expected (dropped: no file), a NUL byte
+    (PostgreSQL refuses it), a lone surrogate, more characters than the field takes, or a JSON value that is
+    not text. Such a field shows its message, its value is dropped, and the form does not validate, so the
+    submission saves nothing."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            from flask import request
+            from flask_wtf.form import _Auto, _is_submitted
+
+            form._refused_input = {}
+            if formdata is _Auto and _is_submitted() and not request.files and not request.form and request.is_json:
+                formdata = _json_formdata(form)
+            else:
+                formdata = super().wrap_formdata(form, formdata)
+            return None if formdata is None else _clean(form, formdata)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        refused = getattr(self, "_refused_input", {})
+        for field in self._fields.values():
+            if field.name in refused:
+                field.errors = [str(refused[field.name])]
+        return ok and not refused

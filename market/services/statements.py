@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 
 from market import payments
 from market.extensions import db
+from market.inputs import digits
 from market.models import (
     LineOutcome,
     Organisation,
@@ -279,26 +280,27 @@ def apply_mapping(actor: User, stored: StatementUpload, mapping: dict) -> Report
     rows = cells(stored)
     errors: dict[str, list[str]] = {}
     columns: dict[str, int] = {}
-    width = max(len(row) for _n, row in rows)
+    width = max((len(row) for _n, row in rows), default=0)
     for name in ("date", "credit", "description", "reference"):
         raw = str(mapping.get(name) or "").strip()
         if not raw:
             if name != "reference":
                 errors[name] = [_("Choose the column.")]
             continue
-        if not raw.isdigit() or int(raw) >= width:
+        column = digits(raw)  # ASCII digits only: "²".isdigit() is true but int("²") fails
+        if column is None or column >= width:
             errors[name] = [_("Choose a column of the file.")]
         else:
-            columns[name] = int(raw)
-    header_line = str(mapping.get("header") or "").strip()
-    start = next((i for i, (n, _row) in enumerate(rows) if header_line.isdigit() and n == int(header_line)), None)
+            columns[name] = column
+    header_line = digits(str(mapping.get("header") or ""))
+    start = next((i for i, (n, _row) in enumerate(rows) if header_line is not None and n == header_line), None)
     if start is None:
         errors["header"] = [_("Choose the row that names the columns.")]
     if errors:
         raise ValidationFailed(errors)
     if len(set(columns.values())) != len(columns):
         raise ValidationFailed({"credit": _("Each column can be chosen once.")})
-    stored.layout, stored.mapping = "mapped", {"header": int(header_line), **columns}
+    stored.layout, stored.mapping = "mapped", {"header": header_line, **columns}
     return _apply(actor, org, stored, rows, start, columns)
 
 

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, url_for
 from flask_login import current_user
 
+from market import access
 from market.clock import today
 from market.extensions import db
 from market.models import GrowingZone, OcopProduct, SupplyListing
@@ -75,6 +76,7 @@ def product_json(product: OcopProduct, on) -> dict:
 
 
 @bp.get("/listings/<int:listing_id>")
+@access.rule(access.visible("listing"))
 def listing(listing_id: int):
     item = db.session.get(SupplyListing, listing_id)
     if item is None or not can_see_listing(current_user, item):
@@ -83,6 +85,7 @@ def listing(listing_id: int):
 
 
 @bp.get("/products/<int:product_id>")
+@access.rule(access.visible("product"))
 def product(product_id: int):
     item = db.session.get(OcopProduct, product_id)
     if item is None or not can_see_product(current_user, item):
@@ -91,6 +94,7 @@ def product(product_id: int):
 
 
 @bp.get("/zones/<path:code>")
+@access.rule(access.visible("zone"))
 def zone(code: str):
     item = db.session.scalar(sa.select(GrowingZone).where(GrowingZone.code == code.upper()))
     if item is None or not can_see_zone(current_user, item):

@@ -1,14 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from market.blueprints.forms import commune_choices
+from market.blueprints.forms import Form, commune_choices
 from market.labels import ORG_KIND_LABELS
 from market.models import OrgKind
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     full_name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=20)])
@@ -29,24 +28,24 @@ class SignupForm(FlaskForm):
         self.org_commune_id.choices = commune_choices()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired()],
                              description=_l("At least 10 characters, mixing letters with digits or symbols."))
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[DataRequired()],
                                  description=_l("At least 10 characters, mixing letters with digits or symbols."))

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from market import access
 from market.blueprints import write
 from market.blueprints.auth import throttle
 from market.blueprints.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
@@ -19,6 +20,7 @@ def _safe_next(default: str) -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@access.rule(access.PUBLIC)
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
@@ -43,6 +45,7 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@access.rule(access.PUBLIC)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
@@ -73,6 +76,7 @@ def login():
 
 
 @bp.post("/logout")
+@access.rule(access.PUBLIC)
 def logout():
     """Log out on this device: its session and remember-me cookies stop working, copies included."""
     if current_user.is_authenticated:
@@ -100,6 +104,7 @@ def _log_in_again(user) -> None:
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@access.rule(access.PUBLIC)
 @limiter.limit("10 per hour", methods=["POST"])
 def reset_request():
     form = ResetRequestForm()
@@ -128,6 +133,7 @@ def send_reset_link(user, *, invited_to: str | None = None) -> None:
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
+@access.rule(access.TOKEN)
 def reset_password(token: str):
     try:
         accounts.user_for_reset_token(token)
@@ -146,6 +152,7 @@ def reset_password(token: str):
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@access.rule(access.LOGGED_IN)
 @login_required
 def account():
     form = ChangePasswordForm()

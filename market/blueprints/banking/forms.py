@@ -1,18 +1,18 @@
 """Forms of the payee's money pages: bank accounts, the small-transfer check, statement upload and mapping.
 The services (payee_accounts, statements) check the values and word the errors."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 
+from market.blueprints.forms import Form
 from market.payments import banks
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button: the CSRF token only."""
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     bank_code = SelectField(_l("Bank"), choices=[], validate_choice=False)
     account_number = StringField(_l("Account number"), description=_l("Digits only, as on the bank's papers."))
     holder_name = StringField(_l("Account holder"), description=_l(
@@ -23,15 +23,15 @@ class AccountForm(FlaskForm):
         self.bank_code.choices = [("", _l("Choose the bank"))] + [(b.code, b.label) for b in banks.all_banks()]
 
 
-class MicroForm(FlaskForm):
+class MicroForm(Form):
     amount = StringField(_l("Amount received (đồng)"))
 
 
-class StatementForm(FlaskForm):
+class StatementForm(Form):
     file = FileField(_l("Bank statement (CSV or XLSX)"))
 
 
-class MappingForm(FlaskForm):
+class MappingForm(Form):
     header = SelectField(_l("Row that names the columns"), choices=[], validate_choice=False)
     date = SelectField(_l("Date"), choices=[], validate_choice=False)
     credit = SelectField(_l("Amount received (credit)"), choices=[], validate_choice=False)

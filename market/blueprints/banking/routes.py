@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market import access
 from market.blueprints import write
 from market.blueprints.banking.forms import (
     AccountForm,
@@ -53,6 +54,7 @@ def _account(org: Organisation, account_id: int) -> PayeeAccount:
 
 
 @bp.route("/<int:org_id>/bank-accounts", methods=["GET", "POST"])
+@access.rule(access.party("organisation", *RECEIVERS))
 def accounts(org_id: int):
     org = _org(org_id)
     form = AccountForm()
@@ -67,6 +69,7 @@ def accounts(org_id: int):
 
 
 @bp.post("/<int:org_id>/bank-accounts/<int:account_id>/small-transfer")
+@access.rule(access.party("organisation", *RECEIVERS))
 def confirm_micro(org_id: int, account_id: int):
     org = _org(org_id)
     account = _account(org, account_id)
@@ -81,6 +84,7 @@ def confirm_micro(org_id: int, account_id: int):
 
 
 @bp.post("/<int:org_id>/bank-accounts/<int:account_id>/default")
+@access.rule(access.party("organisation", *RECEIVERS))
 def make_default(org_id: int, account_id: int):
     org = _org(org_id)
     account = _account(org, account_id)
@@ -91,6 +95,7 @@ def make_default(org_id: int, account_id: int):
 
 
 @bp.post("/<int:org_id>/bank-accounts/<int:account_id>/remove")
+@access.rule(access.party("organisation", *RECEIVERS))
 def remove(org_id: int, account_id: int):
     org = _org(org_id)
     account = _account(org, account_id)
@@ -102,6 +107,7 @@ def remove(org_id: int, account_id: int):
 # --- bank statements ---------------------------------------------------------------------------------
 
 @bp.route("/<int:org_id>/statements", methods=["GET", "POST"])
+@access.rule(access.party("organisation", *RECEIVERS))
 def statements_page(org_id: int):
     org = _org(org_id)
     form = StatementForm()
@@ -123,6 +129,7 @@ def statements_page(org_id: int):
 
 
 @bp.route("/<int:org_id>/statements/<int:upload_id>/columns", methods=["GET", "POST"])
+@access.rule(access.party("organisation", *RECEIVERS))
 def map_columns(org_id: int, upload_id: int):
     org = _org(org_id)
     stored = db.get_or_404(StatementUpload, upload_id)
@@ -149,6 +156,7 @@ def map_columns(org_id: int, upload_id: int):
 # --- the department's checks ------------------------------------------------------------------------------
 
 @bp.get("/bank-accounts/to-verify")
+@access.rule(access.DEPARTMENT)
 def review():
     organisations.require_department(current_user)
     return render_template("banking/review.html", accounts=payee_accounts.waiting_for_department(), banks=banks,
@@ -156,6 +164,7 @@ def review():
 
 
 @bp.post("/bank-accounts/<int:account_id>/verify")
+@access.rule(access.DEPARTMENT)
 def verify(account_id: int):
     organisations.require_department(current_user)
     account = db.get_or_404(PayeeAccount, account_id)

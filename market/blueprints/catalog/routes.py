@@ -1,10 +1,12 @@
 """Public pages of the catalogue: supply listings, OCOP products and growing zones."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from market import access
 from market.clock import today
 from market.extensions import db
+from market.inputs import int_arg, page_arg
 from market.models import (
     Crop,
     GrowingZone,
@@ -23,9 +25,10 @@ from market.web import public_page
 bp = Blueprint("catalog", __name__)
 
 @bp.get("/listings")
+@access.rule(access.PUBLIC)
 @public_page
 def listings():
-    crop_id = request.args.get("crop", type=int)
+    crop_id = int_arg("crop")
     query = (sa.select(SupplyListing).join(Organisation)
              .where(SupplyListing.status.in_(ListingStatus.PUBLIC), Organisation.status == OrgStatus.VERIFIED))
     if crop_id:
@@ -33,13 +36,15 @@ def listings():
     # Each card shows the crop, the seller and the zones' certificates: loaded in three queries, not 60.
     query = query.options(sa.orm.joinedload(SupplyListing.crop), sa.orm.joinedload(SupplyListing.organisation),
                           sa.orm.selectinload(SupplyListing.zones).selectinload(GrowingZone.certificates))
-    page = db.paginate(query.order_by(SupplyListing.harvest_start.desc(), SupplyListing.id), per_page=20,
+    page = db.paginate(query.order_by(SupplyListing.harvest_start.desc(), SupplyListing.id), page=page_arg(),
+                       per_page=20,
                        error_out=False)
     crops = db.session.scalars(sa.select(Crop).where(Crop.tradable).order_by(Crop.name_vi))
     return render_template("catalog/listings.html", page=page, crops=crops, crop_id=crop_id, on=today())
 
 
 @bp.get("/listings/<int:listing_id>")
+@access.rule(access.visible("listing"))
 @public_page
 def listing(listing_id: int):
     item = db.get_or_404(SupplyListing, listing_id)
@@ -49,18 +54,21 @@ def listing(listing_id: int):
 
 
 @bp.get("/products")
+@access.rule(access.PUBLIC)
 @public_page
 def products():
-    stars = request.args.get("stars", type=int)
+    stars = int_arg("stars")
     query = (sa.select(OcopProduct).join(Organisation)
              .where(OcopProduct.status == ProductStatus.PUBLISHED, Organisation.status == OrgStatus.VERIFIED))
     if stars in (3, 4, 5):
         query = query.where(OcopProduct.stars == stars)
-    page = db.paginate(query.order_by(OcopProduct.stars.desc(), OcopProduct.name), per_page=20, error_out=False)
+    page = db.paginate(query.order_by(OcopProduct.stars.desc(), OcopProduct.name), page=page_arg(), per_page=20,
+                       error_out=False)
     return render_template("catalog/products.html", page=page, stars=stars, on=today(), standing=ocop.standing)
 
 
 @bp.get("/products/<int:product_id>")
+@access.rule(access.visible("product"))
 @public_page
 def product(product_id: int):
     item = db.get_or_404(OcopProduct, product_id)
@@ -72,6 +80,7 @@ def product(product_id: int):
 
 
 @bp.get("/zones/<path:code>")
+@access.rule(access.visible("zone"))
 @public_page
 def zone(code: str):
     item = db.session.scalar(sa.select(GrowingZone).where(GrowingZone.code == code.upper()))

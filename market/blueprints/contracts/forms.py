@@ -3,7 +3,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -16,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from market.blueprints.forms import NumberField, choices_of
+from market.blueprints.forms import Form, NumberField, choices_of
 from market.blueprints.workspace.forms import MultiCheckboxField
 from market.extensions import db
 from market.labels import PRODUCT_FORMS, UNITS
@@ -59,7 +58,7 @@ def seller_zone_choices(seller: Organisation) -> list[SelectChoice]:
 
 
 
-class TermsForm(FlaskForm):
+class TermsForm(Form):
     """The terms of one contract version, for a proposal or a counter-proposal."""
 
     crop_id = SelectField(_l("Crop"), validators=[DataRequired(message=_l("Choose the crop."))])
@@ -128,17 +127,17 @@ class CounterForm(TermsForm):
     base_version_id = HiddenField()
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     password = PasswordField(_l("Your password"), validators=[DataRequired()],
                              description=_l("Signing binds your organisation to the terms above."))
     version_id = HiddenField()
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Why is the contract cancelled?"), validators=[DataRequired(), Length(max=2000)])
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(Form):
     quantity = NumberField(_l("Quantity delivered"), validators=[InputRequired()], minimum=0.01,
                            maximum=MAX_QUANTITY)
     delivered_on = DateField(_l("Delivered on"), validators=[Optional()])
@@ -151,25 +150,25 @@ class DeliveryForm(FlaskForm):
         self.zone_ids.choices = [SelectChoice(str(z.id), f"{z.code} · {z.commune.name}") for z in zones]
 
 
-class DisputeForm(FlaskForm):
+class DisputeForm(Form):
     note = TextAreaField(_l("What is wrong with this delivery?"), validators=[DataRequired(), Length(max=2000)])
 
 
-class DepositForm(FlaskForm):
+class DepositForm(Form):
     """The buttons carry the method: "stripe" or "bank_transfer"."""
 
     method = StringField(validators=[DataRequired()])
 
 
-class ConfirmTransferForm(FlaskForm):
+class ConfirmTransferForm(Form):
     payment_id = HiddenField(validators=[DataRequired()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token (propose, confirm or withdraw a delivery)."""
 
 
-class InspectionForm(FlaskForm):
+class InspectionForm(Form):
     """The buyer's inspection of a delivery (services/inspections.py checks the figures)."""
     received_quantity = StringField(_l("Quantity received"), render_kw={"inputmode": "decimal"})
     accepted_quantity = StringField(_l("Quantity accepted"), render_kw={"inputmode": "decimal"})

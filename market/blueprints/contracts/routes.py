@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from market import payments, permissions
+from market import access, payments, permissions
 from market.blueprints import confirm, write
 from market.blueprints.contracts.forms import (
     TERM_LABELS,
@@ -25,6 +26,7 @@ from market.blueprints.contracts.forms import (
 )
 from market.clock import today
 from market.extensions import db
+from market.inputs import digits, int_arg
 from market.labels import label
 from market.models import (
     Contract,
@@ -51,6 +53,7 @@ bp = Blueprint("contracts", __name__)
 STATE_ORDER = (ContractState.PROPOSED, ContractState.SIGNED, ContractState.DISPUTED, ContractState.ACTIVE,
                ContractState.DRAFT, ContractState.COMPLETED, ContractState.CANCELLED)
 LABELS = {"term_labels": TERM_LABELS}
+ROLE = _l("Your role does not allow this on the contract.")
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -182,6 +185,7 @@ def _show(contract: Contract, **forms):
 # --- the list and a new proposal ---------------------------------------------------------------
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 @login_required
 def index():
     query = sa.select(Contract).order_by(Contract.created_at.desc(), Contract.id.desc())
@@ -195,10 +199,11 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@access.rule(access.buyer(*permissions.NEGOTIATORS))
 @login_required
 def new():
     """A buyer proposes an offtake contract straight from a supply listing."""
-    listing = db.session.get(SupplyListing, request.args.get("listing", type=int) or 0)
+    listing = db.session.get(SupplyListing, int_arg("listing", 0))
     if listing is None or not can_see_listing(current_user, listing):
         abort(404)
     buyers = [m.organisation for m in current_user.memberships
@@ -233,12 +238,14 @@ def new():
 # --- the contract page and its actions -----------------------------------------------------------
 
 @bp.get("/<int:contract_id>")
+@access.rule(access.party("contract", department=True))
 @login_required
 def show(contract_id: int):
     return _show(_contract_or_404(contract_id))
 
 
 @bp.get("/<int:contract_id>/print")
+@access.rule(access.party("contract", department=True))
 @login_required
 def print_view(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -248,6 +255,7 @@ def print_view(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/propose")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, why=ROLE))
 @login_required
 def propose(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -258,6 +266,7 @@ def propose(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/counter")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, why=ROLE))
 @login_required
 def counter(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -277,12 +286,13 @@ def counter(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/sign")
+@access.rule(access.party("contract", *permissions.SIGNERS, why=ROLE))
 @login_required
 def sign(contract_id: int):
     contract = _contract_or_404(contract_id)
     form = SignForm()
     if form.validate_on_submit():
-        version_id = int(form.version_id.data) if (form.version_id.data or "").isdigit() else 0
+        version_id = digits(form.version_id.data) or 0
 
         def signed(_signature) -> str:
             if contract.state == ContractState.PROPOSED:
@@ -298,6 +308,7 @@ def sign(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/cancel")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, why=ROLE))
 @login_required
 def cancel(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -316,6 +327,7 @@ def cancel(contract_id: int):
 # --- deliveries -------------------------------------------------------------------------------------
 
 @bp.post("/<int:contract_id>/deliveries")
+@access.rule(access.party("contract", side="seller"))
 @login_required
 def record_delivery(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -330,6 +342,7 @@ def record_delivery(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/deliveries/<int:delivery_id>/confirm")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, side="buyer", why=ROLE))
 @login_required
 def confirm_delivery(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
@@ -340,6 +353,7 @@ def confirm_delivery(contract_id: int, delivery_id: int):
 
 
 @bp.post("/<int:contract_id>/deliveries/<int:delivery_id>/dispute")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, side="buyer", why=ROLE))
 @login_required
 def dispute_delivery(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
@@ -353,6 +367,7 @@ def dispute_delivery(contract_id: int, delivery_id: int):
 
 
 @bp.post("/<int:contract_id>/deliveries/<int:delivery_id>/withdraw")
+@access.rule(access.party("contract", side="seller"))
 @login_required
 def withdraw_delivery(contract_id: int, delivery_id: int):
     contract = _contract_or_404(contract_id)
@@ -367,6 +382,7 @@ def withdraw_delivery(contract_id: int, delivery_id: int):
 
 
 @bp.route("/<int:contract_id>/deliveries/<int:delivery_id>/inspect", methods=["GET", "POST"])
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, side="buyer", why=ROLE))
 @login_required
 def inspect_delivery(contract_id: int, delivery_id: int):
     """The buyer records what arrived: received, accepted and rejected quantities, grade, weigh ticket, photos."""
@@ -393,6 +409,7 @@ def inspect_delivery(contract_id: int, delivery_id: int):
 # --- the deposit ----------------------------------------------------------------------------------------
 
 @bp.post("/<int:contract_id>/deposit")
+@access.rule(access.party("contract", *permissions.PAYERS, side="buyer", why=ROLE))
 @login_required
 def deposit(contract_id: int):
     contract = _contract_or_404(contract_id)
@@ -413,12 +430,13 @@ def deposit(contract_id: int):
 
 
 @bp.post("/<int:contract_id>/deposit/confirm")
+@access.rule(access.party("contract", *permissions.RECEIVERS, side="seller", why=ROLE))
 @login_required
 def confirm_transfer(contract_id: int):
     contract = _contract_or_404(contract_id)
     form = ConfirmTransferForm()
     if form.validate_on_submit():
-        payment = db.session.get(Payment, int(form.payment_id.data)) if form.payment_id.data.isdigit() else None
+        payment = db.session.get(Payment, payment_id) if (payment_id := digits(form.payment_id.data)) else None
         if payment is None or payment.contract_id != contract.id:
             abort(404)
         write.run(lambda: payments.confirm_bank_transfer(current_user, payment),
@@ -429,6 +447,7 @@ def confirm_transfer(contract_id: int):
 # --- public traceability of a delivery -----------------------------------------------------------------
 
 @bp.get("/deliveries/<public_id>")
+@access.rule(access.TOKEN)
 def public_delivery(public_id: str):
     """What a QR code on a lot leads to: the delivery, its zones and their certificates. No login."""
     delivery = db.session.scalar(sa.select(Delivery).where(Delivery.public_id == public_id))

@@ -1,11 +1,12 @@
 """Forms of the conversation pages: a message (with attachments) and the first message of a thread."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Optional
 
+from market.blueprints.forms import Form
 
-class MessageForm(FlaskForm):
+
+class MessageForm(Form):
     body = TextAreaField(_l("Your message"), render_kw={"rows": 4})
     files = MultipleFileField(_l("Attach photos or PDF documents (optional)"), validators=[Optional()])
 

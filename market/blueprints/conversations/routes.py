@@ -5,10 +5,11 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fro
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market import permissions
+from market import access, permissions
 from market.blueprints import write
 from market.blueprints.conversations.forms import MessageForm, StartForm
 from market.extensions import db
+from market.inputs import digits
 from market.models import Conversation, Subject, Upload
 from market.permissions import THREAD_ROLES
 from market.services import conversations, uploads
@@ -41,27 +42,31 @@ def _thread_or_404(conversation_id: int) -> Conversation:
 
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 def index():
     return render_template("conversations/index.html", threads=conversations.threads(current_user))
 
 
-def _show(conversation: Conversation, form: MessageForm | None = None):
+def _show(conversation: Conversation, form: MessageForm | None = None, *, mark_read: bool = True):
     may_write = permissions.can_write_thread(current_user, conversation)
     if may_write and form is None:
         form = MessageForm(formdata=None)
     page = render_template("conversations/show.html", conversation=conversation, form=form if may_write else None,
                            subject_link=conversations.subject_link(conversation),
                            mine=permissions.thread_organisation(current_user, conversation))
-    write.commit(lambda: conversations.mark_read(current_user, conversation))
+    if mark_read:  # a refused reply saves nothing, not even that the thread was read
+        write.commit(lambda: conversations.mark_read(current_user, conversation))
     return page
 
 
 @bp.get("/<int:conversation_id>")
+@access.rule(access.party("conversation", *permissions.THREAD_ROLES, department=True))
 def show(conversation_id: int):
     return _show(_thread_or_404(conversation_id))
 
 
 @bp.post("/<int:conversation_id>")
+@access.rule(access.party("conversation", *permissions.THREAD_ROLES))
 def reply(conversation_id: int):
     conversation = _thread_or_404(conversation_id)
     form = MessageForm()
@@ -70,17 +75,18 @@ def reply(conversation_id: int):
         if write.run(lambda: conversations.post(current_user, conversation, form.body.data, files=files),
                      form=form, success=_("Message sent.")):
             return redirect(url_for("conversations.show", conversation_id=conversation.id) + "#last")
-    return _show(conversation, form)
+    return _show(conversation, form, mark_read=False)
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@access.rule(access.LOGGED_IN)
 def new():
     """The first message about a subject (?about=listing&id=12), to the organisation it links the writer with."""
     source = request.form if request.method == "POST" else request.args
     kind = source.get("about", "")
     raw_id = str(source.get("subject_id") or source.get("id") or "")  # the form's hidden field, or ?id= on a link
-    subject_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else 0
-    to = int(source["to"]) if str(source.get("to", "")).isdigit() and len(source["to"]) < 10 else None
+    subject_id = digits(raw_id) or 0
+    to = digits(str(source.get("to", "")))
     obj = conversations.subject_object(kind, subject_id) if kind in Subject.ALL else None
     if obj is None:
         abort(404)
@@ -118,6 +124,7 @@ def new():
 
 
 @bp.get("/<int:conversation_id>/files/<int:upload_id>/<name>")
+@access.rule(access.party("conversation", *permissions.THREAD_ROLES, department=True))
 def attachment(conversation_id: int, upload_id: int, name: str):
     """A file attached in the thread: for the thread's readers only (never cached by shared caches)."""
     conversation = _thread_or_404(conversation_id)

@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from market.blueprints.forms import Form
 
-class DeclareChainForm(FlaskForm):
+
+class DeclareChainForm(Form):
     organisation_id = SelectField(_l("Processing enterprise or cooperative"), validators=[DataRequired()])
     partner_name = StringField(_l("Partner in the chain"), validators=[DataRequired(), Length(max=200)])
     crop_id = SelectField(_l("Crop"), validators=[Optional()])

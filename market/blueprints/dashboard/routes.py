@@ -5,10 +5,12 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market import access
 from market.blueprints import write
 from market.blueprints.dashboard.forms import DeclareChainForm
 from market.extensions import db
 from market.i18n import select_locale
+from market.inputs import int_arg, page_arg
 from market.models import AuditEvent, Commune, Crop, Organisation, OrgStatus, ReportSnapshot, User
 from market.services import chains, reports, targets
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -43,6 +45,7 @@ def _staff_only():
 
 
 @bp.get("/")
+@access.rule(access.AUTHORITY)
 def index():
     try:
         scope = _scope()
@@ -74,6 +77,7 @@ def _send_snapshot(snapshot: ReportSnapshot, fmt: str):
 
 
 @bp.post("/report.<any(xlsx, csv, html):fmt>")
+@access.rule(access.AUTHORITY)
 def export(fmt: str):
     """Exporting keeps a snapshot, so it is a POST (a prefetching browser must not create reports)."""
     done = write.run(lambda: reports.take_snapshot(current_user, _scope()))
@@ -83,6 +87,7 @@ def export(fmt: str):
 
 
 @bp.get("/snapshots/")
+@access.rule(access.AUTHORITY)
 def snapshots():
     query = sa.select(ReportSnapshot).order_by(ReportSnapshot.created_at.desc())
     if not current_user.is_department_staff:
@@ -91,6 +96,7 @@ def snapshots():
 
 
 @bp.get("/snapshots/<int:snapshot_id>.<any(xlsx, csv, html):fmt>")
+@access.rule(access.AUTHORITY)
 def snapshot(snapshot_id: int, fmt: str):
     item = db.get_or_404(ReportSnapshot, snapshot_id)
     if not current_user.is_department_staff and item.commune_id not in [c.id for c in current_user.office_communes]:
@@ -99,6 +105,7 @@ def snapshot(snapshot_id: int, fmt: str):
 
 
 @bp.route("/chains", methods=["GET", "POST"])
+@access.rule(access.DEPARTMENT)
 def declared_chains():
     require_department(current_user)
     form = DeclareChainForm()
@@ -116,10 +123,11 @@ def declared_chains():
 
 
 @bp.get("/audit")
+@access.rule(access.DEPARTMENT)
 def audit_log():
     require_department(current_user)
     query = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    org_id, user_id = request.args.get("organisation", type=int), request.args.get("user", type=int)
+    org_id, user_id = int_arg("organisation"), int_arg("user")
     action = (request.args.get("action") or "").strip()
     if org_id:
         query = query.where(AuditEvent.organisation_id == org_id)
@@ -127,7 +135,7 @@ def audit_log():
         query = query.where(AuditEvent.actor_id == user_id)
     if action:
         query = query.where(AuditEvent.action.startswith(action))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     actions = db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
     return render_template("dashboard/audit.html", page=page, actions=actions, action=action, org_id=org_id,
                            user_id=user_id,
@@ -136,6 +144,7 @@ def audit_log():
 
 
 @api_bp.get("/targets")
+@access.rule(access.AUTHORITY)
 def api_targets():
     if not current_user.is_authenticated:
         return jsonify({"error": {"status": 401, "message": _("Log in as department or commune staff.")}}), 401

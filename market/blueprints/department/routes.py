@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market import access
 from market.blueprints import confirm, write
 from market.blueprints.department.forms import RejectForm, VerifyForm
 from market.blueprints.workspace.forms import ReasonForm
@@ -22,6 +23,7 @@ def require_staff():
 
 
 @bp.get("/")
+@access.rule(access.DEPARTMENT)
 def queue():
     pending_zones, pending_certificates = zones.review_queue()
     return render_template("department/queue.html", pending=organisations.pending_organisations(),
@@ -36,6 +38,7 @@ def queue():
 
 
 @bp.get("/organisations/<int:org_id>")
+@access.rule(access.DEPARTMENT)
 def review(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     return render_template("department/review.html", org=org, verify_form=VerifyForm(), reject_form=RejectForm())
@@ -49,6 +52,7 @@ def _tell_owners(org: Organisation, subject: str, body: str) -> None:
 
 
 @bp.post("/organisations/<int:org_id>/verify")
+@access.rule(access.DEPARTMENT)
 def verify(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     if VerifyForm().validate_on_submit():
@@ -62,6 +66,7 @@ def verify(org_id: int):
 
 
 @bp.post("/organisations/<int:org_id>/reject")
+@access.rule(access.DEPARTMENT)
 def reject(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     form = RejectForm()
@@ -91,6 +96,7 @@ REVIEW_ACTIONS = {
 
 
 @bp.post("/<any(zone, certificate):what>/<int:item_id>/<any(verify, reject, recall):action>")
+@access.rule(access.DEPARTMENT)
 def review_item(what: str, item_id: int, action: str):
     item = db.get_or_404(GrowingZone if what == "zone" else Certificate, item_id)
     form = VerifyForm() if action == "verify" else ReasonForm()
@@ -116,6 +122,7 @@ def _history(item) -> list[AuditEvent]:
 
 
 @bp.get("/ocop/<int:certificate_id>")
+@access.rule(access.DEPARTMENT)
 def ocop_certificate(certificate_id: int):
     certificate = db.get_or_404(OcopCertificate, certificate_id)
     on = today()
@@ -126,6 +133,7 @@ def ocop_certificate(certificate_id: int):
 
 
 @bp.post("/ocop/<int:certificate_id>/<any(verify, reject):action>")
+@access.rule(access.DEPARTMENT)
 def ocop_review(certificate_id: int, action: str):
     certificate = db.get_or_404(OcopCertificate, certificate_id)
     form = VerifyForm() if action == "verify" else ReasonForm()
@@ -156,6 +164,7 @@ def _back_to(item) -> str:
 
 @bp.route("/<any(zone, certificate, ocop):what>/<int:item_id>/confirm/<any(recall, lift):action>",
           methods=["GET", "POST"])
+@access.rule(access.DEPARTMENT)
 def confirm_recall(what: str, item_id: int, action: str):
     item = _recallable(what, item_id)
     form = ReasonForm()
@@ -175,6 +184,7 @@ def confirm_recall(what: str, item_id: int, action: str):
 # --- revisions of verified products --------------------------------------------------------------------
 
 @bp.post("/revisions/<int:revision_id>/<any(accept, reject):action>")
+@access.rule(access.DEPARTMENT)
 def revision_decide(revision_id: int, action: str):
     revision = db.get_or_404(Revision, revision_id)
     if revisions.target(revision) is None:
@@ -192,6 +202,7 @@ def revision_decide(revision_id: int, action: str):
 
 
 @bp.post("/zone-revisions/<int:revision_id>/<any(accept, reject):action>")
+@access.rule(access.DEPARTMENT)
 def zone_revision_decide(revision_id: int, action: str):
     """A zone's material change: accepted (the zone takes it, stays verified) or rejected (it keeps its values)."""
     revision = db.get_or_404(Revision, revision_id)

@@ -6,10 +6,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market import permissions
+from market import access, permissions
 from market.blueprints import write
 from market.blueprints.contracts.forms import ActionForm
 from market.extensions import db
+from market.inputs import digits
 from market.models import Contract, Delivery, Dispute, DisputeState
 from market.services import contracts, disputes
 from market.services.errors import PermissionDenied
@@ -39,6 +40,7 @@ def _checked() -> bool:
 
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 def index():
     """Department staff: what was referred to them, then what they closed. Parties: their ongoing disputes."""
     if current_user.is_department_staff:
@@ -55,6 +57,7 @@ def index():
 
 
 @bp.post("/contracts/<int:contract_id>")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS))
 def open_dispute(contract_id: int):
     contract = db.get_or_404(Contract, contract_id)
     if not contracts.can_view(current_user, contract):
@@ -63,7 +66,7 @@ def open_dispute(contract_id: int):
         delivery = None
         raw = request.form.get("delivery_id", "")
         if raw:
-            delivery = db.session.get(Delivery, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+            delivery = db.session.get(Delivery, number) if (number := digits(raw)) is not None else None
             if delivery is None or delivery.contract_id != contract.id:
                 abort(404)
         write.run(lambda: disputes.open_dispute(current_user, contract, request.form.get("reason", ""),
@@ -73,6 +76,7 @@ def open_dispute(contract_id: int):
 
 
 @bp.post("/<int:dispute_id>/answer")
+@access.rule(access.party("dispute", *permissions.NEGOTIATORS, side="other"))
 def answer(dispute_id: int):
     dispute = _dispute_or_404(dispute_id)
     if _checked():
@@ -82,6 +86,7 @@ def answer(dispute_id: int):
 
 
 @bp.post("/<int:dispute_id>/settle")
+@access.rule(access.party("dispute", *permissions.NEGOTIATORS, side="opener"))
 def settle(dispute_id: int):
     dispute = _dispute_or_404(dispute_id)
     if _checked():
@@ -92,6 +97,7 @@ def settle(dispute_id: int):
 
 
 @bp.post("/<int:dispute_id>/refer")
+@access.rule(access.party("dispute", *permissions.NEGOTIATORS))
 def refer(dispute_id: int):
     dispute = _dispute_or_404(dispute_id)
     if _checked():
@@ -101,6 +107,7 @@ def refer(dispute_id: int):
 
 
 @bp.post("/<int:dispute_id>/mediate")
+@access.rule(access.DEPARTMENT)
 def mediate(dispute_id: int):
     dispute = _dispute_or_404(dispute_id)
     if not permissions.can_review(current_user):

@@ -5,7 +5,9 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from market import access
 from market.extensions import db
+from market.inputs import page_arg
 from market.models import DocumentKind, IssuedDocument, Organisation
 from market.payments import vietqr
 from market.services import document_pdf, documents
@@ -28,6 +30,7 @@ def _may_see(doc_content) -> bool:
 
 
 @bp.get("/<int:doc_id>")
+@access.rule(access.party("document", department=True))
 @login_required
 def show(doc_id: int):
     doc = db.get_or_404(IssuedDocument, doc_id)
@@ -40,6 +43,7 @@ def show(doc_id: int):
 
 
 @bp.get("/<int:doc_id>.pdf")
+@access.rule(access.party("document", department=True))
 @login_required
 def pdf(doc_id: int):
     doc = db.get_or_404(IssuedDocument, doc_id)
@@ -52,6 +56,7 @@ def pdf(doc_id: int):
 
 
 @bp.get("/of/<int:org_id>")
+@access.rule(access.party("documents_of", department=True))
 @login_required
 def index(org_id: int):
     org = db.get_or_404(Organisation, org_id)
@@ -61,12 +66,13 @@ def index(org_id: int):
     query = sa.select(IssuedDocument).where(IssuedDocument.seller_id == org.id)
     if kind in DocumentKind.ALL:
         query = query.where(IssuedDocument.kind == kind)
-    page = db.paginate(query.order_by(IssuedDocument.kind, IssuedDocument.number.desc()), per_page=50,
+    page = db.paginate(query.order_by(IssuedDocument.kind, IssuedDocument.number.desc()), page=page_arg(), per_page=50,
                        error_out=False)
     return render_template("documents/index.html", org=org, page=page, kind=kind, Kind=DocumentKind)
 
 
 @bp.get("/verify/<token>")
+@access.rule(access.TOKEN)
 def verify(token: str):
     """Public: the document exists, with its number, seller, date and total; nothing more."""
     doc = documents.by_token(token)

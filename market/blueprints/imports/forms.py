@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Regexp
 
+from market.blueprints.forms import Form
 from market.services import importer
 
 KIND_LABELS = {
@@ -14,7 +14,7 @@ KIND_LABELS = {
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{32}$"
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     kind = RadioField(_l("What does the file hold?"), choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()], default="zones",
                       validators=[InputRequired()])
     file = FileField(
@@ -27,7 +27,7 @@ class UploadForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """The CSRF token and the stored file's token: the only things the browser sends back."""
 
     token = HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])

@@ -35,6 +35,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from market import access
 from market.blueprints import write
 from market.blueprints.forms import attach_errors
 from market.blueprints.imports.forms import KIND_LABELS, TOKEN_PATTERN, ConfirmForm, UploadForm
@@ -150,6 +151,7 @@ def _preview_context(preview: importer.Preview, token: str, **extra) -> dict:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@access.rule(access.DEPARTMENT)
 def upload():
     form = UploadForm()
     if not form.validate_on_submit():
@@ -173,6 +175,7 @@ def upload():
 
 
 @bp.post("/confirm")
+@access.rule(access.DEPARTMENT)
 def confirm():
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -226,6 +229,7 @@ def confirm():
 
 
 @bp.post("/cancel")
+@access.rule(access.DEPARTMENT)
 def cancel():
     form = ConfirmForm()
     if form.validate_on_submit() and _load(form.token.data) is not None:
@@ -235,6 +239,7 @@ def cancel():
 
 
 @bp.get("/samples/<kind>")
+@access.rule(access.DEPARTMENT)
 def sample(kind: str):
     if kind not in SAMPLES:
         abort(404)

@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 
+from market import access
 from market.blueprints.navigation import safe_local_path
 from market.clock import today
 from market.extensions import db
@@ -15,6 +16,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@access.rule(access.PUBLIC)
 @public_page
 def home():
     counts = dict(db.session.execute(
@@ -28,6 +30,7 @@ def home():
 
 
 @bp.get("/lang/<code>")
+@access.rule(access.PUBLIC)
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
@@ -35,6 +38,7 @@ def set_language(code: str):
 
 
 @bp.get("/healthz")
+@access.rule(access.PUBLIC)
 def healthz():
     database = {"engine": db.engine.dialect.name}
     try:

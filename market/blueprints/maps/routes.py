@@ -5,9 +5,11 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
+from market import access
 from market.clock import today
 from market.extensions import db
 from market.i18n import select_locale
+from market.inputs import int_arg
 from market.models import Crop, GrowingZone, OcopProduct, SupplyListing
 from market.search import QueryError, SearchUnavailable, get_backend, parse_args
 from market.services import zone_map
@@ -16,12 +18,13 @@ bp = Blueprint("maps", __name__)
 
 
 def _filters():
-    crop_id = request.args.get("crop", type=int)
+    crop_id = int_arg("crop")
     cert = request.args.get("cert")
     return crop_id, cert if cert in zone_map.CERT_STATES else None
 
 
 @bp.get("/")
+@access.rule(access.PUBLIC)
 def zones():
     crop_id, cert = _filters()
     points = zone_map.all_zones(current_user, today(), select_locale(), crop_id, cert)
@@ -34,12 +37,14 @@ def zones():
 
 
 @bp.get("/zones.json")
+@access.rule(access.PUBLIC)
 def zones_json():
     crop_id, cert = _filters()
     return jsonify({"zones": zone_map.all_zones(current_user, today(), select_locale(), crop_id, cert)})
 
 
 @bp.get("/search")
+@access.rule(access.PUBLIC)
 def search():
     """The search page's results, as zones on a map: the zones behind each listing and product found."""
     errors, unavailable, hits, points = {}, False, [], []

@@ -5,6 +5,7 @@ response does not confirm that a private document exists."""
 from flask import Blueprint, abort, send_from_directory
 from flask_login import current_user
 
+from market import access
 from market.extensions import db
 from market.models import Upload
 from market.security import UPLOAD_POLICY
@@ -43,6 +44,7 @@ def _visible(upload_id: int) -> Upload:
 
 
 @bp.get("/<int:upload_id>/thumb")
+@access.rule(access.visible("upload"))
 def thumbnail(upload_id: int):
     upload = _visible(upload_id)
     if upload.kind != uploads.IMAGE or not upload.thumbnail_name:
@@ -51,6 +53,7 @@ def thumbnail(upload_id: int):
 
 
 @bp.get("/<int:upload_id>/<name>")
+@access.rule(access.visible("upload"))
 def file(upload_id: int, name: str):
     """`name` is the stored name, or the original name for a readable link; either way it only has to
     match the record, and the file sent is the stored one."""

@@ -3,6 +3,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market import access
 from market.blueprints import write
 from market.blueprints.orders.forms import ActionForm
 from market.services import notifications
@@ -36,12 +37,14 @@ def safe_link(link: str | None) -> str | None:
 
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 def inbox():
     return render_template("notifications/inbox.html", items=notifications.inbox(current_user, limit=100),
                            unread=unread_count(), safe_link=safe_link, form=ActionForm())
 
 
 @bp.post("/read-all")
+@access.rule(access.LOGGED_IN)
 def read_all():
     if ActionForm().validate_on_submit():
         write.run(lambda: notifications.mark_all_read(current_user), success=_("All notifications are marked as read."))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from market import access
 from market.blueprints import confirm, write
 from market.blueprints.orders.forms import (
     ActionForm,
@@ -19,6 +20,7 @@ from market.blueprints.orders.forms import (
     StatusForm,
 )
 from market.extensions import db
+from market.inputs import digits, page_arg
 from market.models import (
     CartItem,
     DocumentKind,
@@ -37,6 +39,7 @@ from market.payments import gateway
 from market.services import documents, orders
 
 bp = Blueprint("orders", __name__)
+BUYING = access.buyer(why=_l("Only shops, retail chains and enterprises order OCOP products."))
 
 PER_PAGE = 20
 STEP_LABELS = {OrderStatus.PACKED: _l("Mark as packed"), OrderStatus.SHIPPED: _l("Mark as shipped"),
@@ -67,7 +70,7 @@ def _buyer(raw_id) -> Organisation | None:
     """The buyer organisation named in the request, or the user's only one; None when the user must choose."""
     mine = buyer_orgs()
     if not mine:
-        abort(403, description=_("Only shops, retail chains and enterprises order OCOP products."))
+        abort(403, description=str(BUYING.why))
     if raw_id not in (None, ""):
         for org in mine:
             if str(org.id) == str(raw_id).strip():
@@ -90,11 +93,13 @@ def _form_messages(form) -> str:
 # --- the cart -------------------------------------------------------------------------------------
 
 @bp.post("/cart/add")
+@access.rule(BUYING)
 def add_to_cart():
     form = AddToCartForm()
-    if not str(form.product_id.data or "").isdigit():
+    product_id = digits(form.product_id.data)
+    if product_id is None:
         abort(404)
-    product = db.get_or_404(OcopProduct, int(form.product_id.data))
+    product = db.get_or_404(OcopProduct, product_id)
     back = url_for("catalog.product", product_id=product.id)
     buyer = _buyer(form.buyer_id.data)
     if buyer is None:
@@ -127,6 +132,7 @@ def _cart_page(buyer: Organisation | None, checkout_form: CheckoutForm | None = 
 
 
 @bp.get("/cart")
+@access.rule(access.LOGGED_IN)
 def cart():
     mine = buyer_orgs()
     if not mine:
@@ -143,6 +149,7 @@ def _cart_item(item_id: int) -> CartItem:
 
 
 @bp.post("/cart/<int:item_id>/quantity")
+@access.rule(access.party("cart_item", side="buyer"))
 def change_quantity(item_id: int):
     item = _cart_item(item_id)
     buyer, product = db.session.get(Organisation, item.buyer_id), item.product
@@ -155,6 +162,7 @@ def change_quantity(item_id: int):
 
 
 @bp.post("/cart/<int:item_id>/remove")
+@access.rule(access.party("cart_item", side="buyer"))
 def remove_from_cart(item_id: int):
     item = _cart_item(item_id)
     buyer_id = item.buyer_id
@@ -167,6 +175,7 @@ def remove_from_cart(item_id: int):
 
 
 @bp.post("/checkout")
+@access.rule(BUYING)
 def checkout():
     form = CheckoutForm()
     buyer = _buyer(form.buyer_id.data)
@@ -189,17 +198,19 @@ def checkout():
 # --- orders ---------------------------------------------------------------------------------------
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 def index():
     org_ids = [m.organisation_id for m in current_user.memberships]
     newest = (ShopOrder.created_at.desc(), ShopOrder.id.desc())
     as_buyer = db.paginate(sa.select(ShopOrder).where(ShopOrder.buyer_id.in_(org_ids)).order_by(*newest),
-                           page=request.args.get("bought", 1, type=int), per_page=PER_PAGE, error_out=False)
+                           page=page_arg("bought"), per_page=PER_PAGE, error_out=False)
     as_seller = db.paginate(sa.select(ShopOrder).where(ShopOrder.seller_id.in_(org_ids)).order_by(*newest),
-                            page=request.args.get("sold", 1, type=int), per_page=PER_PAGE, error_out=False)
+                            page=page_arg("sold"), per_page=PER_PAGE, error_out=False)
     return render_template("orders/index.html", as_buyer=as_buyer, as_seller=as_seller)
 
 
 @bp.get("/<int:order_id>")
+@access.rule(access.party("order", department=True))
 def show(order_id: int):
     order = _order(order_id)
     order_payments = db.session.scalars(sa.select(Payment).where(Payment.order_id == order.id)
@@ -224,6 +235,7 @@ def show(order_id: int):
 
 
 @bp.post("/<int:order_id>/pay")
+@access.rule(access.party("order", side="buyer"))
 def pay(order_id: int):
     order = _order(order_id)
     form = PayForm()
@@ -249,6 +261,7 @@ def pay(order_id: int):
 
 
 @bp.post("/<int:order_id>/status")
+@access.rule(access.party("order"))
 def change_status(order_id: int):
     order = _order(order_id)
     form = StatusForm()

@@ -1,14 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from market.blueprints.forms import commune_choices
+from market.blueprints.forms import Form, commune_choices
 from market.labels import ORG_KIND_LABELS, ROLE_LABELS
 from market.models import OrgKind, Role
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind of organisation"), validators=[DataRequired()])
     tax_code = StringField(_l("Tax or registration number"), validators=[Optional(), Length(max=14)],
@@ -26,7 +25,7 @@ class OrganisationForm(FlaskForm):
         self.commune_id.choices = commune_choices()
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     """What a verified organisation may change without a new verification."""
 
     address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
@@ -40,15 +39,15 @@ def _role_choices():
     return [(r, ROLE_LABELS[r]) for r in Role.ALL]
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     full_name = StringField(_l("Full name (for a new account)"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Role"), choices=_role_choices, default=Role.MEMBER)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), choices=_role_choices)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only carries the CSRF token."""

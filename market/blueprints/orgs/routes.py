@@ -4,11 +4,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market import access
 from market.blueprints import confirm, write
 from market.blueprints.auth.routes import send_reset_link
 from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm, OrganisationForm, RoleForm
 from market.clock import today
 from market.extensions import db
+from market.inputs import int_arg, page_arg
 from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role
 from market.services import catalog, organisations
 from market.services.visibility import can_see_organisation
@@ -24,22 +26,24 @@ def _get_org(org_id: int) -> Organisation:
 
 
 @bp.get("/")
+@access.rule(access.PUBLIC)
 def directory():
     kind = request.args.get("kind", "")
-    commune_id = request.args.get("commune", type=int)
+    commune_id = int_arg("commune")
     query = sa.select(Organisation).where(Organisation.status == OrgStatus.VERIFIED,
                                           Organisation.kind.in_(OrgKind.SELF_SERVICE))
     if kind in OrgKind.SELF_SERVICE:
         query = query.where(Organisation.kind == kind)
     if commune_id:
         query = query.where(Organisation.commune_id == commune_id)
-    page = db.paginate(query.order_by(Organisation.name), per_page=30, error_out=False)
+    page = db.paginate(query.order_by(Organisation.name), page=page_arg(), per_page=30, error_out=False)
     communes = db.session.scalars(sa.select(Commune).order_by(Commune.name))
     return render_template("orgs/directory.html", page=page, kind=kind, commune_id=commune_id,
                            communes=communes, kinds=OrgKind.SELF_SERVICE)
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@access.rule(access.LOGGED_IN)
 @login_required
 def apply():
     form = OrganisationForm()
@@ -56,6 +60,7 @@ def _org_data(form) -> dict:
 
 
 @bp.get("/<int:org_id>")
+@access.rule(access.visible("organisation"))
 def show(org_id: int):
     org = _get_org(org_id)
     membership = current_user.membership_in(org) if current_user.is_authenticated else None
@@ -64,6 +69,7 @@ def show(org_id: int):
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@access.rule(access.member(*Role.ADMINS))
 @login_required
 def edit(org_id: int):
     org = _get_org(org_id)
@@ -82,6 +88,7 @@ def edit(org_id: int):
 
 
 @bp.route("/<int:org_id>/members", methods=["GET", "POST"])
+@access.rule(access.member(), POST=access.member(*Role.ADMINS))
 @login_required
 def members(org_id: int):
     org = _get_org(org_id)
@@ -116,6 +123,7 @@ def _get_membership(org_id: int, membership_id: int) -> Membership:
 
 
 @bp.post("/<int:org_id>/members/<int:membership_id>/role")
+@access.rule(access.member(*Role.ADMINS))
 @login_required
 def change_role(org_id: int, membership_id: int):
     membership = _get_membership(org_id, membership_id)
@@ -129,6 +137,7 @@ def change_role(org_id: int, membership_id: int):
 
 
 @bp.post("/<int:org_id>/members/<int:membership_id>/remove")
+@access.rule(access.member(*Role.ADMINS, or_self="membership_id"))
 @login_required
 def remove_member(org_id: int, membership_id: int):
     membership = _get_membership(org_id, membership_id)

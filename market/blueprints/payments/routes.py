@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.routing import BuildError
 
-from market import payments
+from market import access, payments, permissions
 from market.blueprints import write
 from market.blueprints.orders.forms import ActionForm
 from market.extensions import csrf, db
@@ -34,6 +34,7 @@ class _NotRecorded(Exception):
 
 
 @bp.post("/stripe/webhook")
+@access.rule(access.SIGNED)
 @csrf.exempt
 def webhook():
     """Stripe calls this; it signs the body with STRIPE_WEBHOOK_SECRET. A bad signature or a body that is not
@@ -74,6 +75,7 @@ def _back(payment: Payment) -> str:
 
 
 @bp.post("/<int:payment_id>/confirm-transfer")
+@access.rule(access.party("payment", *permissions.RECEIVERS, side="payee"))
 @login_required
 def confirm_transfer(payment_id: int):
     payment = db.get_or_404(Payment, payment_id)

@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
+from market import access
+
 bp = Blueprint("pwa", __name__)
 
 # What every page needs, kept by the service worker when it installs (hashed names, see market/web.py).
@@ -15,6 +17,7 @@ SHELL_FILES = ("css/site.css", "js/search.js", "js/copy.js", "js/offline.js", "j
 
 
 @bp.get("/manifest.webmanifest")
+@access.rule(access.PUBLIC)
 def manifest():
     body = {
         "name": _("Lạng Sơn linkage market"),
@@ -41,6 +44,7 @@ def manifest():
 
 
 @bp.get("/sw.js")
+@access.rule(access.PUBLIC)
 def service_worker():
     shell = [url_for("static", filename=name) for name in SHELL_FILES]
     shell += [url_for("pwa.offline"), url_for("pwa.offline", form=1)]
@@ -55,5 +59,6 @@ def service_worker():
 
 
 @bp.get("/offline")
+@access.rule(access.PUBLIC)
 def offline():
     return render_template("pwa/offline.html", form=bool(request.args.get("form")))

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
 
+from market import access
 from market.i18n import select_locale
 from market.models.types import utcnow
 from market.search import QueryError, SearchUnavailable, get_backend, parse_args
@@ -37,6 +38,7 @@ def _stale() -> bool:
 
 
 @bp.get("/search")
+@access.rule(access.PUBLIC)
 @public_page
 def page():
     query, result, errors, unavailable = _run(request.args)
@@ -56,6 +58,7 @@ def page():
 
 
 @api_bp.get("/search")
+@access.rule(access.PUBLIC)
 def api():
     query, result, errors, unavailable = _run(request.args)
     if errors:

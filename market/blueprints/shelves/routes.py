@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market import access
 from market.blueprints import write
 from market.blueprints.shelves.forms import ConfirmForm, DeclineForm, EndForm, RequestForm
 from market.clock import today
@@ -22,12 +23,12 @@ def _signed_in():
 
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 def home():
     mine = shelves.chains_of(current_user)
     if len(mine) == 1:
         return redirect(url_for("shelves.chain", org_id=mine[0].id))
-    if not mine:
-        abort(404)
+    # Someone in no retail chain reads what the page is for (and where a producer asks a chain).
     return render_template("shelves/choose.html", orgs=mine)
 
 
@@ -48,6 +49,7 @@ def _chain_page(org: Organisation, status: int = 200, **forms):
 
 
 @bp.get("/chains/<int:org_id>/")
+@access.rule(access.member())
 def chain(org_id: int):
     return _chain_page(_chain(org_id))
 
@@ -59,6 +61,7 @@ def _placement(placement_id: int) -> ShelfPlacement:
 
 
 @bp.post("/placements/<int:placement_id>/<any(confirm, decline, end):action>")
+@access.rule(access.party("placement", side="chain"))
 def answer(placement_id: int, action: str):
     placement = _placement(placement_id)
     form = {"confirm": ConfirmForm, "decline": DeclineForm, "end": EndForm}[action]()
@@ -77,6 +80,7 @@ def answer(placement_id: int, action: str):
 
 
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@access.rule(access.party("product"))
 def product(product_id: int):
     item = db.get_or_404(OcopProduct, product_id)
     organisations.require_role(current_user, item.organisation, *EDITORS)

@@ -1,11 +1,10 @@
 """Forms of the sourcing pages: a buyer's request and a cooperative's offer."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from market.blueprints.contracts.forms import crop_choices
-from market.blueprints.forms import NumberField, choices_of, commune_choices
+from market.blueprints.forms import Form, NumberField, choices_of, commune_choices
 from market.blueprints.workspace.forms import MultiCheckboxField
 from market.labels import CERTIFICATE_LABELS, PRODUCT_FORMS, UNITS
 from market.models import GrowingZone, Organisation
@@ -17,7 +16,7 @@ def _org_choices(orgs: list[Organisation]) -> list[SelectChoice]:
     return [SelectChoice(str(o.id), o.name) for o in orgs]
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     buyer_id = SelectField(_l("Post on behalf of"))
     title = StringField(_l("Title"), validators=[Length(max=200)],
                         description=_l("e.g. Dried star anise, grade 1, for export"))
@@ -48,7 +47,7 @@ class RequestForm(FlaskForm):
         return {name: f.data for name, f in self._fields.items() if name not in ("csrf_token", "buyer_id")}
 
 
-class OfferForm(FlaskForm):
+class OfferForm(Form):
     """An offer from one of the user's cooperatives, from its zones that fit the request."""
 
     seller_id = SelectField(_l("Offer on behalf of"))

@@ -3,8 +3,10 @@ turns an offer into a contract proposal."""
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from market import access, permissions
 from market.blueprints import confirm, write
 from market.blueprints.contracts.forms import TERM_LABELS, ActionForm, TermsForm
 from market.blueprints.sourcing.forms import OfferForm, RequestForm
@@ -22,6 +24,7 @@ from market.services.contracts import NEGOTIATORS
 from market.services.errors import PermissionDenied
 
 bp = Blueprint("sourcing", __name__)
+OFFERERS = _l("Only a verified cooperative with zones that fit this request may offer.")
 
 LABELS = {"term_labels": TERM_LABELS}
 
@@ -59,6 +62,7 @@ def _fitting(item: SourcingRequest) -> dict[Organisation, list]:
 # --- requests -----------------------------------------------------------------------------------
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 def index():
     sellers = _my_orgs(OrgKind.SELLERS)
     buyers = _my_orgs(OrgKind.BUYERS)
@@ -76,6 +80,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@access.rule(access.buyer(*permissions.NEGOTIATORS))
 def new():
     buyers = _my_orgs(OrgKind.BUYERS, NEGOTIATORS)
     if not buyers:
@@ -91,6 +96,7 @@ def new():
 
 
 @bp.get("/<int:request_id>")
+@access.rule(access.visible("sourcing_request", logged_in=True))
 def show(request_id: int):
     return _show(_request_or_404(request_id))
 
@@ -114,11 +120,12 @@ def _show(item: SourcingRequest, offer_form: OfferForm | None = None):
 
 
 @bp.post("/<int:request_id>/offers")
+@access.rule(access.seller(*NEGOTIATORS, verified=True, why=OFFERERS))
 def offer(request_id: int):
     item = _request_or_404(request_id)
     fitting = _fitting(item)
     if not fitting:
-        raise PermissionDenied(_("Only a verified cooperative with zones that fit this request may offer."))
+        raise PermissionDenied(str(OFFERERS))
     form = OfferForm(fitting)
     if form.validate_on_submit():
         seller = next(o for o in fitting if str(o.id) == form.seller_id.data)
@@ -129,6 +136,7 @@ def offer(request_id: int):
 
 
 @bp.post("/<int:request_id>/close")
+@access.rule(access.party("sourcing_request", *permissions.NEGOTIATORS, side="buyer"))
 def close(request_id: int):
     item = _request_or_404(request_id)
     if ActionForm().validate_on_submit():
@@ -151,6 +159,7 @@ def _offer_or_404(offer_id: int) -> SourcingOffer:
 
 
 @bp.post("/offers/<int:offer_id>/withdraw")
+@access.rule(access.party("sourcing_offer", *permissions.NEGOTIATORS, side="seller"))
 def withdraw_offer(offer_id: int):
     item = _offer_or_404(offer_id)
     if ActionForm().validate_on_submit():
@@ -163,6 +172,7 @@ def withdraw_offer(offer_id: int):
 
 
 @bp.route("/offers/<int:offer_id>/propose", methods=["GET", "POST"])
+@access.rule(access.party("sourcing_offer", *permissions.NEGOTIATORS, side="buyer"))
 def propose(offer_id: int):
     """The buyer turns an offer into a contract proposal, the terms pre-filled from request and offer."""
     item = _offer_or_404(offer_id)

@@ -3,12 +3,14 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from market import access
 from market.services import todo
 
 bp = Blueprint("todo", __name__)
 
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 @login_required
 def home():
     sections = [(m.organisation, m.role, todo.for_organisation(current_user, m.organisation))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from market import access
 from market.services import traceability
 
 bp = Blueprint("trace", __name__)
@@ -35,18 +36,21 @@ def _page(template: str, trace: dict, **context):
 
 
 @bp.get("/listing/<public_id>")
+@access.rule(access.TOKEN)
 def listing(public_id: str):
     trace = traceability.listing_trace(_listing_or_404(public_id))
     return _page("trace/listing.html", trace)
 
 
 @bp.get("/product/<public_id>")
+@access.rule(access.TOKEN)
 def product(public_id: str):
     trace = traceability.product_trace(_product_or_404(public_id))
     return _page("trace/product.html", trace)
 
 
 @bp.get("/listing/<public_id>/label")
+@access.rule(access.TOKEN)
 def listing_label(public_id: str):
     trace = traceability.listing_trace(_listing_or_404(public_id))
     url = url_for("trace.listing", public_id=public_id, _external=True)
@@ -55,6 +59,7 @@ def listing_label(public_id: str):
 
 
 @bp.get("/product/<public_id>/label")
+@access.rule(access.TOKEN)
 def product_label(public_id: str):
     trace = traceability.product_trace(_product_or_404(public_id))
     url = url_for("trace.product", public_id=public_id, _external=True)

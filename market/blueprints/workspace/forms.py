@@ -1,7 +1,6 @@
 """Forms of the seller's workspace. Choices are filled when the form is built, for one organisation."""
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from market.blueprints.forms import NumberField, choices_of, commune_choices
+from market.blueprints.forms import Form, NumberField, choices_of, commune_choices
 from market.extensions import db
 from market.labels import CATEGORIES, CERTIFICATE_LABELS, PRODUCT_FORMS, PRODUCT_UNITS, UNITS, ZONE_KIND_LABELS
 from market.models import Crop, GrowingZone, Organisation, OrgKind, OrgStatus
@@ -40,7 +39,7 @@ def zone_choices(org: Organisation):
     return [(str(z.id), f"{z.code} · {z.crop.name_vi} · {format_number(z.area_ha)} ha") for z in zones]
 
 
-class ZoneForm(FlaskForm):
+class ZoneForm(Form):
     code = StringField(_l("Code as issued"), validators=[DataRequired(), Length(max=40)],
                        description=_l("Letters, digits and . - / e.g. LS-VQ-HOI-0012"))
     kind = SelectField(_l("Kind"), choices=choices_of(ZONE_KIND_LABELS))
@@ -61,7 +60,7 @@ class ZoneForm(FlaskForm):
         self.commune_id.choices = commune_choices()
 
 
-class CertificateForm(FlaskForm):
+class CertificateForm(Form):
     kind = SelectField(_l("Certificate"), choices=choices_of(CERTIFICATE_LABELS))
     number = StringField(_l("Number"), validators=[DataRequired(), Length(max=60)])
     issuer = StringField(_l("Issued by"), validators=[DataRequired(), Length(max=200)])
@@ -71,7 +70,7 @@ class CertificateForm(FlaskForm):
     document = FileField(_l("Scan of the certificate (PDF or photo)"))
 
 
-class ListingForm(FlaskForm):
+class ListingForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     crop_id = SelectField(_l("Crop"), validators=[DataRequired()])
     product_form = SelectField(_l("Product form"), choices=choices_of(PRODUCT_FORMS))
@@ -101,7 +100,7 @@ def retail_chain_choices():
     return [(str(o.id), o.name) for o in chains]
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     name = StringField(_l("Product name"), validators=[DataRequired(), Length(max=200)])
     category = SelectField(_l("Category"), choices=choices_of(CATEGORIES))
     stars = SelectField(_l("OCOP stars"), choices=choices_of({"3": "3 ★", "4": "4 ★", "5": "5 ★"}))
@@ -127,11 +126,11 @@ class ProductForm(FlaskForm):
         self.zone_ids.choices = zone_choices(org)
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """A status button; the target status comes in the form."""
 
     status = StringField(validators=[DataRequired()])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(min=5, max=2000)])

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market import access
 from market.blueprints import confirm, write
 from market.blueprints.workspace.forms import (
     CertificateForm,
@@ -64,6 +65,7 @@ def _attach_photo(form, org: Organisation, **link) -> None:
 
 
 @bp.get("/")
+@access.rule(access.LOGGED_IN)
 def home():
     mine = [m.organisation for m in current_user.memberships]
     sellers = [o for o in mine if o.kind in OrgKind.SELLERS + (OrgKind.ENTERPRISE,)]
@@ -73,6 +75,7 @@ def home():
 
 
 @bp.get("/<int:org_id>/")
+@access.rule(access.member())
 def dashboard(org_id: int):
     org = _org(org_id)
     on = today()
@@ -92,6 +95,7 @@ def dashboard(org_id: int):
 # --- zones and certificates -------------------------------------------------------------------
 
 @bp.route("/<int:org_id>/zones/new", methods=["GET", "POST"])
+@access.rule(access.member())
 def new_zone(org_id: int):
     org = _org(org_id)
     form = ZoneForm()
@@ -104,6 +108,7 @@ def new_zone(org_id: int):
 
 
 @bp.route("/<int:org_id>/zones/<int:zone_id>/edit", methods=["GET", "POST"])
+@access.rule(access.member())
 def edit_zone(org_id: int, zone_id: int):
     org = _org(org_id)
     zone = _owned(GrowingZone, zone_id, org)
@@ -128,6 +133,7 @@ def edit_zone(org_id: int, zone_id: int):
 
 
 @bp.route("/<int:org_id>/zones/<int:zone_id>/certificates/new", methods=["GET", "POST"])
+@access.rule(access.member())
 def new_certificate(org_id: int, zone_id: int):
     org = _org(org_id)
     zone = _owned(GrowingZone, zone_id, org)
@@ -151,6 +157,7 @@ def new_certificate(org_id: int, zone_id: int):
 # --- supply listings --------------------------------------------------------------------------
 
 @bp.route("/<int:org_id>/listings/new", methods=["GET", "POST"])
+@access.rule(access.member())
 def new_listing(org_id: int):
     org = _org(org_id)
     form = ListingForm(org)
@@ -166,6 +173,7 @@ def new_listing(org_id: int):
 
 
 @bp.route("/<int:org_id>/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@access.rule(access.member())
 def edit_listing(org_id: int, listing_id: int):
     org = _org(org_id)
     listing = _owned(SupplyListing, listing_id, org)
@@ -189,6 +197,7 @@ def edit_listing(org_id: int, listing_id: int):
 
 
 @bp.post("/<int:org_id>/listings/<int:listing_id>/status")
+@access.rule(access.member())
 def listing_status(org_id: int, listing_id: int):
     org = _org(org_id)
     listing = _owned(SupplyListing, listing_id, org)
@@ -198,6 +207,7 @@ def listing_status(org_id: int, listing_id: int):
 # --- OCOP products ----------------------------------------------------------------------------
 
 @bp.route("/<int:org_id>/products/new", methods=["GET", "POST"])
+@access.rule(access.member())
 def new_product(org_id: int):
     org = _org(org_id)
     form = ProductForm(org)
@@ -213,6 +223,7 @@ def new_product(org_id: int):
 
 
 @bp.route("/<int:org_id>/products/<int:product_id>/edit", methods=["GET", "POST"])
+@access.rule(access.member())
 def edit_product(org_id: int, product_id: int):
     org = _org(org_id)
     product = _owned(OcopProduct, product_id, org)
@@ -235,6 +246,7 @@ def edit_product(org_id: int, product_id: int):
 
 
 @bp.post("/<int:org_id>/products/<int:product_id>/status")
+@access.rule(access.member())
 def product_status(org_id: int, product_id: int):
     org = _org(org_id)
     product = _owned(OcopProduct, product_id, org)
