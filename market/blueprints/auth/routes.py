@@ -88,6 +88,7 @@ def logout():
 
 
 @bp.post("/logout-everywhere")
+@access.rule(access.LOGGED_IN)
 @login_required
 def logout_everywhere():
     """Log out on every device (a lost phone, a shared computer): every session of this account is closed."""
