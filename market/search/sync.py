@@ -42,11 +42,22 @@ def record_changes(session, _flush_context) -> None:
                 continue
             if obj.id is not None:
                 keys.update(documents.keys_touched_by(session, obj))
-    if keys:
-        now = utcnow()
-        session.connection().execute(OUTBOX.insert(), [{"doc_key": k, "created_at": now, "attempts": 0}
-                                                       for k in sorted(keys)])
-        session.info["search_pending"] = True
+    queue_keys(session, keys)
+
+
+def queue_keys(session, keys) -> None:
+    """Queue these documents in the outbox, inside the session's transaction; pushed after its commit."""
+    if not keys:
+        return
+    now = utcnow()
+    session.connection().execute(OUTBOX.insert(), [{"doc_key": k, "created_at": now, "attempts": 0}
+                                                   for k in sorted(keys)])
+    session.info["search_pending"] = True
+
+
+def queue_products(session, product_ids) -> None:
+    """Products whose stock moved through a Core UPDATE (which no flush hook sees): their documents follow."""
+    queue_keys(session, {documents.key_of("product", i) for i in product_ids})
 
 
 def push_after_commit(session) -> None:

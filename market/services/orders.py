@@ -29,6 +29,7 @@ from market.models import (
 from market.models.types import utcnow
 from market.numbers import BadValue, parse_number
 from market.permissions import PAYERS, can_view_order
+from market.search import sync
 from market.services import audit, documents, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
@@ -101,6 +102,8 @@ def _reserve(product_id: int, quantity: int) -> bool:
     last units cannot both get them (the database serialises the row)."""
     result = db.session.execute(PRODUCTS.update().where(PRODUCTS.c.id == product_id, PRODUCTS.c.stock >= quantity)
                                 .values(stock=PRODUCTS.c.stock - quantity))
+    if result.rowcount == 1:
+        sync.queue_products(db.session, [product_id])  # the search documents show the stock left
     return result.rowcount == 1
 
 
@@ -108,6 +111,7 @@ def _release(order: ShopOrder) -> None:
     for item in order.items:
         db.session.execute(PRODUCTS.update().where(PRODUCTS.c.id == item.product_id)
                            .values(stock=PRODUCTS.c.stock + item.quantity))
+    sync.queue_products(db.session, [item.product_id for item in order.items])
 
 
 def checkout(actor: User, buyer: Organisation, shipping_address: str = "") -> list[ShopOrder]:
@@ -181,6 +185,7 @@ def mark_paid(order: ShopOrder) -> None:
             for item in taken:  # all or nothing: give back what this attempt took
                 db.session.execute(PRODUCTS.update().where(PRODUCTS.c.id == item.product_id)
                                    .values(stock=PRODUCTS.c.stock + item.quantity))
+            sync.queue_products(db.session, [item.product_id for item in taken])
             notifications.notify(order.seller, "order.refund_due", _(
                 "Order %(ref)s was paid after its reservation expired and the stock is gone: refund the buyer.",
                 ref=order.reference))

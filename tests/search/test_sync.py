@@ -17,15 +17,18 @@ from market.models import (
     ListingStatus,
     OcopProduct,
     Organisation,
+    OrgKind,
     OrgStatus,
     ProductStatus,
     SearchOutbox,
+    ShopOrder,
     SupplyListing,
     User,
 )
+from market.models.types import utcnow
 from market.search import SearchQuery, get_backend, set_backend, sync
 from market.search.elastic import ElasticsearchBackend
-from market.services import listings, organisations, products, zones
+from market.services import listings, orders, organisations, products, zones
 from market.text import name_key
 from tests.conftest import log_in, submit
 from tests.factories import crop_id, listing_data
@@ -382,3 +385,28 @@ def _stale_doc() -> dict:
     from tests.search.test_contract import market_docs
 
     return market_docs()[0]
+
+
+def test_checkout_and_expiry_move_the_stock_the_index_shows(app, factory, cat, shop, engine, searching):
+    """Checkout takes stock with one conditional UPDATE (no flush hook sees it): the product's document
+    must still follow, or search shows units that are gone."""
+    org_id, _owner_id, _zone = seller(factory, cat)
+    product_id = shop.product(org_id, stock=50, name="Tinh dầu hồi Pác Cáp")
+    buyer_id = shop.buyer(kind=OrgKind.TOURIST_SHOP)
+    user_id = shop.member(buyer_id)
+
+    def stock_in_index() -> int:
+        engine.refresh()
+        hits = engine.search(SearchQuery(text="tinh dau hoi pac cap", filters={"kind": ["product"]}, per_page=5)).hits
+        return next(h.data["stock"] for h in hits if h.key == f"product:{product_id}")
+
+    assert stock_in_index() == 50
+    (order_id,) = shop.place(user_id, buyer_id, {product_id: 3})
+    assert stock_in_index() == 47
+    assert outbox_rows(app) == []
+    with app.app_context():  # the reservation runs out unpaid: the stock comes back, in the index too
+        db.session.get(ShopOrder, order_id).reserved_until = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        orders.expire_unpaid_orders()
+        db.session.commit()
+    assert stock_in_index() == 50
