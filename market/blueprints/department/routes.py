@@ -189,16 +189,7 @@ def revision_decide(revision_id: int, action: str):
     revision = db.get_or_404(Revision, revision_id)
     if revisions.target(revision) is None:
         abort(404)
-    form = VerifyForm() if action == "accept" else ReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Say why, so the applicant can put it right."), "error")
-        return redirect(url_for("department.queue"))
-    if action == "accept":
-        write.run(lambda: revisions.accept(current_user, revision), success=_("The change is accepted and shown."))
-    else:
-        write.run(lambda: revisions.reject(current_user, revision, form.reason.data),
-                  success=_("The change is rejected; the verified version stays."))
-    return redirect(url_for("department.queue"))
+    return _decide(revision, action, revisions.accept, revisions.reject)
 
 
 @bp.post("/zone-revisions/<int:revision_id>/<any(accept, reject):action>")
@@ -208,10 +199,21 @@ def zone_revision_decide(revision_id: int, action: str):
     revision = db.get_or_404(Revision, revision_id)
     if zones.revision_zone(revision) is None:
         abort(404)
+    return _decide(revision, action, zones.accept_revision, zones.reject_revision)
+
+
+def _decide(revision: Revision, action: str, accept, reject):
+    """Accept, or reject with a reason, through the service that owns the revised record."""
     form = VerifyForm() if action == "accept" else ReasonForm()
     if not form.validate_on_submit():
         flash(_("Say why, so the applicant can put it right."), "error")
         return redirect(url_for("department.queue"))
+    if action == "accept":
+        write.run(lambda: accept(current_user, revision), success=_("The change is accepted and shown."))
+    else:
+        write.run(lambda: reject(current_user, revision, form.reason.data),
+                  success=_("The change is rejected; the verified version stays."))
+    return redirect(url_for("department.queue"))
     if action == "accept":
         write.run(lambda: zones.accept_revision(current_user, revision), success=_("The change is accepted and shown."))
     else:
