@@ -27,8 +27,8 @@ def cast(world):
     chain with a processor of Chi Lăng."""
     a = world.org(name="HTX Hồi A", commune="Văn Quan")
     e = world.org("enterprise", name="Công ty E", commune="Chi Lăng")
-    world.contract(e, a, activated=date(2026, 3, 2), crop="hoi", quantity=12_000)
+    contract = world.contract(e, a, activated=date(2026, 3, 2), crop="hoi", quantity=12_000)
     world.zone(a, 12.5, certificates=[("vietgap", date(2025, 6, 1), date(2027, 6, 1), "verified")])
     return {"department": world.department_staff(), "van_quan": world.commune_officer("Văn Quan"),
             "chi_lang": world.commune_officer("Chi Lăng"), "bac_son": world.commune_officer("Bắc Sơn"),
-            "a": a, "e": e}
+            "a": a, "e": e, "contract": contract}
