@@ -54,6 +54,8 @@ SUBMITTED, SUBMITTED_LATE, IN_PROGRESS, NOT_STARTED, LATE, REOPENED = (
     "submitted", "submitted_late", "in_progress", "not_started", "late", "reopened")
 STATES_VI = {SUBMITTED: "Đã nộp", SUBMITTED_LATE: "Nộp muộn", IN_PROGRESS: "Đang soạn", NOT_STARTED: "Chưa nộp",
              LATE: "Quá hạn, chưa nộp", REOPENED: "Sở đã mở lại"}  # in the exports, always Vietnamese
+BADGES = {SUBMITTED: "valid", SUBMITTED_LATE: "expired", IN_PROGRESS: "draft", NOT_STARTED: "draft", LATE: "expired",
+          REOPENED: "draft"}  # the badge colour of each state (site.css)
 STATE_LABELS = {SUBMITTED: _l("Submitted"), SUBMITTED_LATE: _l("Submitted late"), IN_PROGRESS: _l("Being written"),
                 NOT_STARTED: _l("Not submitted"), LATE: _l("Late, not submitted"), REOPENED: _l("Reopened by the department")}
 

@@ -112,7 +112,7 @@ def round_page(round_id: int):
     item = _round(round_id)
     rows = reporting.overview(item, commune_ids=_own_ids())
     return render_template("reporting/round.html", round=item, rows=rows, counts=reporting.counts(rows),
-                           today=clock.today(), states=reporting.STATE_LABELS)
+                           today=clock.today(), states=reporting.STATE_LABELS, badges=reporting.BADGES)
 
 
 @bp.post("/rounds/<int:round_id>/remind")
@@ -177,7 +177,7 @@ def _report_page(item: ReportingRound, commune_: Commune, form=None, attach_form
 
 
 @bp.route("/rounds/<int:round_id>/communes/<int:commune_id>", methods=["GET", "POST"])
-@access.rule(access.AUTHORITY)
+@access.rule(access.AUTHORITY, POST=access.COMMUNE_OFFICE)
 def commune_report(round_id: int, commune_id: int):
     item, commune_ = _commune_in(round_id, commune_id)
     form = CommuneReportForm()
@@ -191,7 +191,7 @@ def commune_report(round_id: int, commune_id: int):
 
 
 @bp.post("/rounds/<int:round_id>/communes/<int:commune_id>/attachments")
-@access.rule(access.AUTHORITY)
+@access.rule(access.COMMUNE_OFFICE)
 def attach(round_id: int, commune_id: int):
     item, commune_ = _commune_in(round_id, commune_id)
     form = AttachForm()
