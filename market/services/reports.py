@@ -9,6 +9,8 @@ submissions. Everything is rendered from the snapshot's stored data, so re-runni
 date gives the same file as its snapshot (tests/reporting/test_exports.py)."""
 import csv
 import io
+import re
+import zipfile
 from datetime import date, datetime, time
 
 from flask_babel import force_locale
@@ -184,7 +186,25 @@ def to_xlsx(report: dict) -> bytes:
         sheet.column_dimensions[column].width = 18
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue(), moment)
+
+
+def _fixed_zip(data: bytes, moment: datetime) -> bytes:
+    """The workbook's zip with every entry dated `moment` and the document's "modified" date the report's date
+    (openpyxl stamps both with the clock when it saves), so the same report gives the same bytes whenever it
+    is written."""
+    stamp = (max(moment.year, 1980), moment.month, moment.day, 0, 0, 0)
+    modified = f"<dcterms:modified xsi:type=\"dcterms:W3CDTF\">{moment.isoformat()}Z</dcterms:modified>".encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                content = re.sub(rb"<dcterms:modified [^>]*>[^<]*</dcterms:modified>", modified, content)
+            entry = zipfile.ZipInfo(item.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, content)
+    return out.getvalue()
 
 
 def to_csv(report: dict) -> str:
