@@ -43,7 +43,7 @@ from market.models import (
 )
 from market.models.types import utcnow
 from market.permissions import can_report_for, can_run_reporting
-from market.services import audit, notifications, reports, targets, uploads
+from market.services import audit, commune_figures, notifications, reports, targets, uploads
 from market.services.errors import PermissionDenied, ValidationFailed
 
 NARRATIVE_MAX = 20_000
@@ -270,10 +270,10 @@ def state(round_: ReportingRound, report: CommuneReport | None, on: date | None 
     on = on or clock.today()
     if report is not None and report.is_submitted:
         return SUBMITTED_LATE if report.submitted_on and report.submitted_on > round_.reports_due else SUBMITTED
+    if report is not None and report.status == CommuneReportStatus.REOPENED:
+        return REOPENED  # the department is waiting for the corrected report
     if on > round_.reports_due:
         return LATE
-    if report is not None and report.status == CommuneReportStatus.REOPENED:
-        return REOPENED
     return IN_PROGRESS if report is not None else NOT_STARTED
 
 
@@ -371,6 +371,13 @@ def submission_rows(round_: ReportingRound, on: date | None = None) -> list[dict
     return rows
 
 
+def commune_rows(as_of: date) -> list[dict]:
+    """Each commune's own figures (services/commune_figures.py), as the provincial report lists them."""
+    return [{"commune": r.commune.display_name, "organisations": r.organisations, "zones": r.zones,
+             "area_ha": r.area_ha, "crops": r.crops, "linkage": r.linkage, "ocop": r.ocop, "contracts": r.contracts,
+             "contracted_value": r.contracted_value} for r in commune_figures.table(as_of)]
+
+
 def compile_and_lock(actor: User, round_: ReportingRound) -> ReportSnapshot:
     """The provincial report: the computed figures as of the round's date (services/reports.build, the same
     data any export of that date holds) and every commune's submission; kept as a locked snapshot."""
@@ -381,6 +388,7 @@ def compile_and_lock(actor: User, round_: ReportingRound) -> ReportSnapshot:
     report["round"] = {"id": round_.id, "year": round_.year, "reports_from": round_.reports_from.isoformat(),
                        "reports_due": round_.reports_due.isoformat(), "compile_by": round_.compile_by.isoformat()}
     report["submissions"] = submission_rows(round_)
+    report["communes"] = commune_rows(as_of)
     now = utcnow()
     snapshot = ReportSnapshot(as_of=as_of, commune_id=None, crop_id=None, figures=report, created_by_id=actor.id,
                               kind="provincial", locked_at=now)

@@ -121,6 +121,13 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
                                                "Đã giao", "Giá trị đã giao (VND)"],
                 [[v["crop"], v["commune"], _vi_label("unit", v["unit"]), v["contracted"], v["contracted_value"], v["delivered"],
                   v["delivered_value"]] for v in report["volumes"]]))
+    if report.get("communes") is not None:
+        out.append(("Số liệu theo xã, phường", ["Xã/phường", "Tổ chức", "Vùng trồng đã xác minh",
+                                                "Diện tích vùng trồng (ha)", "Tổ chức trong chuỗi liên kết",
+                                                "Sản phẩm OCOP còn hạn", "Hợp đồng liên kết", "Giá trị HĐ (VND)",
+                                                "Cây trồng"],
+                    [[c["commune"], c["organisations"], c["zones"], c["area_ha"], c["linkage"], c["ocop"],
+                      c["contracts"], c["contracted_value"], ", ".join(c["crops"])] for c in report["communes"]]))
     if report.get("submissions") is not None:
         out.append(("Báo cáo của các xã, phường", ["Xã/phường", "Tình trạng", "Ngày nộp", "Nội dung báo cáo",
                                                    "Tệp đính kèm"],

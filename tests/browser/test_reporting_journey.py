@@ -89,3 +89,8 @@ def test_open_submit_remind_compile_and_lock(page, live_server, app, monkeypatch
     page.goto(f"/reporting/rounds/{round_id}/report.html")
     assert "Kế hoạch phát triển nông, lâm nghiệp chủ lực tập trung" in page.locator("h1").inner_text()
     assert "Báo cáo của xã Văn Quan" in page.content()
+    # Printed, it fits the width of an A4 page (210 mm less 15 mm margins each side = 180 mm = 680 px).
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 680, "height": 962})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 680
+    assert len(page.pdf(format="A4")) > 1000

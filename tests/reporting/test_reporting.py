@@ -132,6 +132,9 @@ def test_a_whole_round(client, app, world, cast, day, upload_dir):
         assert by_commune["xã Chi Lăng"]["state"] == "submitted_late"  # resubmitted after the 20th
         assert by_commune["xã Bắc Sơn"]["state"] == "late"
         assert len(by_commune) == 65
+        communes = {c["commune"]: c for c in item.snapshot.figures["communes"]}  # each commune's own figures
+        assert len(communes) == 65 and communes["xã Văn Quan"]["area_ha"] == 12.5
+        assert communes["xã Chi Lăng"]["linkage"] == 1 and communes["xã Văn Quan"]["linkage"] == 1
         snapshot_id = item.snapshot.id
         # Locked: neither changed nor deleted, and the round takes no more reports.
         item.snapshot.figures = {}
@@ -152,7 +155,8 @@ def test_a_whole_round(client, app, world, cast, day, upload_dir):
     xlsx = client.get(f"/reporting/rounds/{round_id}/report.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     printed = client.get(f"/reporting/rounds/{round_id}/report.html").get_data(as_text=True)
-    assert "Báo cáo của các xã, phường" in printed and "Thiếu biên bản" not in printed
+    assert "Báo cáo của các xã, phường" in printed and "Số liệu theo xã, phường" in printed
+    assert "Thiếu biên bản" not in printed  # the reason stays in the audit log, not in the province's report
 
 
 def _token(client, url):
