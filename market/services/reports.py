@@ -77,8 +77,11 @@ def vi_date(iso: str | None) -> str:
 
 
 def title(report: dict) -> str:
-    """The report's title: the plan, exactly as it is named."""
-    return f"Báo cáo kết quả thực hiện {PLAN_TITLE}"
+    """The report's title: the plan, exactly as it is named, and where (province or commune, and crop)."""
+    where = report.get("commune") or "tỉnh Lạng Sơn"
+    if report.get("crop"):
+        where += f", cây {report['crop']}"
+    return f"Báo cáo kết quả thực hiện {PLAN_TITLE} — {where}"
 
 
 def scope_line(report: dict) -> str:

@@ -247,7 +247,7 @@ def test_the_flash_shows_on_the_dashboard(client, world, staff):
 def test_the_xlsx_report_holds_the_figures_and_is_kept_as_a_snapshot(client, world, market, staff):
     sheet = _xlsx(export(client, "xlsx", f"{Q}"))
     assert sheet["A1"].value == ("Báo cáo kết quả thực hiện Kế hoạch phát triển nông, lâm nghiệp chủ lực tập trung, "
-                                 "bền vững gắn với chế biến, tiêu thụ sản phẩm giai đoạn 2026-2030")
+                                 "bền vững gắn với chế biến, tiêu thụ sản phẩm giai đoạn 2026-2030 — tỉnh Lạng Sơn")
     assert sheet["A2"].value.endswith("số liệu tính đến ngày 15/06/2026")
     assert _linkage_row(sheet) == (LINKAGE_VI, 3, 30, "tổ chức")
     rows = list(sheet.iter_rows(values_only=True))

@@ -32,7 +32,7 @@ def test_the_xlsx_names_the_plan_and_scope_with_vietnamese_formats(client, world
     log_in(client, cast["department"])
     response = _export(client, "xlsx", "as_of=2026-06-15")
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-    assert sheet["A1"].value == f"Báo cáo kết quả thực hiện {PLAN}"
+    assert sheet["A1"].value == f"Báo cáo kết quả thực hiện {PLAN} — tỉnh Lạng Sơn"
     assert sheet["A2"].value == ("Phạm vi: toàn tỉnh Lạng Sơn; cây trồng: tất cả cây trồng; "
                                  "số liệu tính đến ngày 15/06/2026")
     rows = {r[0].value: r for r in sheet.iter_rows() if r and r[0].value}
@@ -55,7 +55,7 @@ def test_csv_and_print_write_numbers_the_vietnamese_way(client, world, cast):
     log_in(client, cast["department"])
     text = _export(client, "csv", "as_of=2026-06-15").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == [f"Báo cáo kết quả thực hiện {PLAN}"]
+    assert rows[0] == [f"Báo cáo kết quả thực hiện {PLAN} — tỉnh Lạng Sơn"]
     assert rows[1][0].startswith("Phạm vi: toàn tỉnh Lạng Sơn")
     share = next(r for r in rows if len(r) > 4 and r[4] == "%")
     assert share[2] == "50%"  # and 16,7% would be written with its decimal comma (tests of vi_text below)
@@ -69,11 +69,13 @@ def test_csv_and_print_write_numbers_the_vietnamese_way(client, world, cast):
 def test_a_commune_scope_is_named(client, world, cast):
     log_in(client, cast["van_quan"])
     sheet = openpyxl.load_workbook(io.BytesIO(_export(client, "xlsx", "as_of=2026-06-15").data)).active
+    assert sheet["A1"].value == f"Báo cáo kết quả thực hiện {PLAN} — xã Văn Quan"
     assert sheet["A2"].value.startswith("Phạm vi: xã Văn Quan; cây trồng: tất cả cây trồng")
     log_in(client, cast["department"])
     with world.context():
         crop = crop_id("hoi")
     sheet = openpyxl.load_workbook(io.BytesIO(_export(client, "xlsx", f"as_of=2026-06-15&crop={crop}").data)).active
+    assert sheet["A1"].value == f"Báo cáo kết quả thực hiện {PLAN} — tỉnh Lạng Sơn, cây Hồi"
     assert "cây trồng: Hồi" in sheet["A2"].value
     with world.context():
         snapshot = db.session.scalar(sa.select(ReportSnapshot).order_by(ReportSnapshot.id.desc()))

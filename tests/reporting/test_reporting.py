@@ -192,10 +192,16 @@ def test_reminders_start_on_the_first_reporting_day(app, client, cast, day):
         assert len(_inbox(user.id, "reporting.reminder")) == 2
 
 
-def test_the_cli_command_reminds(app, client, cast, day):
-    _open(client, cast, day)
+def test_the_cli_command_reminds_by_inbox_and_email(app, client, cast, day, outbox):
+    round_id = _open(client, cast, day)
+    del outbox[:]  # the round's opening told the offices
     day(date(2026, 11, 21))
     runner = app.test_cli_runner()
     first = runner.invoke(args=["market", "remind-reports"])
     assert "report reminders sent: 3" in first.output, first.output
+    with app.app_context():
+        emails = {db.session.get(User, cast[key]).email for key in ("van_quan", "chi_lang", "bac_son")}
+    assert {m.recipients[0] for m in outbox} == emails and len(outbox) == 3
+    assert all(f"/reporting/rounds/{round_id}/communes/" in m.body for m in outbox)  # a link to their report
     assert "report reminders sent: 0" in runner.invoke(args=["market", "remind-reports"]).output
+    assert len(outbox) == 3  # nothing twice the same day
