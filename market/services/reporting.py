@@ -329,6 +329,9 @@ def send_reminders(on: date | None = None) -> int:
     day on: inbox and e-mail, once per commune per day (a RoundReminder row claimed first, in a SAVEPOINT, so
     two runs at once send once). The caller commits. Returns how many communes were reminded."""
     on = on or clock.today()
+    offices: dict[int, list[Organisation]] = {}
+    for office in _offices():
+        offices.setdefault(office.commune_id, []).append(office)
     sent = 0
     for round_ in db.session.scalars(sa.select(ReportingRound).where(ReportingRound.status == RoundStatus.OPEN)):
         if on < round_.reports_from:
@@ -336,14 +339,10 @@ def send_reminders(on: date | None = None) -> int:
         done = {r.commune_id for r in round_.reports if r.is_submitted}
         already = set(db.session.scalars(sa.select(RoundReminder.commune_id).where(
             RoundReminder.round_id == round_.id, RoundReminder.sent_on == on)))
-        for office in _offices():
-            commune_id = office.commune_id
-            if commune_id in done or commune_id in already:
+        late = on > round_.reports_due
+        for commune_id, commune_offices in offices.items():
+            if commune_id in done or commune_id in already or not _claim(round_, commune_id, on, late):
                 continue
-            late = on > round_.reports_due
-            if not _claim(round_, commune_id, on, late):
-                continue
-            already.add(commune_id)
             link = notifications.page("reporting.commune_report", round_id=round_.id, commune_id=commune_id)
             if late:
                 text = _("Your commune's %(year)d report was due on %(date)s and has not been submitted: send it "
@@ -351,7 +350,8 @@ def send_reminders(on: date | None = None) -> int:
             else:
                 text = _("Reminder: send your commune's %(year)d report by %(date)s.", year=round_.year,
                          date=format_date(round_.reports_due))
-            notifications.notify(office, "reporting.reminder", text, link)
+            for office in commune_offices:  # a commune with two offices on the market: both are told
+                notifications.notify(office, "reporting.reminder", text, link)
             sent += 1
     return sent
 
