@@ -20,17 +20,13 @@ from market.models import (
 )
 from market.models.monitoring import LockedSnapshot
 from market.services import reporting
-from tests.conftest import log_in, submit
+from tests.conftest import csrf_token, log_in, submit
 from tests.factories import pdf
 
 pytestmark = pytest.mark.both_engines
 
 ROUND = {"year": "2026", "reports_from": "2026-11-18", "reports_due": "2026-11-20", "as_of": "2026-11-20",
          "compile_by": "2026-12-01"}
-
-
-def _commune(world, name):
-    return world.commune_id(name) if hasattr(world, "commune_id") else None
 
 
 def _open(client, cast, day):
@@ -73,7 +69,8 @@ def test_a_whole_round(client, app, world, cast, day, upload_dir):
     assert "30" not in re.search(r'<table class="table" id="figures">.*?</table>', page, re.S).group(0)
     assert client.get(_report_url(round_id, chi_lang)).status_code == 403  # not their commune
     response = client.post(f"{_report_url(round_id, van_quan)}/attachments",
-                           data={"csrf_token": _token(client, _report_url(round_id, van_quan)), "file": pdf("bien-ban.pdf")},
+                           data={"csrf_token": csrf_token(client, _report_url(round_id, van_quan)),
+                                 "file": pdf("bien-ban.pdf")},
                            content_type="multipart/form-data")
     assert response.status_code == 302
     assert submit(client, _report_url(round_id, van_quan), {"narrative": "", "action": "submit"}).status_code == 200
@@ -159,12 +156,6 @@ def test_a_whole_round(client, app, world, cast, day, upload_dir):
     assert "Thiếu biên bản" not in printed  # the reason stays in the audit log, not in the province's report
 
 
-def _token(client, url):
-    from tests.conftest import csrf_token
-
-    return csrf_token(client, url)
-
-
 def test_only_the_department_opens_and_compiles(client, app, cast, day):
     day(date(2026, 11, 10))
     log_in(client, cast["van_quan"])
@@ -205,3 +196,22 @@ def test_the_cli_command_reminds_by_inbox_and_email(app, client, cast, day, outb
     assert all(f"/reporting/rounds/{round_id}/communes/" in m.body for m in outbox)  # a link to their report
     assert "report reminders sent: 0" in runner.invoke(args=["market", "remind-reports"]).output
     assert len(outbox) == 3  # nothing twice the same day
+
+
+@pytest.mark.postgres
+def test_two_reminder_runs_at_once_remind_each_commune_once(app, client, cast, day, database_url):
+    """Two transactions on two connections: the second waits on the first's uncommitted round_reminder rows,
+    then finds them taken and reminds nobody."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite lets one writer at a time into the whole file: the race runs on PostgreSQL")
+    from tests.orders.race import interleave
+
+    _open(client, cast, day)
+    day(date(2026, 11, 21))
+    first, second = interleave(app, reporting.send_reminders, reporting.send_reminders)
+    assert first.error is None and second.error is None, (first.error, second.error)
+    assert (first.result, second.result) == (3, 0)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(RoundReminder.id))) == 3
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+            Notification.kind == "reporting.reminder")) == 3
