@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from market.clock import today
 from market.extensions import db
 from market.models import ContractState, ReportSnapshot
 from market.services import reports, targets
@@ -130,6 +131,9 @@ def test_the_communes_table_and_a_communes_page(client, world, cast):
     assert "12,5" in row and "Hồi" in row  # the verified zone, its crop
     sorted_html = client.get("/reporting/communes/?as_of=2026-06-15&sort=area&dir=desc").get_data(as_text=True)
     assert re.findall(r'data-commune="(\d+)"', sorted_html)[0] == str(van_quan)
+    future = client.get("/reporting/communes/?as_of=2031-01-01").get_data(as_text=True)
+    assert future.count("data-commune=") == 65  # a future date is refused (said in a message), today shown
+    assert f'name="as_of" value="{today().isoformat()}"' in future and 'class="flash' in future
     only = client.get("/reporting/communes/?q=chi+l&kind=xa").get_data(as_text=True)
     assert re.findall(r'data-commune="(\d+)"', only) == [str(chi_lang)]
     page = client.get(f"/reporting/communes/{van_quan}?as_of=2026-06-15").get_data(as_text=True)

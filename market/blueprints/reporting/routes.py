@@ -4,7 +4,7 @@ commune. Thin routes: the services check who is acting."""
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -50,9 +50,11 @@ def _own_ids() -> list[int] | None:
 
 
 def _as_of() -> date:
+    """?as_of= (from 1 January 2026 to today); a date that cannot be used is said, and today shown instead."""
     try:
         return targets.check_as_of(reports.parse_as_of(request.args.get("as_of")))
-    except ValidationFailed:
+    except ValidationFailed as exc:
+        flash(write.messages(exc), "error")
         return clock.today()
 
 
