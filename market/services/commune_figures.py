@@ -20,6 +20,7 @@ from market.models import (
     ReviewStatus,
 )
 from market.services import ocop, targets
+from market.text import fold
 
 SORTS = ("name", "organisations", "zones", "area", "linkage", "ocop", "contracts", "value")
 
@@ -40,7 +41,7 @@ class CommuneRow:
 
     def sort_key(self, key: str):
         if key == "name":
-            return self.commune.name
+            return fold(self.commune.name)  # Vietnamese order near enough: Ba Sơn, Bắc Sơn, Bằng Mạc, Bình Gia
         return {"organisations": self.organisations, "zones": self.zones, "area": self.area_ha,
                 "linkage": self.linkage, "ocop": self.ocop, "contracts": self.contracts,
                 "value": self.contracted_value}[key]
@@ -62,7 +63,7 @@ def table(as_of: date, *, locale: str = "vi", commune_ids: list[int] | None = No
     if kind in ("xa", "phuong"):
         query = query.where(Commune.kind == kind)
     rows = {c.id: CommuneRow(c) for c in db.session.scalars(query)
-            if not q or q.strip().casefold() in c.name.casefold()}
+            if not q or fold(q) in fold(c.name)}  # "chi lang" finds Chi Lăng
     _organisations(rows)
     _zones(rows, as_of, crop_id, locale)
     _linkage_and_value(rows, targets.Scope(as_of=as_of, crop_id=crop_id))
@@ -71,7 +72,7 @@ def table(as_of: date, *, locale: str = "vi", commune_ids: list[int] | None = No
     if crop_id:
         out = [r for r in out if r.zones or r.ocop or r.contracts]
     sort = sort if sort in SORTS else "name"
-    out.sort(key=lambda r: (r.sort_key(sort), r.commune.name), reverse=descending)
+    out.sort(key=lambda r: (r.sort_key(sort), fold(r.commune.name)), reverse=descending)
     return out
 
 

@@ -45,6 +45,7 @@ from market.models.types import utcnow
 from market.permissions import can_report_for, can_run_reporting
 from market.services import audit, commune_figures, notifications, reports, targets, uploads
 from market.services.errors import PermissionDenied, ValidationFailed
+from market.text import fold
 
 NARRATIVE_MAX = 20_000
 REASON_MAX = 2_000
@@ -303,7 +304,7 @@ def overview(round_: ReportingRound, on: date | None = None, *, commune_ids: lis
                 len(reminded.get(c.id, [])), max(reminded[c.id]) if c.id in reminded else None)
             for c in db.session.scalars(query)]
     order = {LATE: 0, REOPENED: 1, NOT_STARTED: 2, IN_PROGRESS: 3, SUBMITTED_LATE: 4, SUBMITTED: 5}
-    return sorted(rows, key=lambda r: (order[r.state], not r.has_office, r.commune.name))
+    return sorted(rows, key=lambda r: (order[r.state], not r.has_office, fold(r.commune.name)))
 
 
 def counts(rows: list[Row]) -> dict[str, int]:
@@ -361,7 +362,7 @@ def send_reminders(on: date | None = None) -> int:
 def submission_rows(round_: ReportingRound, on: date | None = None) -> list[dict]:
     """Every commune's submission as the provincial report lists it (plain data, stored in the snapshot)."""
     rows = []
-    for row in sorted(overview(round_, on), key=lambda r: r.commune.name):
+    for row in sorted(overview(round_, on), key=lambda r: fold(r.commune.name)):
         report = row.report if row.report is not None and row.report.is_submitted else None
         rows.append({"commune": row.commune.display_name, "commune_id": row.commune.id, "state": row.state,
                      "status_vi": STATES_VI[row.state],
