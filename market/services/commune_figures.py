@@ -11,6 +11,7 @@ from market.extensions import db
 from market.models import (
     Commune,
     Contract,
+    ContractState,
     Crop,
     GrowingZone,
     OcopProduct,
@@ -22,6 +23,8 @@ from market.models import (
 from market.services import ocop, targets
 from market.text import fold
 
+# Contracts counted per commune (the seller's): in force or done, as the linkage rule reads them.
+CONTRACT_STATES = (ContractState.ACTIVE, ContractState.DISPUTED, ContractState.COMPLETED)
 SORTS = ("name", "organisations", "zones", "area", "linkage", "ocop", "contracts", "value")
 
 
@@ -29,7 +32,6 @@ SORTS = ("name", "organisations", "zones", "area", "linkage", "ocop", "contracts
 class CommuneRow:
     commune: Commune
     organisations: int = 0
-    processors: int = 0
     zones: int = 0
     area_ha: float = 0.0
     crops: list[str] = field(default_factory=list)
@@ -86,7 +88,6 @@ def _organisations(rows: dict[int, CommuneRow]) -> None:
     verified = sa.select(Organisation.commune_id, sa.func.count()).where(
         Organisation.status == OrgStatus.VERIFIED).group_by(Organisation.commune_id)
     _set(rows, _grouped(verified.where(Organisation.kind.not_in(OrgKind.AUTHORITIES))), "organisations")
-    _set(rows, _grouped(verified.where(Organisation.kind.in_(targets.PROCESSOR_KINDS))), "processors")
     _set(rows, _grouped(verified.where(Organisation.kind == OrgKind.COMMUNE_OFFICE)), "has_office")
     for row in rows.values():
         row.has_office = bool(row.has_office)
@@ -131,7 +132,7 @@ def _ocop_and_contracts(rows: dict[int, CommuneRow], as_of: date, crop_id: int |
     _set(rows, _grouped(query), "ocop")
     seller = sa.orm.aliased(Organisation)
     query = (sa.select(seller.commune_id, sa.func.count(Contract.id)).join(seller, Contract.seller_id == seller.id)
-             .where(Contract.state.in_(targets.LINKED_STATES)).group_by(seller.commune_id))
+             .where(Contract.state.in_(CONTRACT_STATES)).group_by(seller.commune_id))
     if crop_id:
         query = query.where(Contract.crop_id == crop_id)
     _set(rows, _grouped(query), "contracts")
