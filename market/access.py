@@ -22,6 +22,7 @@ The rules (`Rule.kind`):
   SIGNED: a caller proving itself in the request (the Stripe webhook's signature).
 - LOGGED_IN: any logged-in person.
 - DEPARTMENT: department staff (members of the verified department). AUTHORITY: department or commune staff.
+  COMMUNE_OFFICE: commune staff only (a commune's own report: the department reads it, never writes it).
 - BUYER: a member of a buying organisation (enterprise, retail chain, tourist shop); SELLER: of a cooperative or
   farmer group. Either with `*roles` to narrow them, `verified=True` for verified organisations only.
 - member(*roles, org="org_id", or_self=None): a member of the organisation in the address (with one of `roles`,
@@ -40,7 +41,7 @@ from functools import wraps
 from flask import Flask, abort, current_app, jsonify, request
 from flask_login import current_user
 
-__all__ = ["AUTHORITY", "BUYER", "DEPARTMENT", "LOGGED_IN", "PUBLIC", "SELLER", "SIGNED", "TOKEN", "Rule",
+__all__ = ["AUTHORITY", "BUYER", "COMMUNE_OFFICE", "DEPARTMENT", "LOGGED_IN", "PUBLIC", "SELLER", "SIGNED", "TOKEN", "Rule",
            "buyer", "member", "party", "rule", "rule_for", "seller", "visible"]
 
 
@@ -73,6 +74,7 @@ SIGNED = Rule("signed")
 LOGGED_IN = Rule("logged_in")
 DEPARTMENT = Rule("department")
 AUTHORITY = Rule("authority")
+COMMUNE_OFFICE = Rule("commune_office")
 BUYER = Rule("buyer")
 SELLER = Rule("seller")
 
@@ -306,6 +308,10 @@ def _authority(r: Rule, view_args: dict) -> bool:
     return bool(current_user.is_department_staff or current_user.office_communes)
 
 
+def _commune_office(r: Rule, view_args: dict) -> bool:
+    return bool(current_user.office_communes)
+
+
 def _trader(r: Rule, view_args: dict) -> bool:
     from market.models import OrgKind
 
@@ -356,7 +362,7 @@ def _party(r: Rule, view_args: dict) -> bool:
 
 CHECKS: dict[str, Callable[[Rule, dict], bool]] = {
     "logged_in": lambda r, view_args: True, "visible": lambda r, view_args: True,
-    "department": _department, "authority": _authority, "buyer": _trader, "seller": _trader,
+    "department": _department, "authority": _authority, "commune_office": _commune_office, "buyer": _trader, "seller": _trader,
     "member": _member, "party": _party,
 }
 

@@ -1,5 +1,6 @@
 """Flask commands, registered in one place: `flask market seed [--demo]`, `flask market expire-orders`,
-`flask market retry-refunds`, `flask market remind-renewals`, `flask market backup`, `flask market restore`."""
+`flask market retry-refunds`, `flask market remind-renewals`, `flask market remind-reports`,
+`flask market backup`, `flask market restore`."""
 from pathlib import Path
 
 import click
@@ -58,6 +59,18 @@ def remind_renewals() -> None:
     db.session.commit()
     effects.run_ready()  # the e-mails, once the reminders are recorded
     click.echo(f"renewal reminders sent: {count}")
+
+
+@market_cli.command("remind-reports")
+def remind_reports() -> None:
+    """Remind the commune offices whose report of the open round is not submitted (from the first reporting day
+    on), each once a day: run it daily; running it twice the same day sends nothing twice."""
+    from market.services import reporting
+
+    count = reporting.send_reminders()
+    db.session.commit()
+    effects.run_ready()  # the e-mails, once the reminders are recorded
+    click.echo(f"report reminders sent: {count}")
 
 
 @market_cli.command("retry-refunds")

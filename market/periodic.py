@@ -8,6 +8,7 @@
 | `certificate_dates` | daily at 00:05 (UTC+7) | queues documents whose certificates expired yesterday or start today |
 | `prune_sessions` | daily at 03:00 (UTC+7) | closes log-in sessions older than the remember-me cookie's life |
 | `remind_renewals` | daily at 06:15 (UTC+7) | renewal reminders 90, 30 and 7 days before a zone code, zone certificate or OCOP certificate expires; each once |
+| `remind_reports` | daily at 07:30 (UTC+7) | reminds commune offices whose yearly report (open round) is not submitted, from the first reporting day; once per commune per day |
 
 Each writes in a transaction of its own through the write path and queues its effects after the commit.
 The `flask market ...` / `flask search sync` commands do the same work by hand.
@@ -18,7 +19,7 @@ from market import jobs
 from market.blueprints import write
 from market.payments import service as payments
 from market.search import sync
-from market.services import orders, reminders, sessions
+from market.services import orders, reminders, reporting, sessions
 
 
 @jobs.periodic(crontab(minute="*"))
@@ -49,3 +50,8 @@ def prune_sessions() -> int:
 @jobs.periodic(crontab(minute="15", hour="23"))  # 06:15 in Asia/Ho_Chi_Minh
 def remind_renewals() -> int:
     return write.commit(reminders.send_due).value
+
+
+@jobs.periodic(crontab(minute="30", hour="0"))  # 07:30 in Asia/Ho_Chi_Minh
+def remind_reports() -> int:
+    return write.commit(reporting.send_reminders).value

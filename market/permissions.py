@@ -223,3 +223,20 @@ def seller_organisations(user, roles=NEGOTIATORS) -> list[Organisation]:
     if not _user(user):
         return []
     return [m.organisation for m in user.memberships if m.organisation.kind in OrgKind.SELLERS and m.role in roles]
+
+
+# --- the yearly reporting cycle (services/reporting.py) ---------------------------------------------
+
+def can_run_reporting(user) -> bool:
+    """Department staff open a round, see every commune's report, reopen a submitted one, compile and lock."""
+    return can_review(user)
+
+
+def can_report_for(user, commune) -> bool:
+    """A commune office's staff write and submit their own commune's report, and only theirs."""
+    return _user(user) and any(c.id == getattr(commune, "id", commune) for c in user.office_communes)
+
+
+def can_see_commune(user, commune) -> bool:
+    """The department sees every commune's figures and report; commune staff their own."""
+    return can_run_reporting(user) or can_report_for(user, commune)

@@ -105,6 +105,8 @@ class RoleWorld:
             return org == "department"
         if kind == "authority":
             return org in ("department", "commune")
+        if kind == "commune_office":
+            return org == "commune"
         if kind in ("buyer", "seller"):
             kinds = OrgKind.BUYERS if kind == "buyer" else OrgKind.SELLERS
             return (org is not None and KINDS[org] in kinds and (not rule.roles or member_role in rule.roles)
@@ -165,6 +167,13 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
         snapshot = reports.take_snapshot(db.session.get(User, users["department"]),
                                          targets.Scope(as_of=wanted.delivery_start - timedelta(days=2),
                                                        commune_id=seller_org.commune_id))
+        from market.models import ReportingRound
+        from market.services import reporting
+
+        reporting_round = ReportingRound(**reporting.default_dates(2026), opened_by_id=users["department"])
+        db.session.add(reporting_round)
+        db.session.flush()
+        reporting.compile_and_lock(db.session.get(User, users["department"]), reporting_round)  # its report exists
         upload = None
         if upload_folder:
             app.config["UPLOAD_FOLDER"] = upload_folder
@@ -176,7 +185,8 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
             Membership.user_id == users["seller_member"], Membership.organisation_id == seller))
         token = accounts.make_reset_token(db.session.get(User, users["seller_member"]))
         ids = {"request": wanted.id, "offer": offer.id, "delivery": delivery.id, "disputed": disputed.id, "delivery_public": delivery.public_id,
-               "snapshot": snapshot.id, "zone_code": db.session.get(GrowingZone, zone).code,
+               "snapshot": snapshot.id, "round": reporting_round.id,
+               "commune": db.session.get(Org, orgs["commune"]).commune_id, "zone_code": db.session.get(GrowingZone, zone).code,
                "listing_public": db.session.get(SupplyListing, listing).public_id,
                "product_public": db.session.get(OcopProduct, product).public_id,
                "upload": upload.id if upload else None, "upload_name": upload.stored_name if upload else None}
@@ -189,7 +199,8 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
             "public_id": ids["listing_public"], "filename": "css/site.css",
             "account_id": more["account"], "certificate_id": more["ocop_certificate"],
             "revision_id": more["product_revision"], "conversation_id": more["conversation"],
-            "dispute_id": more["dispute"], "doc_id": more["document"], "placement_id": more["placement"]}
+            "dispute_id": more["dispute"], "doc_id": more["document"], "placement_id": more["placement"],
+            "round_id": ids["round"], "commune_id": ids["commune"]}
     per_endpoint = {
         "main.set_language": {"code": "vi"},
         "department.review": {"org_id": orgs["unverified"]},

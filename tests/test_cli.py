@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from market.extensions import db
 from market.models import Commune, Crop, Membership, Organisation, PlanTarget, User
-from market.services import demo_market, demo_province
+from market.services import demo_market, demo_province, demo_reporting
 
 REFERENCE = ("commune", "commune_alias", "crop", "crop_commune", "plan_target")
 
@@ -62,11 +62,13 @@ def test_seed_demo_twice_gives_the_same_rows(app, runner):
     first = table_counts(app)
     # the small demo market (README accounts) and the demo province (one owner account per organisation it
     # names; a name the small market already has, e.g. HTX Quế Tràng Định, is the same organisation)
+    # and the commune offices of the reporting demo (demo_reporting.OFFICES, one account each)
     province = len(demo_province.BUYERS) + demo_province.SELLERS_PER_CROP * len(demo_province.CROP_PROFILES)
-    assert len(demo_market.DEMO_ORGANISATIONS) + province - 3 <= first["organisation"] < (
-        len(demo_market.DEMO_ORGANISATIONS) + province)
-    assert first["user"] == len(demo_market.DEMO_ACCOUNTS) + province
-    assert first["membership"] == len(demo_market.DEMO_ACCOUNTS) + province
+    offices = len(demo_reporting.OFFICES)
+    assert len(demo_market.DEMO_ORGANISATIONS) + province + offices - 3 <= first["organisation"] < (
+        len(demo_market.DEMO_ORGANISATIONS) + province + offices)
+    assert first["user"] == len(demo_market.DEMO_ACCOUNTS) + province + offices
+    assert first["membership"] == len(demo_market.DEMO_ACCOUNTS) + province + offices
     run(runner, "--demo")
     assert table_counts(app) == first
     run(runner)  # the plan alone leaves the demo alone

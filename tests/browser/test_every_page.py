@@ -10,7 +10,16 @@ import pytest
 import sqlalchemy as sa
 
 from market.extensions import db
-from market.models import Contract, GrowingZone, OcopProduct, Organisation, ShopOrder, SupplyListing, User
+from market.models import (
+    Contract,
+    GrowingZone,
+    OcopProduct,
+    Organisation,
+    ReportingRound,
+    ShopOrder,
+    SupplyListing,
+    User,
+)
 from market.search import sync
 from market.services import demo_market
 from market.services import orders as order_service
@@ -70,6 +79,11 @@ PAGES = [
     ("organisation review", "department", "/department/organisations/{pending_org}"),
     ("zone map", "department", "/map/"),
     ("import", "department", "/department/import/"),
+    ("reporting rounds", "department", "/reporting/"),
+    ("communes table", "department", "/reporting/communes/"),
+    ("commune page", "department", "/reporting/communes/{commune}"),
+    ("reporting round", "department", "/reporting/rounds/{round}"),
+    ("commune report", "department", "/reporting/rounds/{round}/communes/{commune}"),
 ]
 
 REPORT: list[tuple[str, int, int, float | None, float | None]] = []
@@ -99,6 +113,8 @@ def _build(factory):
         "zone": db.session.scalar(sa.select(GrowingZone.code).where(GrowingZone.code == "LS-VQ-HOI-0001")),
         "contract": db.session.scalar(sa.select(Contract.id).where(Contract.reference == "HD-DEMO-01")),
         "order": db.session.scalar(sa.select(ShopOrder.id).where(ShopOrder.reference == "DH-DEMO-01")),
+        "commune": seller.commune_id,
+        "round": db.session.scalar(sa.select(ReportingRound.id).order_by(ReportingRound.id.desc())),
         "users": {role: db.session.scalar(sa.select(User.id).where(User.email == email))
                   for role, email in ROLES.items()},
     }

@@ -137,7 +137,7 @@ def test_a_commune_officer_sees_their_own_commune_only(client, world, market, of
 @pytest.mark.figures
 def test_a_commune_officer_exports_their_commune_and_sees_only_its_snapshots(client, world, market, officer):
     sheet = _xlsx(export(client, "xlsx", f"{Q}"))
-    assert sheet["A1"].value.endswith("— xã Văn Quan")
+    assert sheet["A2"].value.startswith("Phạm vi: xã Văn Quan;")
     assert _linkage_row(sheet) == (LINKAGE_VI, 1, 30, "tổ chức")
     with world.context():
         own = db.session.scalar(sa.select(ReportSnapshot))
@@ -246,7 +246,9 @@ def test_the_flash_shows_on_the_dashboard(client, world, staff):
 @pytest.mark.figures
 def test_the_xlsx_report_holds_the_figures_and_is_kept_as_a_snapshot(client, world, market, staff):
     sheet = _xlsx(export(client, "xlsx", f"{Q}"))
-    assert sheet["A1"].value == "Báo cáo kết quả thực hiện kế hoạch 2026-2030, tính đến ngày 2026-06-15"
+    assert sheet["A1"].value == ("Báo cáo kết quả thực hiện Kế hoạch phát triển nông, lâm nghiệp chủ lực tập trung, "
+                                 "bền vững gắn với chế biến, tiêu thụ sản phẩm giai đoạn 2026-2030 — tỉnh Lạng Sơn")
+    assert sheet["A2"].value.endswith("số liệu tính đến ngày 15/06/2026")
     assert _linkage_row(sheet) == (LINKAGE_VI, 3, 30, "tổ chức")
     rows = list(sheet.iter_rows(values_only=True))
     by_label = {r[0]: r[1] for r in rows if r and r[0]}
@@ -283,7 +285,7 @@ def test_a_snapshot_reopens_unchanged_after_the_data_moves_on(client, world, mar
     assert _html_value(html, LINKAGE_VI) == "3"
     assert f"#{first_id}" in html
     old_csv = csv.reader(io.StringIO(client.get(f"/dashboard/snapshots/{first_id}.csv").data.decode("utf-8-sig")))
-    assert [LINKAGE_SECTION_VI, LINKAGE_VI, "3", "30", "tổ chức", "2026-06-15"] in list(old_csv)
+    assert [LINKAGE_SECTION_VI, LINKAGE_VI, "3", "30", "tổ chức", "15/06/2026"] in list(old_csv)
 
     assert _linkage_row(_xlsx(export(client, "xlsx", f"{Q}")))[1] == 2
     assert _html_value(export(client, "html", f"{Q}").get_data(as_text=True), LINKAGE_VI) == "2"
@@ -306,10 +308,10 @@ def test_the_csv_report_has_a_bom_and_the_figures(client, world, market, staff):
     assert response.headers["Content-Disposition"].endswith('.csv"')
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0] == ["Phần", "Chỉ tiêu", "Thực hiện", "Mục tiêu 2030", "Đơn vị", "Tính đến ngày"]
-    figures = {r[1]: r for r in rows[1:10]}
-    assert figures[LINKAGE_VI] == [LINKAGE_SECTION_VI, LINKAGE_VI, "3", "30", "tổ chức", "2026-06-15"]
-    assert figures["Sản phẩm OCOP 4 sao"] == ["Chương trình OCOP", "Sản phẩm OCOP 4 sao", "1", "20", "sản phẩm", "2026-06-15"]
+    assert rows[3] == ["Phần", "Chỉ tiêu", "Thực hiện", "Mục tiêu 2030", "Đơn vị", "Tính đến ngày"]  # under the title
+    figures = {r[1]: r for r in rows[4:13]}
+    assert figures[LINKAGE_VI] == [LINKAGE_SECTION_VI, LINKAGE_VI, "3", "30", "tổ chức", "15/06/2026"]
+    assert figures["Sản phẩm OCOP 4 sao"] == ["Chương trình OCOP", "Sản phẩm OCOP 4 sao", "1", "20", "sản phẩm", "15/06/2026"]
     assert figures["Diện tích đạt VietGAP, hữu cơ, mã số vùng trồng và tiêu chuẩn khác"][2] == "12,5"
     assert ["HTX Hồi A", "Hợp tác xã (HTX)", "Văn Quan", "hợp đồng trên sàn",
             f"{world.reference(market['c1'])}, {world.reference(market['c2'])}"] in rows
@@ -321,7 +323,7 @@ def test_the_csv_report_has_a_bom_and_the_figures(client, world, market, staff):
 def test_a_scoped_report(client, world, market, staff):
     args = f"{Q}&commune={world.commune_id('Chi Lăng')}"
     sheet = _xlsx(export(client, "xlsx", f"{args}"))
-    assert sheet["A1"].value.endswith("— xã Chi Lăng")
+    assert sheet["A2"].value.startswith("Phạm vi: xã Chi Lăng;")
     assert _linkage_row(sheet)[1] == 1  # E2
     with world.context():
         assert db.session.scalar(sa.select(ReportSnapshot.commune_id)) == world.commune_id("Chi Lăng")
