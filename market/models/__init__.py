@@ -50,6 +50,7 @@ from market.models.conversations import (
     message_upload,
 )
 from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
+from market.models.gs1 import ProductLot
 from market.models.monitoring import DeclaredChain, ReportSnapshot
 from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
@@ -74,4 +75,5 @@ __all__ = [
     "crop_commune", "listing_zone", "product_zone",
     "PlacementStatus", "SentReminder", "ShelfPlacement",
     "OcopCertificate", "OcopLevel", "Revision", "RevisionStatus", "VerifiedAgainst",
+    "ProductLot",
 ]
