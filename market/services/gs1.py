@@ -10,9 +10,10 @@ standard (URI syntax 1.4). Pure functions: no database here, except the resolver
   organisation has a GLN: `https://{market}/414/{gln}/254/{zone code}`; otherwise a market-assigned HTTP
   URI `https://{market}/gs1/zones/{zone id}`. Either is a valid EPCIS location identifier (EPCIS 2.0 takes
   any URI; the first is the standard GS1 Digital Link form of an SGLN).
-- Items without a GTIN (harvest listings, a contract's goods): the market assigns a restricted
+- Items without a GTIN (harvest listings, a contract's goods, OCOP products not yet given one): the market assigns a restricted
   circulation number (RCN, GS1 prefix 20-29 is "restricted distribution", here 29) with a valid check
-  digit: 29 + kind (1 listing, 2 contract) + the record's number on 9 digits + check digit. It is
+  digit: 29 + kind (1 listing, 2 contract, 3 OCOP product without a GTIN) + the record's number on
+  9 digits + check digit. It is
   meaningful on the market's own domain only (the resolver is the market) and is replaced by the
   product's own GTIN as soon as the producer has one.
 """
@@ -29,7 +30,7 @@ CSET82 = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]+$")
 LOT_MAX = 20
 GLN_EXTENSION_MAX = 20
 RCN_PREFIX = "29"
-RCN_LISTING, RCN_CONTRACT = "1", "2"
+RCN_LISTING, RCN_CONTRACT, RCN_PRODUCT = "1", "2", "3"
 
 
 class BadIdentifier(ValueError):
@@ -113,7 +114,7 @@ def rcn(kind: str, number: int) -> str:
 
 def rcn_target(gtin14: str) -> tuple[str, int] | None:
     """(kind, number) for one of the market's restricted circulation numbers, else None."""
-    if len(gtin14) == 14 and gtin14.startswith("0" + RCN_PREFIX) and gtin14[3] in (RCN_LISTING, RCN_CONTRACT):
+    if len(gtin14) == 14 and gtin14.startswith("0" + RCN_PREFIX) and gtin14[3] in (RCN_LISTING, RCN_CONTRACT, RCN_PRODUCT):
         return gtin14[3], int(gtin14[4:13])
     return None
 
