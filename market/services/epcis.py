@@ -223,8 +223,7 @@ def delivery_events(delivery: Delivery, base: str) -> list[Event]:
 
 
 def _delivery_unit(delivery: Delivery) -> str | None:
-    items = delivery.contract.current.terms.items if delivery.contract.versions else ()
-    return items[0].unit if items else None
+    return delivery.contract.current.terms.item.unit if delivery.contract.versions else None
 
 
 def lot_events(lot: ProductLot, base: str) -> list[Event]:
