@@ -167,6 +167,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                                                       "toi_thieu")),
         Column("crop", _l("Crop"), ("cay_trong", "cay", "nguyen_lieu")),
         Column("description", _l("Description"), ("mo_ta", "gioi_thieu")),
+        Column("gtin", _l("GTIN"), ("ma_gtin", "ma_vach", "ma_so_ma_vach", "barcode", "ean")),
     ),
     # The department's own OCOP register: certificates recorded as verified against it.
     "ocop": (
@@ -790,7 +791,14 @@ class Preview:
             "min_order_qty": self._number(raw, errors, "min_order_qty", integer=True),
             "crop_id": crop.id if crop else None,
             "tourist_shops_allowed": True,
+            "gtin": _text(raw.values.get("gtin")),
         }
+        if data["gtin"]:  # one product per GTIN in the file too (the records are checked by clean_product)
+            gtin_key = ("gtin", "".join(ch for ch in data["gtin"] if ch.isdigit()).zfill(14))
+            if gtin_key in self._seen:
+                errors["gtin"] = [_("Duplicate GTIN: the same GTIN is in row %(line)d.", line=self._seen[gtin_key])]
+            else:
+                self._seen[gtin_key] = raw.line
         if org is not None and data["name"]:
             key = (org.id, name_key(data["name"]))
             if key in self._seen:
