@@ -201,7 +201,11 @@ def delivery_events(delivery: Delivery, base: str) -> list[Event]:
     if certification := _certification(base, zones, delivery.delivered_on):
         shipping["certificationInfo"] = certification
     events = [Event("shipping", shipped_at, parties, True, shipping)]
-    received_at = delivery.inspected_at or (delivery.answered_at if delivery.status == DeliveryStatus.CONFIRMED else None)
+    # Received: when the buyer inspected it, else when it confirmed it (at the delivery date if the moment
+    # was not recorded); a delivery only recorded by the seller, or disputed without inspection, has no receipt.
+    received_at = delivery.inspected_at
+    if received_at is None and delivery.status == DeliveryStatus.CONFIRMED:
+        received_at = delivery.answered_at or shipped_at
     if received_at is not None:
         receiving = _common("ObjectEvent", received_at, _event_id("receiving", delivery.id))
         receiving.update({

@@ -793,12 +793,7 @@ class Preview:
             "tourist_shops_allowed": True,
             "gtin": _text(raw.values.get("gtin")),
         }
-        if data["gtin"]:  # one product per GTIN in the file too (the records are checked by clean_product)
-            gtin_key = ("gtin", "".join(ch for ch in data["gtin"] if ch.isdigit()).zfill(14))
-            if gtin_key in self._seen:
-                errors["gtin"] = [_("Duplicate GTIN: the same GTIN is in row %(line)d.", line=self._seen[gtin_key])]
-            else:
-                self._seen[gtin_key] = raw.line
+        self._gtin_once(raw, errors, data["gtin"])
         if org is not None and data["name"]:
             key = (org.id, name_key(data["name"]))
             if key in self._seen:
@@ -826,6 +821,16 @@ class Preview:
                 notes.append(_("Will be a draft: the OCOP certificate is not valid today."))
         return self._result(raw, errors, notes, {"organisation": org, "product": fields})
 
+
+    def _gtin_once(self, raw: RawRow, errors: dict, gtin: str | None) -> None:
+        """One product per GTIN in the file too (the records are checked by clean_product)."""
+        if not gtin:
+            return
+        key = ("gtin", "".join(ch for ch in gtin if ch.isdigit()).zfill(14))
+        if key in self._seen:
+            errors["gtin"] = [_("Duplicate GTIN: the same GTIN is in row %(line)d.", line=self._seen[key])]
+        else:
+            self._seen[key] = raw.line
 
     def _certificate_holder(self, raw: RawRow, errors: dict, org: Organisation | None, number: str | None,
                             facts: tuple) -> None:

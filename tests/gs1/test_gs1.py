@@ -27,7 +27,8 @@ from market.models import (
 )
 from market.services import epcis, gs1
 from market.services.errors import ValidationFailed
-from tests.conftest import csrf_token, log_in_en as log_in
+from tests.conftest import csrf_token
+from tests.conftest import log_in_en as log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 VALIDATOR = ROOT / "scripts" / "gs1_validate.mjs"
