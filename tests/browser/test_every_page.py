@@ -10,7 +10,16 @@ import pytest
 import sqlalchemy as sa
 
 from market.extensions import db
-from market.models import Contract, GrowingZone, OcopProduct, Organisation, ShopOrder, SupplyListing, User
+from market.models import (
+    Contract,
+    GrowingZone,
+    OcopProduct,
+    Organisation,
+    ProductLot,
+    ShopOrder,
+    SupplyListing,
+    User,
+)
 from market.search import sync
 from market.services import demo_market
 from market.services import orders as order_service
@@ -70,6 +79,10 @@ PAGES = [
     ("organisation review", "department", "/department/organisations/{pending_org}"),
     ("zone map", "department", "/map/"),
     ("import", "department", "/department/import/"),
+    ("GS1 lot page", None, "/01/{gtin}/10/{product_lot}"),
+    ("GS1 zone location", None, "/gs1/zones/{zone_id}"),
+    ("EPCIS events", "cooperative", "/gs1/orgs/{seller}/events"),
+    ("product lots", "cooperative", "/gs1/orgs/{seller}/lots"),
 ]
 
 REPORT: list[tuple[str, int, int, float | None, float | None]] = []
@@ -96,6 +109,10 @@ def _build(factory):
         "listing": listing.id,
         "listing_public": listing.public_id,
         "product": product.id,
+        "gtin": product.gtin,  # the demo's GS1 data (services/demo_gs1.py)
+        "product_lot": db.session.scalar(sa.select(ProductLot.lot_number).where(ProductLot.product_id == product.id)
+                                         .order_by(ProductLot.id)),
+        "zone_id": db.session.scalar(sa.select(GrowingZone.id).where(GrowingZone.code == "LS-VQ-HOI-0001")),
         "zone": db.session.scalar(sa.select(GrowingZone.code).where(GrowingZone.code == "LS-VQ-HOI-0001")),
         "contract": db.session.scalar(sa.select(Contract.id).where(Contract.reference == "HD-DEMO-01")),
         "order": db.session.scalar(sa.select(ShopOrder.id).where(ShopOrder.reference == "DH-DEMO-01")),
