@@ -240,6 +240,7 @@ def test_linkset_lists_the_links_of_a_lot(client, world):
     (f"/01/{GTIN}/10/NO-SUCH-LOT", 404, "Unknown lot"),
     ("/01/04006381333931", 404, "No product"),
 ])
+@pytest.mark.both_engines
 def test_bad_links_answer_400_or_404_in_html_and_json(client, world, path, status, words):
     page = client.get(path, headers={"Accept": "text/html"})
     assert page.status_code == status and page.mimetype == "text/html"
@@ -260,6 +261,7 @@ def test_drafts_are_not_resolved_for_strangers(client, app, world):
 
 # --- EPCIS documents ---------------------------------------------------------------------------
 
+@pytest.mark.both_engines
 def test_a_lots_history_is_an_epcis_document_gs1_accepts(client, world):
     public = client.get(f"/gs1/epcis/01/{GTIN}/10/TD-2026-01")
     assert public.status_code == 200 and public.mimetype == "application/ld+json"
@@ -292,6 +294,7 @@ def test_the_harvest_lots_history_shows_deliveries_to_the_parties_only(client, a
     assert_valid_epcis(seen)
 
 
+@pytest.mark.both_engines
 def test_an_organisation_exports_its_own_events_for_a_date_range(client, app, world):
     start, end = (today() - timedelta(days=30)).isoformat(), today().isoformat()
     url = f"/gs1/orgs/{world['seller']}/events.jsonld?start={start}&end={end}"
@@ -323,6 +326,7 @@ def test_an_organisation_exports_only_its_own_events(client, app, world):
 
 # --- forms ---------------------------------------------------------------------------------------
 
+@pytest.mark.both_engines
 def test_product_gtin_is_checked_and_unique(req_en, world):
     from market.services import products
 

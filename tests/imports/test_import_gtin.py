@@ -8,7 +8,7 @@ from market.services import importer
 from tests.imports.conftest import HOI, PRODUCT_HEADER, csv_bytes
 from tests.imports.test_importer import errors_by_line, product_row
 
-pytestmark = [pytest.mark.usefixtures("req_en")]
+pytestmark = [pytest.mark.usefixtures("req_en"), pytest.mark.both_engines]
 
 
 def test_gtin_column_is_checked_and_saved(orgs, staff):
