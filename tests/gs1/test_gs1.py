@@ -382,3 +382,17 @@ def test_the_validators_do_refuse_what_is_wrong(req_en):
     results = gs1_tools(epcis_documents=[broken], digital_links=[f"https://cho.example.vn/01/{GTIN}/10/{'L' * 21}"])
     assert not results["epcis"][0]["success"] and results["epcis"][0]["errors"]
     assert results["digital_links"][0]["valid"] is False
+
+
+def test_a_harvest_lot_and_a_zone_resolve_for_people(client, app, world):
+    link = _listing_link(app, world)
+    path = link.split(app.config["PUBLIC_URL"].rstrip("/"), 1)[1]
+    page = client.get(path)
+    assert page.status_code == 200 and "HOI-2026-01" in page.get_data(as_text=True)
+    assert 'data-event="harvest"' in page.get_data(as_text=True)
+    zone = client.get(f"/414/{GLN}/254/LS-VQ-HOI-01")
+    assert zone.status_code == 307 and zone.headers["Location"].endswith(f"/gs1/zones/{world['zone']}")
+    html = client.get(f"/gs1/zones/{world['zone']}").get_data(as_text=True)
+    assert f'id="certificate-{world["certificate"]}"' in html and f"/414/{GLN}/254/LS-VQ-HOI-01" in html
+    assert client.get(f"/417/{GLN}").status_code == 307
+    assert client.get("/417/8935049500002").status_code == 400
