@@ -16,7 +16,7 @@ COMPANY_PREFIX = "89350495"  # 893 (GS1 Vietnam) + a made-up company number, for
 GLNS = {"HTX Hồi Văn Quan": "0000", "Công ty CP Chế biến Nông lâm sản Xứ Lạng": "0009"}
 # (product name, lot number, days ago, quantity, harvest listing title or contract reference, input quantity)
 LOTS = [
-    ("Tinh dầu hồi Văn Quan", "TDH-{year}-01", 25, 300, "listing:Hoa hồi khô vụ mùa, hữu cơ", 900),
+    ("Tinh dầu hồi Văn Quan", "TDH-{year}-01", 25, 300, "listing:Tinh dầu hồi chưng cất", 120),
     ("Tinh dầu hồi Văn Quan", "TDH-{year}-02", 8, 250, None, None),
     ("Hoa hồi khô đóng túi", "HHT-{year}-01", 20, 1000, "listing:Hoa hồi khô vụ mùa, hữu cơ", 500),
     ("Tinh dầu quế nguyên chất", "TDQ-{year}-01", 28, 200, "delivery:HD-DEMO-02", 6000),
@@ -72,9 +72,10 @@ def _lots() -> int:
                                                             ProductLot.lot_number == number)):
             continue
         listing = delivery = None
-        if source and source.startswith("listing:"):
+        if source and source.startswith("listing:"):  # only a harvest that had begun when the lot was made
             listing = db.session.scalar(sa.select(SupplyListing).where(
-                SupplyListing.organisation_id == product.organisation_id, SupplyListing.title == source[8:]))
+                SupplyListing.organisation_id == product.organisation_id, SupplyListing.title == source[8:],
+                SupplyListing.harvest_start <= made_on))
         elif source:
             delivery = db.session.scalar(sa.select(Delivery).join(Contract).where(
                 Contract.reference == source[9:], Delivery.delivered_on <= made_on).order_by(Delivery.id))
