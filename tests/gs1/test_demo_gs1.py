@@ -20,7 +20,7 @@ def test_demo_products_have_gtins_and_lots_that_resolve(app, client):
         assert demo_gs1.seed_demo_gs1() == {"gtins": 0, "lots": 0}  # idempotent
         gtins = [p.gtin for p in db.session.scalars(sa.select(OcopProduct))]
         assert gtins and all(g and gs1.has_valid_check_digit(g) and g.startswith("0893") for g in gtins)
-        assert all(l.lot_number and gs1.clean_lot(l.lot_number) for l in db.session.scalars(sa.select(SupplyListing)))
+        assert all(x.lot_number and gs1.clean_lot(x.lot_number) for x in db.session.scalars(sa.select(SupplyListing)))
         lot = db.session.scalar(sa.select(ProductLot).where(ProductLot.lot_number.like("TDQ-%")))
         assert lot is not None and lot.source_delivery is not None
         gtin, number, org_id = lot.product.gtin, lot.lot_number, lot.product.organisation_id
