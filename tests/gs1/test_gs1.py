@@ -396,3 +396,16 @@ def test_a_harvest_lot_and_a_zone_resolve_for_people(client, app, world):
     assert f'id="certificate-{world["certificate"]}"' in html and f"/414/{GLN}/254/LS-VQ-HOI-01" in html
     assert client.get(f"/417/{GLN}").status_code == 307
     assert client.get("/417/8935049500002").status_code == 400
+
+
+def test_a_lot_with_a_slash_resolves_encoded_or_not(client, app, world):
+    with app.app_context():
+        db.session.add(ProductLot(product_id=world["product"], lot_number="TD/2026/03", produced_on=today()))
+        db.session.commit()
+        link = epcis.product_link(db.session.get(OcopProduct, world["product"]), "TD/2026/03")
+    assert link.endswith(f"/01/{GTIN}/10/TD%2F2026%2F03")  # a slash in a lot is percent-encoded in the URI
+    assert gs1_tools(digital_links=[link])["digital_links"][0]["valid"]
+    for path in (f"/01/{GTIN}/10/TD%2F2026%2F03", f"/01/{GTIN}/10/TD/2026/03"):
+        response = client.get(path, headers={"Accept": LINKSET})
+        assert response.status_code == 200, path
+        assert response.get_json()["linkset"][0]["anchor"] == link
