@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.department.routes import bp as department_bp
     from market.blueprints.disputes.routes import bp as disputes_bp
     from market.blueprints.documents.routes import bp as documents_bp
+    from market.blueprints.gs1.routes import bp as gs1_bp
     from market.blueprints.imports.routes import bp as imports_bp
     from market.blueprints.main.routes import bp as main_bp
     from market.blueprints.maps.routes import bp as maps_bp
@@ -100,6 +101,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(todo_bp, url_prefix="/todo")
     app.register_blueprint(shelves_bp, url_prefix="/shelves")
     app.register_blueprint(reporting_bp, url_prefix="/reporting")
+    app.register_blueprint(gs1_bp)  # GS1 Digital Link paths (/01/..., /414/...) sit at the root, as the standard has them
 
     errors.init_app(app)
     security.init_app(app)

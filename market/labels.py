@@ -151,6 +151,10 @@ OCOP_STANDING_LABELS = {
 FIGURE_UNITS = {"org": _l("organisations"), "product": _l("products"), "ha": "ha", "%": "%", "kg": "kg",
                 "head": _l("head of livestock"), "cage": _l("cages"), "colony": _l("bee colonies"), "project": _l("projects")}
 
+# EPCIS events as services/epcis.py names them.
+EPCIS_EVENT_LABELS = {"harvest": _l("Harvest"), "transformation": _l("Processing into a product lot"),
+                      "shipping": _l("Shipped"), "receiving": _l("Received (accepted quantity)")}
+
 # Every kind the `label` filter knows, by the name templates use.
 KINDS = {
     "org_kind": ORG_KIND_LABELS,
@@ -168,6 +172,7 @@ KINDS = {
     "verified_against": VERIFIED_AGAINST_LABELS,
     "ocop_standing": OCOP_STANDING_LABELS,
     "figure_unit": FIGURE_UNITS,
+    "epcis_event": EPCIS_EVENT_LABELS,
 }
 
 

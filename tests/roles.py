@@ -123,6 +123,19 @@ class RoleWorld:
         raise AssertionError(f"tests/roles.py does not know the rule kind {kind!r}")
 
 
+def _gs1_args(listing: int, product: int, zone_code: str) -> dict:
+    """The GS1 Digital Link routes (issue 16a): the listing's harvest lot and the product by their market numbers."""
+    from market.services import gs1
+
+    item, harvest = gs1.rcn(gs1.RCN_PRODUCT, product), gs1.rcn(gs1.RCN_LISTING, listing)
+    return {"gs1.resolve": {"gtin": item}, "gs1.item_history": {"gtin": item},
+            "gs1.resolve_lot": {"gtin": harvest, "lot": "LOT-ROLES-1"},
+            "gs1.lot_history": {"gtin": harvest, "lot": "LOT-ROLES-1"},
+            "gs1.malformed": {"gtin": harvest, "rest": "21/1"},
+            "gs1.gln": {"gln": "8935049500001"},
+            "gs1.zone_by_gln": {"gln": "8935049500001", "extension": zone_code}}
+
+
 def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> RoleWorld:
     shop = Shop(factory)
     orgs = {key: factory.org(kind=kind, status=OrgStatus.VERIFIED if key in VERIFIED else OrgStatus.PENDING,
@@ -180,6 +193,8 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
             upload = uploads.save_upload(db.session.get(User, users["seller_owner"]), seller_org,
                                          FileStorage(BytesIO(PNG), filename="hoa-hoi.png", content_type="image/png"))
             upload.product_id = product
+        db.session.get(SupplyListing, listing).lot_number = "LOT-ROLES-1"  # GS1 resolver routes (issue 16a)
+        db.session.get(Org, seller).gln = "8935049500001"
         db.session.commit()
         membership = db.session.scalar(sa.select(Membership.id).where(
             Membership.user_id == users["seller_member"], Membership.organisation_id == seller))
@@ -221,6 +236,7 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
         "documents.verify": {"token": more["document_token"]},
         "shelves.chain": {"org_id": orgs["chain"]},
         "shelves.answer": {"action": "confirm"},
+        **_gs1_args(listing, product, ids["zone_code"]),
     }
     if upload is None:
         per_endpoint.update({"media.file": {"upload_id": None}, "media.thumbnail": {"upload_id": None}})

@@ -50,6 +50,7 @@ from market.models.conversations import (
     message_upload,
 )
 from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
+from market.models.gs1 import ProductLot
 from market.models.monitoring import DeclaredChain, ReportSnapshot
 from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
@@ -83,4 +84,5 @@ __all__ = [
     "PlacementStatus", "SentReminder", "ShelfPlacement",
     "OcopCertificate", "OcopLevel", "Revision", "RevisionStatus", "VerifiedAgainst",
     "CommuneReport", "CommuneReportStatus", "ReportingRound", "RoundReminder", "RoundStatus", "commune_report_upload",
+    "ProductLot",
 ]

@@ -56,6 +56,7 @@ class Organisation(db.Model):
     name_key: Mapped[str] = mapped_column(sa.String(200), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20), index=True)
     tax_code: Mapped[str | None] = mapped_column(sa.String(14), unique=True)
+    gln: Mapped[str | None] = mapped_column(sa.String(13), unique=True)  # GS1 Global Location Number (services/gs1.py)
     commune_id: Mapped[int | None] = mapped_column(sa.ForeignKey("commune.id"), index=True)
     address: Mapped[str | None] = mapped_column(sa.String(255))
     contact_name: Mapped[str | None] = mapped_column(sa.String(120))

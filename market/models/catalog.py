@@ -195,6 +195,7 @@ class OcopProduct(db.Model):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     crop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("crop.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    gtin: Mapped[str | None] = mapped_column(sa.String(14), unique=True)  # GTIN-14 (services/gs1.py)
     category: Mapped[str] = mapped_column(sa.String(60))
     description: Mapped[str | None] = mapped_column(sa.Text)
     stars: Mapped[int]
@@ -248,6 +249,7 @@ class SupplyListing(db.Model):
     quantity: Mapped[float] = mapped_column(sa.Float)
     unit: Mapped[str] = mapped_column(sa.String(20))
     grade: Mapped[str | None] = mapped_column(sa.String(60))
+    lot_number: Mapped[str | None] = mapped_column(sa.String(20))  # the harvest lot, GS1 AI 10 rules
     price_per_unit: Mapped[int | None]  # VND; None means negotiable
     currency: Mapped[str] = mapped_column(sa.String(3), default="VND")
     min_order_qty: Mapped[float | None] = mapped_column(sa.Float)

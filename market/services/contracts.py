@@ -44,7 +44,7 @@ from market.models.terms import ContractTerms, DeliveryWindow, Item, Party, cano
 from market.models.types import utcnow
 from market.numbers import clean_number, format_number
 from market.permissions import NEGOTIATORS, PAYERS, SIGNERS, can_view_contract
-from market.services import audit, documents, notifications
+from market.services import audit, documents, gs1, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 
@@ -447,10 +447,15 @@ def record_delivery(actor: User, contract: Contract, data: dict) -> Delivery:
         errors["zone_ids"] = [_("The goods must come from the zones named in the contract.")]
     elif any(z.status in (ReviewStatus.RECALLED, ReviewStatus.REJECTED) for z in zones):
         errors["zone_ids"] = [_("A recalled or rejected zone cannot supply a contract.")]
+    lot_code = None
+    try:  # the delivery's lot number follows GS1's rules (AI 10) so it can go into labels and EPCIS events
+        lot_code = gs1.clean_lot(data.get("lot_code"))
+    except gs1.BadIdentifier as exc:
+        errors["lot_code"] = [str(exc)]
     if errors:
         raise ValidationFailed(errors)
     delivery = Delivery(contract=contract, public_id=secrets.token_urlsafe(9), quantity=quantity,
-                        delivered_on=delivered_on, lot_code=(data.get("lot_code") or "").strip() or None,
+                        delivered_on=delivered_on, lot_code=lot_code,
                         note=(data.get("note") or "").strip() or None, zones=zones, recorded_by_id=actor.id)
     db.session.add(delivery)
     db.session.flush()

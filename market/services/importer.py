@@ -167,6 +167,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                                                       "toi_thieu")),
         Column("crop", _l("Crop"), ("cay_trong", "cay", "nguyen_lieu")),
         Column("description", _l("Description"), ("mo_ta", "gioi_thieu")),
+        Column("gtin", _l("GTIN"), ("ma_gtin", "ma_vach", "ma_so_ma_vach", "barcode", "ean")),
     ),
     # The department's own OCOP register: certificates recorded as verified against it.
     "ocop": (
@@ -790,7 +791,9 @@ class Preview:
             "min_order_qty": self._number(raw, errors, "min_order_qty", integer=True),
             "crop_id": crop.id if crop else None,
             "tourist_shops_allowed": True,
+            "gtin": _text(raw.values.get("gtin")),
         }
+        self._gtin_once(raw, errors, data["gtin"])
         if org is not None and data["name"]:
             key = (org.id, name_key(data["name"]))
             if key in self._seen:
@@ -818,6 +821,16 @@ class Preview:
                 notes.append(_("Will be a draft: the OCOP certificate is not valid today."))
         return self._result(raw, errors, notes, {"organisation": org, "product": fields})
 
+
+    def _gtin_once(self, raw: RawRow, errors: dict, gtin: str | None) -> None:
+        """One product per GTIN in the file too (the records are checked by clean_product)."""
+        if not gtin:
+            return
+        key = ("gtin", "".join(ch for ch in gtin if ch.isdigit()).zfill(14))
+        if key in self._seen:
+            errors["gtin"] = [_("Duplicate GTIN: the same GTIN is in row %(line)d.", line=self._seen[key])]
+        else:
+            self._seen[key] = raw.line
 
     def _certificate_holder(self, raw: RawRow, errors: dict, org: Organisation | None, number: str | None,
                             facts: tuple) -> None:

@@ -9,7 +9,7 @@ from market.extensions import db
 from market.labels import PRODUCT_FORMS, UNITS, status_label
 from market.models import Crop, GrowingZone, ListingStatus, Organisation, OrgKind, ReviewStatus, SupplyListing, User
 from market.numbers import clean_number
-from market.services import audit
+from market.services import audit, gs1
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 from market.services.zones import EDITORS
@@ -43,6 +43,11 @@ def clean_listing(org: Organisation, data: dict) -> tuple[dict, list[GrowingZone
         errors["title"] = [_("Give the listing a title.")]
     fields["description"] = (data.get("description") or "").strip() or None
     fields["grade"] = (data.get("grade") or "").strip() or None
+    if "lot_number" in data:
+        try:
+            fields["lot_number"] = gs1.clean_lot(data.get("lot_number"))
+        except gs1.BadIdentifier as exc:
+            errors["lot_number"] = [str(exc)]
 
     start, end = data.get("harvest_start"), data.get("harvest_end")
     if not isinstance(start, date):

@@ -6,7 +6,7 @@ from market.extensions import db
 from market.labels import status_label
 from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.models.types import utcnow
-from market.services import audit
+from market.services import audit, gs1
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.validation import normalize_phone, normalize_tax_code
 from market.text import name_key
@@ -84,14 +84,31 @@ def _clean_contact(errors: dict, *, phone=None, email=None, address=None, contac
     return fields
 
 
+def _clean_gln(errors: dict, value, exclude_id: int | None = None) -> str | None:
+    """The organisation's GS1 Global Location Number (optional): 13 digits, check digit, one organisation each."""
+    try:
+        gln = gs1.clean_gln(value)
+    except gs1.BadIdentifier as exc:
+        errors["gln"] = [str(exc)]
+        return None
+    if gln:
+        taken = sa.select(Organisation.id).where(Organisation.gln == gln)
+        if exclude_id:
+            taken = taken.where(Organisation.id != exclude_id)
+        if db.session.scalar(taken):
+            errors["gln"] = [_("Another organisation already has this GLN.")]
+    return gln
+
+
 def clean_new_organisation(*, name: str, kind: str, tax_code: str | None = None, commune_id=None,
-                           allow_authority: bool = False, **contact) -> dict:
+                           allow_authority: bool = False, gln=None, **contact) -> dict:
     errors: dict[str, list[str]] = {}
     allowed = OrgKind.ALL if allow_authority else OrgKind.SELF_SERVICE
     if kind not in allowed:
         errors["kind"] = [_("Choose what kind of organisation this is.")]
     fields = _clean_identity(errors, name=name, tax_code=tax_code, commune_id=commune_id, kind=kind)
     fields.update(_clean_contact(errors, **contact))
+    fields["gln"] = _clean_gln(errors, gln)
     if errors:
         raise ValidationFailed(errors)
     fields["kind"] = kind
@@ -115,6 +132,8 @@ def update_organisation(actor: User, org: Organisation, **data) -> Organisation:
     require_role(actor, org, *Role.ADMINS)
     errors: dict[str, list[str]] = {}
     changes = _clean_contact(errors, **{k: data.get(k) for k in CONTACT_FIELDS})
+    if "gln" in data:
+        changes["gln"] = _clean_gln(errors, data["gln"], exclude_id=org.id)
     if org.status != OrgStatus.VERIFIED and any(k in data for k in IDENTITY_FIELDS):
         identity = _clean_identity(
             errors,

@@ -18,7 +18,7 @@ from market.models import (
     User,
 )
 from market.numbers import clean_number
-from market.services import audit, ocop, revisions
+from market.services import audit, gs1, ocop, revisions
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 from market.services.zones import EDITORS
@@ -27,9 +27,11 @@ MAX_PRICE_VND = 1_000_000_000
 MAX_STOCK = 10_000_000
 
 
-def clean_product(org: Organisation, data: dict) -> dict:  # noqa: C901 - one check per field, read top to bottom
+def clean_product(org: Organisation, data: dict, product: OcopProduct | None = None) -> dict:  # noqa: C901 - one check per field, read top to bottom
     errors: dict[str, list[str]] = {}
     fields: dict = {}
+    if "gtin" in data:
+        fields["gtin"] = _clean_gtin(errors, data.get("gtin"), product)
     fields["name"] = " ".join((data.get("name") or "").split())
     if not fields["name"]:
         errors["name"] = [_("Enter the product's name.")]
@@ -76,6 +78,22 @@ def clean_product(org: Organisation, data: dict) -> dict:  # noqa: C901 - one ch
     return fields
 
 
+def _clean_gtin(errors: dict, value, product: OcopProduct | None) -> str | None:
+    """The product's GTIN (optional): 8, 12, 13 or 14 digits with a right check digit, one product each."""
+    try:
+        gtin = gs1.clean_gtin(value)
+    except gs1.BadIdentifier as exc:
+        errors["gtin"] = [str(exc)]
+        return None
+    if gtin:
+        taken = sa.select(OcopProduct.name).where(OcopProduct.gtin == gtin)
+        if product is not None and product.id is not None:
+            taken = taken.where(OcopProduct.id != product.id)
+        if (other := db.session.scalar(taken)) is not None:
+            errors["gtin"] = [_("This GTIN already identifies another product (%(name)s).", name=other)]
+    return gtin
+
+
 def create_product(actor: User, org: Organisation, data: dict) -> OcopProduct:
     require_role(actor, org, *EDITORS)
     if org.kind not in OrgKind.SELLERS + (OrgKind.ENTERPRISE,):
@@ -95,7 +113,7 @@ REVISION_KIND = "ocop_product"
 
 def update_product(actor: User, product: OcopProduct, data: dict) -> OcopProduct:
     require_role(actor, product.organisation, *EDITORS)
-    fields = clean_product(product.organisation, data)
+    fields = clean_product(product.organisation, data, product)
     number_changed = ocop.normalize_number(fields["certificate_number"]) != ocop.normalize_number(product.certificate_number)
     if not number_changed and ocop.verified_certificate(product) is not None:
         proposed = {k: fields.pop(k) for k in MATERIAL if fields[k] != getattr(product, k)}

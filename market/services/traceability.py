@@ -26,7 +26,7 @@ from market.models import (
     SupplyListing,
     User,
 )
-from market.services import ocop, products, shelves, verification
+from market.services import gs1, ocop, products, shelves, verification
 
 # The badge shown for a certificate or a zone, from the state the models compute.
 VALID, EXPIRED, NOT_YET_VALID = "valid", "expired", "not_yet_valid"
@@ -161,6 +161,7 @@ def listing_trace(listing: SupplyListing, on: date | None = None) -> dict:
         "harvest_start": listing.harvest_start,
         "harvest_end": listing.harvest_end,
         "grade": listing.grade,
+        "lot_number": listing.lot_number,  # GS1 AI 10 (services/gs1.py)
         "producer": _producer(listing.organisation),
         "zones": zones,
         "on": on,
@@ -179,6 +180,7 @@ def product_trace(product: OcopProduct, on: date | None = None) -> dict:
         "public_id": product.public_id,
         "name": product.name,
         "category": product.category,
+        "gtin": gs1.gtin_display(product.gtin),  # as printed under the barcode (services/gs1.py)
         "status": product.status,
         "public": is_public(product),
         "crop": _crop(product.crop),

@@ -15,6 +15,7 @@ from market.models import (
     GrowingZone,
     OcopProduct,
     Organisation,
+    ProductLot,
     ReportingRound,
     ShopOrder,
     SupplyListing,
@@ -84,6 +85,10 @@ PAGES = [
     ("commune page", "department", "/reporting/communes/{commune}"),
     ("reporting round", "department", "/reporting/rounds/{round}"),
     ("commune report", "department", "/reporting/rounds/{round}/communes/{commune}"),
+    ("GS1 lot page", None, "/01/{gtin}/10/{product_lot}"),
+    ("GS1 zone location", None, "/gs1/zones/{zone_id}"),
+    ("EPCIS events", "cooperative", "/gs1/orgs/{seller}/events"),
+    ("product lots", "cooperative", "/gs1/orgs/{seller}/lots"),
 ]
 
 REPORT: list[tuple[str, int, int, float | None, float | None]] = []
@@ -110,6 +115,10 @@ def _build(factory):
         "listing": listing.id,
         "listing_public": listing.public_id,
         "product": product.id,
+        "gtin": product.gtin,  # the demo's GS1 data (services/demo_gs1.py)
+        "product_lot": db.session.scalar(sa.select(ProductLot.lot_number).where(ProductLot.product_id == product.id)
+                                         .order_by(ProductLot.id)),
+        "zone_id": db.session.scalar(sa.select(GrowingZone.id).where(GrowingZone.code == "LS-VQ-HOI-0001")),
         "zone": db.session.scalar(sa.select(GrowingZone.code).where(GrowingZone.code == "LS-VQ-HOI-0001")),
         "contract": db.session.scalar(sa.select(Contract.id).where(Contract.reference == "HD-DEMO-01")),
         "order": db.session.scalar(sa.select(ShopOrder.id).where(ShopOrder.reference == "DH-DEMO-01")),

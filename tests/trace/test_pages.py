@@ -4,16 +4,21 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from market.clock import today
+from market.extensions import db
 from market.models import (
     CertificateKind,
     ListingStatus,
+    OcopProduct,
     OrgStatus,
     ProductStatus,
     ReviewStatus,
     Role,
+    SupplyListing,
 )
+from market.services import epcis
 from tests.conftest import log_in
 from tests.trace.conftest import expected_modules, svg_modules
 
@@ -156,9 +161,14 @@ def test_listing_label_has_qr_code_and_absolute_url(client, factory, seller):
     response = client.get(f"/verify/listing/{public_id}/label")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    url = f"http://localhost/verify/listing/{public_id}"
+    # The QR code encodes the harvest's GS1 Digital Link on the market's domain (issue 16a), which resolves to
+    # the verification page (tests/gs1).
+    with client.application.app_context():
+        url = epcis.listing_link(db.session.scalar(sa.select(SupplyListing).where(
+            SupplyListing.public_id == public_id)))
+    assert url.startswith(client.application.config["PUBLIC_URL"].rstrip("/") + "/01/029")
     assert "<svg" in html and url in html
-    assert svg_modules(_qr(html)) == expected_modules(url)  # the QR code encodes the verification URL
+    assert svg_modules(_qr(html)) == expected_modules(url)
     assert "Hoa hồi khô loại 1" in html and "HTX Hồi Văn Quan" in html
     assert "LS-VQ-HOI-0101" in html and "LS-VQ-HOI-0102" in html
     assert re.search(r"css/print-label(\.[0-9a-f]{12})?\.css", html)  # @page and @media print live there (no inline style under the CSP)
@@ -168,6 +178,8 @@ def test_listing_label_has_qr_code_and_absolute_url(client, factory, seller):
 def test_product_label_has_stars_qr_code_and_absolute_url(client, factory, seller):
     public_id = factory.public_product(seller, name="Tinh dầu hồi Văn Quan", stars=5)
     html = client.get(f"/verify/product/{public_id}/label").get_data(as_text=True)
-    url = f"http://localhost/verify/product/{public_id}"
+    with client.application.app_context():
+        url = epcis.product_link(db.session.scalar(sa.select(OcopProduct).where(
+            OcopProduct.public_id == public_id)))
     assert "<svg" in html and url in html and svg_modules(_qr(html)) == expected_modules(url)
     assert "Tinh dầu hồi Văn Quan" in html and "★★★★★" in html and "<script" not in html.lower()

@@ -142,7 +142,8 @@ class DeliveryForm(Form):
                            maximum=MAX_QUANTITY)
     delivered_on = DateField(_l("Delivered on"), validators=[Optional()])
     zone_ids = MultiCheckboxField(_l("From zones"))
-    lot_code = StringField(_l("Lot code (optional)"), validators=[Optional(), Length(max=60)])
+    lot_code = StringField(_l("Lot code (optional)"), validators=[Optional(), Length(max=60)],
+                           description=_l("Up to 20 letters without accents, digits or - . / _, e.g. VAI-2026-01"))
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, zones: list[GrowingZone], *args, **kwargs):

@@ -13,6 +13,8 @@ class OrganisationForm(Form):
     tax_code = StringField(_l("Tax or registration number"), validators=[Optional(), Length(max=14)],
                            description=_l("10 digits, e.g. 4900123456"))
     commune_id = SelectField(_l("Commune or ward"), validators=[DataRequired()])
+    gln = StringField(_l("GS1 location number (GLN, optional)"), validators=[Optional(), Length(max=20)],
+                      description=_l("13 digits from GS1 Vietnam, e.g. 8935049500001"))
     address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=120)])
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=20)])
@@ -28,6 +30,8 @@ class OrganisationForm(Form):
 class ContactForm(Form):
     """What a verified organisation may change without a new verification."""
 
+    gln = StringField(_l("GS1 location number (GLN, optional)"), validators=[Optional(), Length(max=20)],
+                      description=_l("13 digits from GS1 Vietnam, e.g. 8935049500001"))
     address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=120)])
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=20)])

@@ -1,14 +1,17 @@
 """Public verification pages and printable labels, reached by the QR code on a product or a harvest.
 No login: the public id in the address is unguessable; drafts are shown only to their organisation
 and the department, as a preview."""
-from flask import Blueprint, abort, make_response, render_template, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from market import access
-from market.services import traceability
+from market.extensions import db
+from market.models import ProductLot
+from market.services import epcis, gs1, traceability
 
 bp = Blueprint("trace", __name__)
 
@@ -52,16 +55,30 @@ def product(public_id: str):
 @bp.get("/listing/<public_id>/label")
 @access.rule(access.TOKEN)
 def listing_label(public_id: str):
-    trace = traceability.listing_trace(_listing_or_404(public_id))
-    url = url_for("trace.listing", public_id=public_id, _external=True)
+    listing = _listing_or_404(public_id)
+    trace = traceability.listing_trace(listing)
+    # The QR code carries the GS1 Digital Link of the harvest lot (services/gs1.py), which resolves here.
+    url = epcis.listing_link(listing)
     return _page("trace/label.html", trace, name=trace["title"], url=url,
+                 back=url_for("trace.listing", public_id=public_id),
+                 element=gs1.element_string(epcis.listing_gtin(listing), listing.lot_number),
+                 gtin=gs1.gtin_display(epcis.listing_gtin(listing)), lot=listing.lot_number, gtin_is_rcn=True,
                  qr=Markup(traceability.qr_svg(url, label=_("QR code: %(url)s", url=url))))
 
 
 @bp.get("/product/<public_id>/label")
 @access.rule(access.TOKEN)
 def product_label(public_id: str):
-    trace = traceability.product_trace(_product_or_404(public_id))
-    url = url_for("trace.product", public_id=public_id, _external=True)
+    product = _product_or_404(public_id)
+    trace = traceability.product_trace(product)
+    # ?lot=: the label of one of the product's lots (a lot the producer recorded; any other is refused).
+    lot = request.args.get("lot") or None
+    if lot is not None and db.session.scalar(sa.select(ProductLot.id).where(
+            ProductLot.product_id == product.id, ProductLot.lot_number == lot)) is None:
+        abort(404)
+    url = epcis.product_link(product, lot)
     return _page("trace/label.html", trace, name=trace["name"], url=url,
+                 back=url_for("trace.product", public_id=public_id),
+                 element=gs1.element_string(epcis.product_gtin(product), lot),
+                 gtin=gs1.gtin_display(epcis.product_gtin(product)), lot=lot, gtin_is_rcn=not product.gtin,
                  qr=Markup(traceability.qr_svg(url, label=_("QR code: %(url)s", url=url))))

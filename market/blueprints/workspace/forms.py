@@ -80,6 +80,8 @@ class ListingForm(Form):
     quantity = NumberField(_l("Quantity"), validators=[InputRequired()], minimum=0.01, maximum=MAX_QUANTITY)
     unit = SelectField(_l("Unit"), choices=choices_of(UNITS))
     grade = StringField(_l("Grade"), validators=[Optional(), Length(max=60)])
+    lot_number = StringField(_l("Harvest lot number (optional)"), validators=[Optional(), Length(max=40)],
+                             description=_l("Up to 20 letters without accents, digits or - . / _, e.g. VAI-2026-01"))
     price_per_unit = NumberField(_l("Price per unit (VND)"), validators=[Optional()], integer=True, minimum=0,
                                  maximum=MAX_PRICE_VND)
     negotiable = BooleanField(_l("Price negotiable"))
@@ -105,6 +107,8 @@ class ProductForm(Form):
     category = SelectField(_l("Category"), choices=choices_of(CATEGORIES))
     stars = SelectField(_l("OCOP stars"), choices=choices_of({"3": "3 ★", "4": "4 ★", "5": "5 ★"}))
     certificate_number = StringField(_l("OCOP certificate number"), validators=[DataRequired(), Length(max=60)])
+    gtin = StringField(_l("GTIN (barcode number, optional)"), validators=[Optional(), Length(max=20)],
+                       description=_l("8, 12, 13 or 14 digits, e.g. 8935049500018; the last digit is the check digit"))
     certificate_issued_on = DateField(_l("Certificate issued on"), validators=[DataRequired()])
     certificate_expires_on = DateField(_l("Certificate expires on"), validators=[DataRequired()])
     crop_id = SelectField(_l("Main ingredient crop (optional)"), validators=[Optional()])
