@@ -75,3 +75,6 @@ __all__ = [
     "PlacementStatus", "SentReminder", "ShelfPlacement",
     "OcopCertificate", "OcopLevel", "Revision", "RevisionStatus", "VerifiedAgainst",
 ]
+from market.models.api_tokens import ApiToken, TokenScope  # noqa: E402
+
+__all__ += ["ApiToken", "TokenScope"]
