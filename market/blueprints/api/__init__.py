@@ -6,7 +6,7 @@ with a readable page at /developers/api.
 flask-smorest, documents the /api/ routes other blueprints own (search, targets: `OTHER_ROUTES`), and puts
 the rate limit on every blueprint with a route under /api/.
 """
-from flask import Blueprint, Flask, current_app, jsonify, render_template
+from flask import Blueprint, Flask, current_app, json, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Api
 
@@ -40,6 +40,10 @@ def _document_other_routes(app: Flask, api: MarketApi) -> None:
     ok = {"description": "OK", "content": {"application/json": {"schema": {}}}}
     errors = {str(code): {"$ref": f"#/components/responses/{name}"} for code, name in
               ((400, "BAD_REQUEST"), (401, "UNAUTHORIZED"), (403, "FORBIDDEN"), (429, "TOO_MANY_REQUESTS"))}
+    spec.path(rule=rules["api_docs.openapi_json"], operations={"get": {
+        "tags": ["api"], "summary": "This document (OpenAPI 3.1).", "security": [{}],
+        "responses": {"200": {**ok, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["openapi", "info", "paths"]}}}}, "429": errors["429"]}}})
     spec.path(rule=rules["targets_api.api_targets"], operations={"get": {
         "tags": ["targets"], "summary": "The plan's figures (department and commune staff; a staff token).",
         "security": [{"bearerAuth": []}],
@@ -58,6 +62,20 @@ def _document_other_routes(app: Flask, api: MarketApi) -> None:
             "$ref": "#/components/schemas/SearchResult"}}}}, "400": errors["400"], "429": errors["429"],
             "503": {"description": "Search is unavailable for a moment", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}}}}})
+
+
+def _one_error_shape(response):
+    """A safety net for /api/ routes that write their own error JSON (other blueprints): add the `code`."""
+    if response.status_code >= 400 and response.is_json and request.path.startswith("/api/"):
+        from market.blueprints.api.errors import CODES
+
+        body = response.get_json(silent=True)
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict) and "code" not in error:
+            error["code"] = CODES.get(response.status_code, "error")
+            error.setdefault("status", response.status_code)
+            response.set_data(json.dumps(body))
+    return response
 
 
 def _api(app: Flask) -> MarketApi:
@@ -101,4 +119,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tokens_bp, url_prefix="/auth/account/tokens")
     _document_other_routes(app, api)
     app.extensions["market.api"] = api
+    app.after_request(_one_error_shape)
     limits.init_app(app)

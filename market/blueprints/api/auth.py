@@ -32,9 +32,13 @@ def carries_token() -> bool:
 
 
 def token() -> ApiToken | None:
-    """The token that signed this request in, if one did."""
-    found = g.get("api_token", _NOT_LOADED) if has_request_context() else None
-    return None if found is _NOT_LOADED else found
+    """The token that signed this request in, if one did (read from the header on first use: the rate
+    limiter asks before Flask-Login does)."""
+    if not carries_token():
+        return None
+    if g.get("api_token", _NOT_LOADED) is _NOT_LOADED:
+        load()
+    return g.api_token
 
 
 def load() -> User | None:
