@@ -1,7 +1,7 @@
 """Rate limits of the API: one budget per token (every /api/ route shares it), else one per address.
 
 API_RATE_LIMIT (a token's budget) and API_ANONYMOUS_RATE_LIMIT (an address's, cookies included) are
-Flask-Limiter strings, e.g. "300 per minute". A request over budget gets 429 in the API's error shape, with
+Flask-Limiter strings (market/config.py), e.g. "300 per minute". A request over budget gets 429 in the API's error shape, with
 Retry-After in seconds.
 """
 import math
@@ -14,9 +14,6 @@ from flask_limiter.util import get_remote_address
 from market.blueprints.api.auth import token
 from market.blueprints.api.errors import json_error
 from market.extensions import limiter
-
-DEFAULTS = {"API_RATE_LIMIT": "300 per minute", "API_ANONYMOUS_RATE_LIMIT": "120 per minute"}
-
 
 def rate_key() -> str:
     found = token()
@@ -40,8 +37,6 @@ SHARED = limiter.shared_limit(rate_limit, scope="api", key_func=rate_key)
 
 def init_app(app: Flask) -> None:
     """Give every blueprint with a route under /api/ the shared limit (call once every blueprint is in)."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     names = {rule.endpoint.rsplit(".", 1)[0] for rule in app.url_map.iter_rules()
              if rule.rule.startswith("/api/") and "." in rule.endpoint}
     for name in sorted(names):
