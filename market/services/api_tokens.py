@@ -95,11 +95,14 @@ def is_usable(token: ApiToken) -> bool:
             and token.user.membership_in(token.organisation_id) is not None)
 
 
+ACTIVE, EXPIRED, REVOKED = "active", "expired", "revoked"
+
+
 def state(token: ApiToken) -> str:
-    """"active", "revoked" or "expired", for the account page."""
+    """ACTIVE, EXPIRED or REVOKED, for the account page."""
     if token.revoked_at is not None:
-        return "revoked"
-    return "active" if token.expires_on >= today() else "expired"
+        return REVOKED
+    return ACTIVE if token.expires_on >= today() else EXPIRED
 
 
 def authenticate(secret: str | None) -> ApiToken | None:

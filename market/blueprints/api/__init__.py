@@ -96,7 +96,8 @@ def openapi_json():
 def openapi_page():
     """The document, readable: every route, its arguments and answers, and the shapes (no script, no CDN)."""
     document = _api(current_app).spec.to_dict()
-    return render_template("api/docs.html", doc=document, title=_l("API for other systems"))
+    return render_template("api/docs.html", doc=document, title=_l("API for other systems"),
+                           methods=("get", "post", "put", "patch", "delete"))
 
 
 def init_app(app: Flask) -> None:

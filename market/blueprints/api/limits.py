@@ -15,6 +15,7 @@ from market.blueprints.api.auth import token
 from market.blueprints.api.errors import json_error
 from market.extensions import limiter
 
+
 def rate_key() -> str:
     found = token()
     return f"token:{found.id}" if found is not None else f"address:{get_remote_address()}"

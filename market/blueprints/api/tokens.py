@@ -19,6 +19,7 @@ from market.services import api_tokens
 bp = Blueprint("api_tokens", __name__)
 
 SCOPE_LABELS = {TokenScope.READ: _l("Read only"), TokenScope.WRITE: _l("Read and write")}
+STATE_LABELS = {api_tokens.ACTIVE: _l("Active"), api_tokens.EXPIRED: _l("Expired"), api_tokens.REVOKED: _l("Revoked")}
 
 
 class TokenForm(Form):
@@ -46,7 +47,8 @@ def _page(form: TokenForm, secret: str | None = None, made: ApiToken | None = No
     user = current_user._get_current_object()
     response = make_response(render_template(
         "api/tokens.html", form=form, revoke=RevokeForm(), tokens=api_tokens.of_user(user), secret=secret,
-        made=made, state=api_tokens.state, scope_labels=SCOPE_LABELS), status)
+        made=made, state=api_tokens.state, scope_labels=SCOPE_LABELS, state_labels=STATE_LABELS,
+        active=api_tokens.ACTIVE), status)
     response.headers["Cache-Control"] = "no-store"  # the secret must not stay in a cache
     return response
 
