@@ -24,6 +24,7 @@ def _error(response, status: int, code: str | None = None) -> dict:
     return body["error"]
 
 
+@pytest.mark.both_engines  # the memberships' loader criteria and the cursor queries, on PostgreSQL too
 def test_a_token_alone_reads_listings_contracts_and_deliveries(app, api_world):
     w = api_world.parties
     secret = make_token(app, w.buyer_owner, w.buyer)
@@ -50,6 +51,7 @@ def test_a_token_alone_reads_listings_contracts_and_deliveries(app, api_world):
         assert token.last_used_at is not None
 
 
+@pytest.mark.both_engines
 def test_the_token_decides_for_its_organisation_only(app, api_world, client):
     """The buyer's owner is also a member of another cooperative: logged in they see both contracts; with a
     token for the buyer, only the buyer's, and the other one is a 404."""
@@ -262,3 +264,10 @@ def test_only_the_owner_or_an_admin_revokes(app, api_world, client):
     submit(owner, f"/auth/account/tokens/{token_id}/revoke", {}, form_page="/auth/account/tokens/")
     with app.app_context():
         assert db.session.get(ApiToken, token_id).revoked_at <= utcnow()
+
+
+def test_every_api_error_has_the_one_shape(app, api_world, client):
+    _error(client.get("/api/v1/nothing-here"), 404, "not_found")
+    _error(client.delete("/api/v1/listings"), 405, "method_not_allowed")
+    _error(client.get("/api/v1/search?kind=nonsense"), 400, "invalid")  # a route that writes its own JSON
+    _error(client.get("/api/v1/listings?limit=abc"), 400, "invalid")
