@@ -234,7 +234,7 @@ def test_run_json_permission_denied_is_a_json_403_and_nothing_is_saved(app):
         response = app.make_response(app.handle_user_exception(raised.value))
         db.session.remove()
     assert response.status_code == 403
-    assert response.get_json() == {"error": {"status": 403, "message": "Không được phép."}}
+    assert response.get_json() == {"error": {"status": 403, "code": "forbidden", "message": "Không được phép."}}
     assert _strays(app) == 0
 
 
