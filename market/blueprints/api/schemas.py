@@ -244,7 +244,8 @@ class PageArgs(Schema):
 
 class ListingArgs(PageArgs):
     crop = Str(validate=validate.Length(max=40), metadata={"description": "A crop key, e.g. hoi."})
-    commune = Int(validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "A commune id."})
+    commune = Int(validate=validate.Range(min=1, max=2**31 - 1),
+                  metadata={"description": "A commune id: the seller organisation's commune."})
     organisation = Int(validate=validate.Range(min=1, max=2**31 - 1))
     status = Str(validate=validate.OneOf(ListingStatus.PUBLIC))
 
