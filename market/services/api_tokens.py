@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from market.clock import today
 from market.extensions import db
 from market.inputs import text_problem
-from market.models import ApiToken, Organisation, Role, TokenScope, User
+from market.models import ApiToken, Membership, Organisation, Role, TokenScope, User
 from market.models.types import utcnow
 from market.services import audit
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -91,8 +91,12 @@ def of_user(user: User) -> list[ApiToken]:
 
 
 def is_usable(token: ApiToken) -> bool:
-    return (token.revoked_at is None and token.expires_on >= today() and token.user.active
-            and token.user.membership_in(token.organisation_id) is not None)
+    """Not revoked, not past its last day, its owner active and still a member of its organisation (asked
+    in one query: the owner's memberships are loaded later, restricted to that organisation)."""
+    if token.revoked_at is not None or token.expires_on < today() or not token.user.active:
+        return False
+    return db.session.scalar(sa.select(sa.exists().where(Membership.user_id == token.user_id,
+                                                         Membership.organisation_id == token.organisation_id)))
 
 
 ACTIVE, EXPIRED, REVOKED = "active", "expired", "revoked"
