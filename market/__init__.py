@@ -43,7 +43,6 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app)
     inputs.init_app(app)  # before the blueprints: their <int:...> rules use its converter
 
-    from market.blueprints.api.routes import bp as api_bp
     from market.blueprints.auth.routes import bp as auth_bp
     from market.blueprints.banking.routes import bp as banking_bp
     from market.blueprints.catalog.routes import bp as catalog_bp
@@ -82,7 +81,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(media_bp, url_prefix="/media")
     app.register_blueprint(trace_bp, url_prefix="/verify")
     app.register_blueprint(imports_bp, url_prefix="/department/import")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(search_bp)
     app.register_blueprint(search_api_bp, url_prefix="/api/v1")
     app.register_blueprint(contracts_bp, url_prefix="/contracts")
@@ -103,6 +101,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reporting_bp, url_prefix="/reporting")
     app.register_blueprint(gs1_bp)  # GS1 Digital Link paths (/01/..., /414/...) sit at the root, as the standard has them
 
+    from market.blueprints import api
+
+    api.init_app(app)  # after the other blueprints: it documents and rate-limits every /api/ route
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
@@ -115,6 +116,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
+    from market.blueprints.api import auth as api_auth
     from market.extensions import login_manager
     from market.services import sessions
 
@@ -127,7 +129,11 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        if api_auth.carries_token():  # /api/ with a personal access token: the token decides, not the cookie
+            return api_auth.load()
         return sessions.load(user_id)
+
+    api_auth.init_app(app)
 
 
 def _enforce_sqlite_foreign_keys() -> None:

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
-from flask import Flask, abort, current_app, jsonify, request
+from flask import Flask, abort, current_app, request
 from flask_login import current_user
 
 __all__ = ["AUTHORITY", "BUYER", "COMMUNE_OFFICE", "DEPARTMENT", "LOGGED_IN", "PUBLIC", "SELLER", "SIGNED", "TOKEN", "Rule",
@@ -291,9 +291,14 @@ def _unauthorised() -> None:
     if request.path.startswith("/api/"):
         from flask_babel import gettext as _
 
-        response = jsonify({"error": {"status": 401, "message": _("Log in first.")}})
-        response.status_code = 401
-        abort(response)
+        from market.blueprints.api.auth import carries_token
+        from market.blueprints.api.errors import json_error
+
+        if carries_token():
+            abort(json_error(401, _("The token is unknown, revoked or expired. Make a new one in your account."),
+                             code="invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}))
+        abort(json_error(401, _("Log in first, or send a personal access token: Authorization: Bearer <token>."),
+                         headers={"WWW-Authenticate": "Bearer"}))
     abort(current_app.login_manager.unauthorized())
 
 

@@ -63,6 +63,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
+    # The JSON API: one budget per personal access token (every /api/ route shares it), else per address.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+    API_ANONYMOUS_RATE_LIMIT = os.environ.get("API_ANONYMOUS_RATE_LIMIT", "120 per minute")
     # Failed log-ins for one e-mail from one address: after LOGIN_FREE_FAILURES, each next try waits
     # LOGIN_DELAY_SECONDS, doubling with every failure up to LOGIN_DELAY_MAX_SECONDS. Keyed on both, so
     # failures from elsewhere never slow the owner down.

@@ -1,5 +1,5 @@
 """Error pages in both languages, and JSON errors for API paths. A 500 rolls the session back."""
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -15,9 +15,11 @@ def wants_json() -> bool:
     )
 
 
-def _render(status: int, title: str, message: str):
+def _render(status: int, title: str, message: str, **extra):
     if wants_json():
-        return jsonify({"error": {"status": status, "message": message}}), status
+        from market.blueprints.api.errors import json_error
+
+        return json_error(status, message, **extra)
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
@@ -26,6 +28,24 @@ def _described(exc, fallback: str) -> str:
     Werkzeug's own descriptions are English."""
     description = getattr(exc, "description", None)
     return description if isinstance(description, str) and description != type(exc).description else fallback
+
+
+def _bad_request(exc):
+    from market.blueprints.api.errors import argument_errors
+
+    if fields := argument_errors(exc):  # the API's arguments, checked by their schema
+        return _render(400, "", _("Some arguments are not valid."), fields=fields)
+    return _render(400, _("The request could not be read"),
+                   _described(exc, _("The page received something it cannot read. Go back, check what you "
+                                     "entered and try again.")))
+
+
+def _too_many(exc):
+    if request.path.startswith("/api/"):
+        from market.blueprints.api.limits import too_many_requests
+
+        return too_many_requests(exc)  # the API's shape, with Retry-After
+    return _render(429, _("Too many attempts"), _("Too many attempts in a short time. Wait a minute and try again."))
 
 
 def init_app(app: Flask) -> None:
@@ -38,7 +58,7 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         return _render(400, _("The form has expired"),
                        _("The form was sent without its security token, or the token is old. "
-                         "Go back, reload the page and send it again."))
+                         "Go back, reload the page and send it again."), code="csrf")
 
     @app.errorhandler(403)
     def forbidden(exc):
@@ -48,11 +68,7 @@ def init_app(app: Flask) -> None:
     def not_found(exc):
         return _render(404, _("Page not found"), _("There is nothing at this address. Check the link or go back to the home page."))
 
-    @app.errorhandler(400)
-    def bad_request(exc):
-        return _render(400, _("The request could not be read"),
-                       _described(exc, _("The page received something it cannot read. Go back, check what you "
-                                         "entered and try again.")))
+    app.register_error_handler(400, _bad_request)
 
     @app.errorhandler(405)
     def method_not_allowed(exc):
@@ -65,9 +81,7 @@ def init_app(app: Flask) -> None:
                        _described(exc, _("What you sent is larger than the site accepts. Send a smaller file or a "
                                          "smaller photo.")))
 
-    @app.errorhandler(429)
-    def too_many(exc):
-        return _render(429, _("Too many attempts"), _("Too many attempts in a short time. Wait a minute and try again."))
+    app.register_error_handler(429, _too_many)
 
     _init_unavailable(app)
 

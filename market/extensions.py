@@ -27,7 +27,21 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
-csrf = CSRFProtect()
+
+
+class TokenAwareCSRF(CSRFProtect):
+    """CSRF tokens protect cookies; an API request signed by a personal access token (an Authorization header
+    on an /api/ path, market.blueprints.api.auth) carries no cookie authority and needs none."""
+
+    def protect(self, *args, **kwargs):
+        from flask import request
+
+        if request.path.startswith("/api/") and "Authorization" in request.headers:
+            return None
+        return super().protect(*args, **kwargs)
+
+
+csrf = TokenAwareCSRF()
 babel = Babel()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address)

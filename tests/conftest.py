@@ -105,6 +105,8 @@ def app(database_url):
         "PAGE_CACHE_SECONDS": 0,
         "MAP_TILE_URL": "",  # the browser suite never reaches a tile server; maps show markers alone
         "JOBS_IMMEDIATE": True,  # jobs run where they are queued; tests/jobs drive the real queue
+        # The walks of url_map call /api/ hundreds of times a minute; tests/api/test_tokens.py lowers them.
+        "API_RATE_LIMIT": "100000 per minute", "API_ANONYMOUS_RATE_LIMIT": "100000 per minute",
     })
     with app.app_context():
         sa.event.listen(db.engine, "connect", _no_fsync)

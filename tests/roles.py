@@ -199,6 +199,12 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
         membership = db.session.scalar(sa.select(Membership.id).where(
             Membership.user_id == users["seller_member"], Membership.organisation_id == seller))
         token = accounts.make_reset_token(db.session.get(User, users["seller_member"]))
+        from market.services import api_tokens
+
+        api_token, _secret = api_tokens.create(db.session.get(User, users["seller_owner"]), seller_org, name="ERP",
+                                               scope="read", expires_on=wanted.delivery_start + timedelta(days=30))
+        db.session.commit()
+        api_token_id = api_token.id
         ids = {"request": wanted.id, "offer": offer.id, "delivery": delivery.id, "disputed": disputed.id, "delivery_public": delivery.public_id,
                "snapshot": snapshot.id, "round": reporting_round.id,
                "commune": db.session.get(Org, orgs["commune"]).commune_id, "zone_code": db.session.get(GrowingZone, zone).code,
@@ -215,7 +221,8 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
             "account_id": more["account"], "certificate_id": more["ocop_certificate"],
             "revision_id": more["product_revision"], "conversation_id": more["conversation"],
             "dispute_id": more["dispute"], "doc_id": more["document"], "placement_id": more["placement"],
-            "round_id": ids["round"], "commune_id": ids["commune"]}
+            "round_id": ids["round"], "commune_id": ids["commune"],
+            "token_id": api_token_id}
     per_endpoint = {
         "main.set_language": {"code": "vi"},
         "department.review": {"org_id": orgs["unverified"]},

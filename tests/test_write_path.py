@@ -215,12 +215,15 @@ def test_run_json_broken_rule_is_a_400_and_nothing_is_saved(app):
     status, body = _json_error(app, _stray_then(ValidationFailed({"quantity": ["Phải lớn hơn 0.", "Quá lớn."]})))
     assert status == 400
     assert body["error"]["status"] == 400 and body["error"]["fields"] == {"quantity": "Phải lớn hơn 0. Quá lớn."}
+    assert body["error"]["code"] == "invalid"
     assert _strays(app) == 0
 
 
 def test_run_json_outside_failure_is_a_502_and_nothing_is_saved(app):
     status, body = _json_error(app, _stray_then(PaymentGatewayError("Stripe không phản hồi")))
-    assert status == 502 and body == {"error": {"status": 502, "message": "Stripe không phản hồi"}}
+    # The API's one error shape (market/blueprints/api/errors.py): a stable code beside the status.
+    assert status == 502 and body == {"error": {"status": 502, "code": "external_service_failed",
+                                                "message": "Stripe không phản hồi"}}
     assert _strays(app) == 0
 
 
@@ -231,7 +234,7 @@ def test_run_json_permission_denied_is_a_json_403_and_nothing_is_saved(app):
         response = app.make_response(app.handle_user_exception(raised.value))
         db.session.remove()
     assert response.status_code == 403
-    assert response.get_json() == {"error": {"status": 403, "message": "Không được phép."}}
+    assert response.get_json() == {"error": {"status": 403, "code": "forbidden", "message": "Không được phép."}}
     assert _strays(app) == 0
 
 

@@ -10,7 +10,7 @@ Anything raised rolls the session back and propagates, so nothing is half-saved.
 `run_json` (the API) turn what the services raise into the answer:
 
 - `ValidationFailed`: the errors go next to the form's fields (`form=`), are flashed (a button without
-  fields), or answer a JSON 400 `{"error": {"status", "message", "fields": {field: message}}}`.
+  fields), or answer a JSON 400 `{"error": {"status", "code", "message", "fields": {field: message}}}` (market.blueprints.api.errors).
 - `PermissionDenied`: propagates to the 403 handler (market.errors), HTML or JSON.
 - `ExternalServiceFailed` (Stripe refused or unreachable): its message is flashed, or a JSON 502. Never a 500.
 - An effect that fails after the commit keeps the saved change; when it raised `ExternalServiceFailed` its
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, NoReturn, TypeVar
 
-from flask import abort, flash, jsonify
+from flask import abort, flash
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -102,6 +102,6 @@ def run_json(work: Callable[[], T], *, invalid: str | None = None) -> Result[T]:
 
 
 def _json_error(status: int, message: str, **extra) -> NoReturn:
-    response = jsonify({"error": {"status": status, "message": message, **extra}})
-    response.status_code = status
-    abort(response)
+    from market.blueprints.api.errors import json_error
+
+    abort(json_error(status, message, **extra))

@@ -86,3 +86,6 @@ __all__ = [
     "CommuneReport", "CommuneReportStatus", "ReportingRound", "RoundReminder", "RoundStatus", "commune_report_upload",
     "ProductLot",
 ]
+from market.models.api_tokens import ApiToken, TokenScope  # noqa: E402
+
+__all__ += ["ApiToken", "TokenScope"]

@@ -22,3 +22,59 @@ def can_see_organisation(user: User | None, org: Organisation) -> bool:
 def can_see_zone(user: User | None, zone: GrowingZone) -> bool:
     # Zones are the proof behind public listings: public once their organisation is verified.
     return zone.organisation.is_verified or can_see_unpublished(user, zone.organisation)
+
+
+# --- the same rules as queries, for lists (catalog pages, the API's list endpoints) -------------------------
+
+def public_listings():
+    """The listings everyone sees in the catalog: public statuses, of verified organisations."""
+    import sqlalchemy as sa
+
+    from market.models import ListingStatus, OrgStatus
+
+    return (sa.select(SupplyListing).join(Organisation, SupplyListing.organisation)
+            .where(SupplyListing.status.in_(ListingStatus.PUBLIC), Organisation.status == OrgStatus.VERIFIED))
+
+
+def public_products():
+    """The OCOP products everyone sees in the catalog: published, of verified organisations."""
+    import sqlalchemy as sa
+
+    from market.models import OrgStatus, ProductStatus
+
+    return (sa.select(OcopProduct).join(Organisation, OcopProduct.organisation)
+            .where(OcopProduct.status == ProductStatus.PUBLISHED, Organisation.status == OrgStatus.VERIFIED))
+
+
+def public_zones():
+    """The zones everyone sees (`can_see_zone` without a viewer): those of verified organisations."""
+    import sqlalchemy as sa
+
+    from market.models import OrgStatus
+
+    return (sa.select(GrowingZone).join(Organisation, GrowingZone.organisation)
+            .where(Organisation.status == OrgStatus.VERIFIED))
+
+
+def contracts_for(user: User):
+    """The contracts the contracts page lists for `user`: every one for department staff, else its
+    organisations' (as buyer or seller)."""
+    import sqlalchemy as sa
+
+    from market.models import Contract
+
+    query = sa.select(Contract)
+    if not user.is_department_staff:
+        org_ids = [m.organisation_id for m in user.memberships]
+        query = query.where(sa.or_(Contract.buyer_id.in_(org_ids), Contract.seller_id.in_(org_ids)))
+    return query
+
+
+def orders_for(user: User):
+    """The orders the orders page lists for `user`: its organisations' purchases and sales."""
+    import sqlalchemy as sa
+
+    from market.models import ShopOrder
+
+    org_ids = [m.organisation_id for m in user.memberships]
+    return sa.select(ShopOrder).where(sa.or_(ShopOrder.buyer_id.in_(org_ids), ShopOrder.seller_id.in_(org_ids)))

@@ -1,0 +1,124 @@
+"""The JSON API: routes (routes.py), tokens (auth.py), limits (limits.py), one error shape (errors.py), and its
+OpenAPI 3.1 document, made by flask-smorest from the routes' schemas and served at /api/v1/openapi.json,
+with a readable page at /developers/api.
+
+`init_app(app)` runs once every other blueprint is registered: it registers the API blueprint through
+flask-smorest, documents the /api/ routes other blueprints own (search, targets: `OTHER_ROUTES`), and puts
+the rate limit on every blueprint with a route under /api/.
+"""
+from flask import Blueprint, Flask, current_app, json, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_smorest import Api
+
+from market import access
+from market.blueprints.api import schemas
+
+API_TITLE = "Lạng Sơn linkage market API"
+DESCRIPTION = """Listings, OCOP products and growing zones (public), and an organisation's own contracts,
+deliveries and orders, as JSON. Sign in with a personal access token made in your account page:
+`Authorization: Bearer lsm_...`. Lists are pages of `{"items": [...], "next": url-or-null}`; follow `next`.
+Every error is `{"error": {"status", "code", "message", "fields"?}}`. Each token has a rate limit; over it, 429
+with Retry-After."""
+
+
+class MarketApi(Api):
+    """flask-smorest's Api, with the market's error shape in the document and market.errors answering errors."""
+
+    ERROR_SCHEMA = schemas.Error
+
+    def _register_error_handlers(self):
+        pass  # market.errors answers every error, in the shape of api/errors.py
+
+
+def _document_other_routes(app: Flask, api: MarketApi) -> None:
+    """The /api/ routes of other blueprints (plain Flask views): their path and path parameters come from the
+    url_map, their answers are described here. A route missing here fails tests/api/test_openapi.py."""
+    spec = api.spec
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    spec.components.schema("TargetFigure", schema=schemas.TargetFigure)
+    spec.components.schema("SearchResult", schema=schemas.SearchResult)
+    ok = {"description": "OK", "content": {"application/json": {"schema": {}}}}
+    errors = {str(code): {"$ref": f"#/components/responses/{name}"} for code, name in
+              ((400, "BAD_REQUEST"), (401, "UNAUTHORIZED"), (403, "FORBIDDEN"), (429, "TOO_MANY_REQUESTS"))}
+    spec.path(rule=rules["api_docs.openapi_json"], operations={"get": {
+        "tags": ["api"], "summary": "This document (OpenAPI 3.1).", "security": [{}],
+        "responses": {"200": {**ok, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["openapi", "info", "paths"]}}}}, "429": errors["429"]}}})
+    spec.path(rule=rules["targets_api.api_targets"], operations={"get": {
+        "tags": ["targets"], "summary": "The plan's figures (department and commune staff; a staff token).",
+        "security": [{"bearerAuth": []}],
+        "parameters": [
+            {"in": "query", "name": "as_of", "schema": {"type": "string", "format": "date"}},
+            {"in": "query", "name": "commune", "schema": {"type": "integer"}},
+            {"in": "query", "name": "crop", "schema": {"type": "integer"}}],
+        "responses": {"200": {**ok, "content": {"application/json": {"schema": {
+            "type": "array", "items": {"$ref": "#/components/schemas/TargetFigure"}}}}}, **errors}}})
+    spec.path(rule=rules["search_api.api"], operations={"get": {
+        "tags": ["search"], "summary": "Full-text search of listings, products and zones.",
+        "security": [{}, {"bearerAuth": []}],
+        "parameters": [{"in": "query", "name": "q", "schema": {"type": "string"}},
+                       {"in": "query", "name": "page", "schema": {"type": "integer"}}],
+        "responses": {"200": {**ok, "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/SearchResult"}}}}, "400": errors["400"], "429": errors["429"],
+            "503": {"description": "Search is unavailable for a moment", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"}}}}}}})
+
+
+def _one_error_shape(response):
+    """A safety net for /api/ routes that write their own error JSON (other blueprints): add the `code`."""
+    if response.status_code >= 400 and response.is_json and request.path.startswith("/api/"):
+        from market.blueprints.api.errors import CODES
+
+        body = response.get_json(silent=True)
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict) and "code" not in error:
+            error["code"] = CODES.get(response.status_code, "error")
+            error.setdefault("status", response.status_code)
+            response.set_data(json.dumps(body))
+    return response
+
+
+def _api(app: Flask) -> MarketApi:
+    return app.extensions["market.api"]
+
+
+docs_bp = Blueprint("api_docs", __name__)
+
+
+@docs_bp.get("/api/v1/openapi.json")
+@access.rule(access.PUBLIC)
+def openapi_json():
+    return jsonify(_api(current_app).spec.to_dict())
+
+
+@docs_bp.get("/developers/api")
+@access.rule(access.PUBLIC)
+def openapi_page():
+    """The document, readable: every route, its arguments and answers, and the shapes (no script, no CDN)."""
+    document = _api(current_app).spec.to_dict()
+    return render_template("api/docs.html", doc=document, title=_l("API for other systems"),
+                           methods=("get", "post", "put", "patch", "delete"))
+
+
+def init_app(app: Flask) -> None:
+    from market.blueprints.api import limits
+    from market.blueprints.api.routes import bp
+    from market.blueprints.api.tokens import bp as tokens_bp
+    from market.inputs import INT_MAX, BoundedInt
+
+    api = MarketApi(spec_kwargs={
+        "title": API_TITLE, "version": "1", "openapi_version": "3.1.0",
+        "info": {"description": DESCRIPTION},
+        "components": {"securitySchemes": {"bearerAuth": {
+            "type": "http", "scheme": "bearer", "bearerFormat": "lsm_ personal access token",
+            "description": "A personal access token, made in your account page (read-only or read and write)."}}},
+    })
+    api.init_app(app)
+    api.register_converter(BoundedInt, lambda converter: {"type": "integer", "minimum": 0, "maximum": INT_MAX})
+    api.register_blueprint(bp, url_prefix="/api/v1")
+    app.register_blueprint(docs_bp)
+    app.register_blueprint(tokens_bp, url_prefix="/auth/account/tokens")
+    _document_other_routes(app, api)
+    app.extensions["market.api"] = api
+    app.after_request(_one_error_shape)
+    limits.init_app(app)

@@ -1,18 +1,79 @@
-"""JSON API, version 1. Same visibility rules as the pages; errors are JSON with a status and message."""
-import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, url_for
-from flask_login import current_user
+"""JSON API, version 1. Same visibility rules as the pages (services/visibility.py); errors in one JSON shape
+(market/blueprints/api/errors.py); signed in by a cookie or a personal access token (api/auth.py).
 
-from market import access
+Lists are pages of `{"items": [...], "next": url-or-null}`, oldest first (by id), with an opaque cursor:
+follow `next` until it is null. The schemas in api/schemas.py describe every answer in the OpenAPI document.
+"""
+import base64
+import binascii
+
+import sqlalchemy as sa
+from flask import abort, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+
+from market import access, permissions
+from market.blueprints import write
+from market.blueprints.api import schemas
+from market.blueprints.api.auth import token
+from market.blueprints.api.errors import json_error
 from market.clock import today
 from market.extensions import db
-from market.models import GrowingZone, OcopProduct, SupplyListing
+from market.models import (
+    Contract,
+    Crop,
+    Delivery,
+    GrowingZone,
+    OcopProduct,
+    Organisation,
+    ShopOrder,
+    SupplyListing,
+)
 from market.models.trust import TrustState
-from market.services import ocop
+from market.services import contracts, ocop, visibility
 from market.services.visibility import can_see_listing, can_see_product, can_see_zone
 
-bp = Blueprint("api", __name__)
 
+class _Parser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400  # bad arguments are a 400 with `fields`, as everywhere in the market
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+
+bp = ApiBlueprint("api", __name__, description="The market's data for other systems (JSON).")
+
+BEARER = [{"bearerAuth": []}]
+OPTIONAL_BEARER = [{}, {"bearerAuth": []}]
+ROLE = _l("Your role does not allow this on the contract.")
+
+
+def _errors(*statuses: int):
+    """Document the error answers a route gives (all in the Error shape)."""
+    names = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 429: "TOO_MANY_REQUESTS"}
+
+    def decorate(view):
+        for status in statuses:
+            view = bp.alt_response(status, response=names[status])(view)
+        return view
+
+    return decorate
+
+
+def _answers(schema, *, description: str, public: bool = True):
+    """Document the 200 answer with `schema`, and who may call (a token is optional on public routes)."""
+    def decorate(view):
+        view = bp.alt_response(200, schema=schema, description=description, success=True)(view)
+        return bp.doc(security=OPTIONAL_BEARER if public else BEARER)(view)
+
+    return decorate
+
+
+# --- the JSON of each kind of object ------------------------------------------------------------------------
 
 def _certificate(c, on):
     return {"kind": c.kind, "number": c.number, "issuer": c.issuer, "issued_on": c.issued_on.isoformat(),
@@ -23,6 +84,10 @@ def _certificate(c, on):
 def _org(org):
     return {"id": org.id, "name": org.name, "kind": org.kind, "verified": org.is_verified,
             "commune": org.commune.name if org.commune else None}
+
+
+def _iso(moment):
+    return moment.isoformat() if moment is not None else None
 
 
 def zone_json(zone: GrowingZone, on) -> dict:
@@ -75,8 +140,110 @@ def product_json(product: OcopProduct, on) -> dict:
     }
 
 
+def contract_json(contract: Contract) -> dict:
+    terms = contract.current.terms if contract.versions else None
+    return {
+        "id": contract.id, "reference": contract.reference, "state": contract.state,
+        "buyer": _org(contract.buyer), "seller": _org(contract.seller),
+        "crop": contract.crop.key if contract.crop else None,
+        "quantity": terms.total_quantity if terms else None, "unit": terms.item.unit if terms else None,
+        "total_value": terms.total_value if terms else None,
+        "delivered": contracts.delivered_quantity(contract),
+        "created_at": _iso(contract.created_at), "signed_at": _iso(contract.signed_at),
+        "activated_at": _iso(contract.activated_at), "completed_at": _iso(contract.completed_at),
+        "cancelled_at": _iso(contract.cancelled_at),
+        "url": url_for("contracts.show", contract_id=contract.id, _external=True),
+    }
+
+
+def delivery_json(delivery: Delivery) -> dict:
+    contract = delivery.contract
+    return {
+        "id": delivery.id, "contract_id": contract.id, "contract_reference": contract.reference,
+        "quantity": delivery.quantity,
+        "unit": contract.current.terms.item.unit if contract.versions else None,
+        "delivered_on": delivery.delivered_on.isoformat(), "lot_code": delivery.lot_code, "status": delivery.status,
+        "received_quantity": delivery.received_quantity, "accepted_quantity": delivery.accepted_quantity,
+        "rejected_quantity": delivery.rejected_quantity, "zones": [z.code for z in delivery.zones],
+        "answered_at": _iso(delivery.answered_at),
+        "verify_url": url_for("contracts.public_delivery", public_id=delivery.public_id, _external=True),
+    }
+
+
+def order_json(order: ShopOrder) -> dict:
+    return {
+        "id": order.id, "reference": order.reference, "status": order.status,
+        "buyer": _org(order.buyer), "seller": _org(order.seller), "total": order.total, "currency": order.currency,
+        "created_at": _iso(order.created_at), "paid_at": _iso(order.paid_at),
+        "items": [{"product_id": i.product_id, "name": i.product_name, "quantity": i.quantity,
+                   "unit_price": i.unit_price} for i in order.items],
+        "url": url_for("orders.show", order_id=order.id, _external=True),
+    }
+
+
+# --- cursor pages -------------------------------------------------------------------------------------------
+
+def _cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{last_id}".encode()).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> int:
+    """The id a cursor stands for (0 for the first page); a cursor we did not make is a 400."""
+    if not cursor:
+        return 0
+    try:
+        version, _sep, last = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+        if version == "v1" and last.isdigit() and int(last) < 2**31:
+            return int(last)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    abort(json_error(400, _("Some arguments are not valid."),
+                     fields={"cursor": _("This cursor is not one of ours: follow the `next` link of a page.")}))
+
+
+def _page(query, model, args: dict, to_json) -> dict:
+    """A page of `query` after the cursor, oldest first, and the link to the next one."""
+    limit = args["limit"]
+    rows = db.session.scalars(query.where(model.id > _after(args.get("cursor")))
+                              .order_by(model.id).limit(limit + 1)).unique().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    following = None
+    if more:
+        kept = {k: v for k, v in request.args.items() if k not in ("cursor", "limit")}
+        following = url_for(request.endpoint, **kept, limit=limit, cursor=_cursor(rows[-1].id), _external=True)
+    return {"items": [to_json(r) for r in rows], "next": following}
+
+
+def _crop_id(key: str | None):
+    return db.session.scalar(sa.select(Crop.id).where(Crop.key == key)) if key else None
+
+
+# --- public data ------------------------------------------------------------------------------------------
+
+@bp.get("/listings")
+@access.rule(access.PUBLIC)
+@bp.arguments(schemas.ListingArgs, location="query", as_kwargs=True)
+@_answers(schemas.ListingPage, description="Listings everyone sees in the catalog.")
+@_errors(400, 429)
+def listings(**args):
+    query = visibility.public_listings()
+    if "crop" in args:
+        query = query.where(SupplyListing.crop_id == _crop_id(args["crop"]))
+    if "commune" in args:
+        query = query.where(Organisation.commune_id == args["commune"])
+    if "organisation" in args:
+        query = query.where(SupplyListing.organisation_id == args["organisation"])
+    if "status" in args:
+        query = query.where(SupplyListing.status == args["status"])
+    on = today()
+    return jsonify(_page(query, SupplyListing, args, lambda item: listing_json(item, on)))
+
+
 @bp.get("/listings/<int:listing_id>")
 @access.rule(access.visible("listing"))
+@_answers(schemas.Listing, description="A listing (its organisation's members also see it unpublished).")
+@_errors(404, 429)
 def listing(listing_id: int):
     item = db.session.get(SupplyListing, listing_id)
     if item is None or not can_see_listing(current_user, item):
@@ -84,8 +251,27 @@ def listing(listing_id: int):
     return jsonify(listing_json(item, today()))
 
 
+@bp.get("/products")
+@access.rule(access.PUBLIC)
+@bp.arguments(schemas.ProductArgs, location="query", as_kwargs=True)
+@_answers(schemas.ProductPage, description="OCOP products everyone sees in the catalog.")
+@_errors(400, 429)
+def products(**args):
+    query = visibility.public_products()
+    if "stars" in args:
+        query = query.where(OcopProduct.stars == args["stars"])
+    if "category" in args:
+        query = query.where(OcopProduct.category == args["category"])
+    if "organisation" in args:
+        query = query.where(OcopProduct.organisation_id == args["organisation"])
+    on = today()
+    return jsonify(_page(query, OcopProduct, args, lambda item: product_json(item, on)))
+
+
 @bp.get("/products/<int:product_id>")
 @access.rule(access.visible("product"))
+@_answers(schemas.Product, description="An OCOP product and the department's word on its certificate.")
+@_errors(404, 429)
 def product(product_id: int):
     item = db.session.get(OcopProduct, product_id)
     if item is None or not can_see_product(current_user, item):
@@ -93,10 +279,120 @@ def product(product_id: int):
     return jsonify(product_json(item, today()))
 
 
+@bp.get("/zones")
+@access.rule(access.PUBLIC)
+@bp.arguments(schemas.ZoneArgs, location="query", as_kwargs=True)
+@_answers(schemas.ZonePage, description="Growing zones of verified organisations, with their certificates.")
+@_errors(400, 429)
+def zones(**args):
+    query = visibility.public_zones()
+    if "crop" in args:
+        query = query.where(GrowingZone.crop_id == _crop_id(args["crop"]))
+    if "commune" in args:
+        query = query.where(GrowingZone.commune_id == args["commune"])
+    if "organisation" in args:
+        query = query.where(GrowingZone.organisation_id == args["organisation"])
+    on = today()
+    return jsonify(_page(query, GrowingZone, args, lambda item: zone_json(item, on)))
+
+
 @bp.get("/zones/<path:code>")
 @access.rule(access.visible("zone"))
+@_answers(schemas.Zone, description="A growing zone by its code.")
+@_errors(404, 429)
 def zone(code: str):
     item = db.session.scalar(sa.select(GrowingZone).where(GrowingZone.code == code.upper()))
     if item is None or not can_see_zone(current_user, item):
         abort(404)
     return jsonify(zone_json(item, today()))
+
+
+# --- the organisation's own business ------------------------------------------------------------------------
+
+def _side(query, model, side: str | None):
+    org_ids = [m.organisation_id for m in current_user.memberships]
+    if side == "buyer":
+        return query.where(model.buyer_id.in_(org_ids))
+    if side == "seller":
+        return query.where(model.seller_id.in_(org_ids))
+    return query
+
+
+@bp.get("/contracts")
+@access.rule(access.LOGGED_IN)
+@bp.arguments(schemas.ContractArgs, location="query", as_kwargs=True)
+@_answers(schemas.ContractPage, description="The organisation's contracts (department staff: every one).",
+          public=False)
+@_errors(400, 401, 429)
+def contract_list(**args):
+    query = _side(visibility.contracts_for(current_user), Contract, args.get("side"))
+    if "state" in args:
+        query = query.where(Contract.state == args["state"])
+    return jsonify(_page(query, Contract, args, contract_json))
+
+
+@bp.get("/contracts/<int:contract_id>")
+@access.rule(access.party("contract", department=True))
+@_answers(schemas.Contract, description="One of the organisation's contracts.", public=False)
+@_errors(401, 404, 429)
+def contract(contract_id: int):
+    item = db.session.get(Contract, contract_id)
+    if item is None or not contracts.can_view(current_user, item):
+        abort(404)
+    return jsonify(contract_json(item))
+
+
+@bp.get("/deliveries")
+@access.rule(access.LOGGED_IN)
+@bp.arguments(schemas.DeliveryArgs, location="query", as_kwargs=True)
+@_answers(schemas.DeliveryPage, description="Deliveries on the organisation's contracts.", public=False)
+@_errors(400, 401, 429)
+def deliveries(**args):
+    visible = visibility.contracts_for(current_user).with_only_columns(Contract.id)
+    query = sa.select(Delivery).where(Delivery.contract_id.in_(visible))
+    if "contract" in args:
+        query = query.where(Delivery.contract_id == args["contract"])
+    if "status" in args:
+        query = query.where(Delivery.status == args["status"])
+    return jsonify(_page(query, Delivery, args, delivery_json))
+
+
+@bp.post("/contracts/<int:contract_id>/deliveries/<int:delivery_id>/confirm")
+@access.rule(access.party("contract", *permissions.NEGOTIATORS, side="buyer", why=ROLE))
+@_answers(schemas.DeliverySummary, description="The buyer confirms a delivery (a read and write token).",
+          public=False)
+@_errors(400, 401, 403, 404, 429)
+def confirm_delivery(contract_id: int, delivery_id: int):
+    item = db.session.get(Delivery, delivery_id)
+    if item is None or item.contract_id != contract_id:
+        abort(404)
+    done = write.run_json(lambda: contracts.confirm_delivery(current_user, item))
+    return jsonify(delivery_json(done.value))
+
+
+@bp.get("/orders")
+@access.rule(access.LOGGED_IN)
+@bp.arguments(schemas.OrderArgs, location="query", as_kwargs=True)
+@_answers(schemas.OrderPage, description="The organisation's shop orders, bought and sold.", public=False)
+@_errors(400, 401, 429)
+def orders(**args):
+    query = _side(visibility.orders_for(current_user), ShopOrder, args.get("side"))
+    if "status" in args:
+        query = query.where(ShopOrder.status == args["status"])
+    return jsonify(_page(query, ShopOrder, args, order_json))
+
+
+@bp.get("/me")
+@access.rule(access.LOGGED_IN)
+@_answers(schemas.Me, description="Who is signed in, for which organisations, and with which token.",
+          public=False)
+@_errors(401, 429)
+def me():
+    found = token()
+    return jsonify({
+        "user": {"id": current_user.id, "full_name": current_user.full_name},
+        "organisations": [_org(m.organisation) for m in current_user.memberships],
+        "token": None if found is None else {
+            "id": found.id, "name": found.name, "prefix": found.prefix, "scope": found.scope,
+            "expires_on": found.expires_on.isoformat(), "organisation_id": found.organisation_id},
+    })

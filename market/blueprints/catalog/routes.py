@@ -10,14 +10,10 @@ from market.inputs import int_arg, page_arg
 from market.models import (
     Crop,
     GrowingZone,
-    ListingStatus,
     OcopProduct,
-    Organisation,
-    OrgStatus,
-    ProductStatus,
     SupplyListing,
 )
-from market.services import ocop, verification, zones
+from market.services import ocop, verification, visibility, zones
 from market.services import products as product_service
 from market.services.visibility import can_see_listing, can_see_product, can_see_zone
 from market.web import public_page
@@ -29,8 +25,7 @@ bp = Blueprint("catalog", __name__)
 @public_page
 def listings():
     crop_id = int_arg("crop")
-    query = (sa.select(SupplyListing).join(Organisation)
-             .where(SupplyListing.status.in_(ListingStatus.PUBLIC), Organisation.status == OrgStatus.VERIFIED))
+    query = visibility.public_listings()
     if crop_id:
         query = query.where(SupplyListing.crop_id == crop_id)
     # Each card shows the crop, the seller and the zones' certificates: loaded in three queries, not 60.
@@ -58,8 +53,7 @@ def listing(listing_id: int):
 @public_page
 def products():
     stars = int_arg("stars")
-    query = (sa.select(OcopProduct).join(Organisation)
-             .where(OcopProduct.status == ProductStatus.PUBLISHED, Organisation.status == OrgStatus.VERIFIED))
+    query = visibility.public_products()
     if stars in (3, 4, 5):
         query = query.where(OcopProduct.stars == stars)
     page = db.paginate(query.order_by(OcopProduct.stars.desc(), OcopProduct.name), page=page_arg(), per_page=20,

@@ -43,7 +43,7 @@ from market.models import (
 )
 from market.numbers import plain
 from market.payments import gateway
-from market.services import contracts, conversations, disputes, inspections
+from market.services import contracts, conversations, disputes, inspections, visibility
 from market.services.errors import PermissionDenied
 from market.services.visibility import can_see_listing
 
@@ -188,10 +188,7 @@ def _show(contract: Contract, **forms):
 @access.rule(access.LOGGED_IN)
 @login_required
 def index():
-    query = sa.select(Contract).order_by(Contract.created_at.desc(), Contract.id.desc())
-    if not current_user.is_department_staff:
-        org_ids = [m.organisation_id for m in current_user.memberships]
-        query = query.where(sa.or_(Contract.buyer_id.in_(org_ids), Contract.seller_id.in_(org_ids)))
+    query = visibility.contracts_for(current_user).order_by(Contract.created_at.desc(), Contract.id.desc())
     rows = db.session.scalars(query).all()
     groups = [(state, [c for c in rows if c.state == state]) for state in STATE_ORDER]
     return render_template("contracts/index.html", groups=[g for g in groups if g[1]],
