@@ -120,7 +120,7 @@ CATEGORIES = {
 
 # Units come in two groups: bulk units for harvests (listings, sourcing, contracts) and retail units for
 # OCOP products. "kg" is in both; `UNIT_LABELS` is their union, for showing any stored unit.
-UNITS = {"kg": "kg", "tan": _l("tonne"), "m3": "m³", "lit": _l("litre"), "cay": _l("tree")}
+UNITS = {"kg": "kg", "tan": _l("tonne"), "m3": "m³", "lit": _l("litre"), "cay": _l("tree"), "ta": _l("quintal (100 kg)")}
 PRODUCT_UNITS = {"hop": _l("box"), "goi": _l("pack"), "chai": _l("bottle"), "kg": "kg", "lo": _l("jar"),
                  "tui": _l("bag"), "san_pham": _l("piece")}
 UNIT_LABELS = {**UNITS, **PRODUCT_UNITS}
@@ -149,7 +149,8 @@ OCOP_STANDING_LABELS = {
 }
 # The units of the plan's figures (market/data/plan.json), as the dashboard, the report and the exports say them.
 FIGURE_UNITS = {"org": _l("organisations"), "product": _l("products"), "ha": "ha", "%": "%", "kg": "kg",
-                "head": _l("head of livestock"), "cage": _l("cages"), "colony": _l("bee colonies"), "project": _l("projects")}
+                "head": _l("head of livestock"), "cage": _l("cages"), "colony": _l("bee colonies"), "project": _l("projects"),
+                "t": _l("tonnes")}
 
 # Every kind the `label` filter knows, by the name templates use.
 KINDS = {

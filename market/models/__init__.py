@@ -51,6 +51,7 @@ from market.models.conversations import (
 )
 from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
 from market.models.monitoring import DeclaredChain, ReportSnapshot
+from market.models.monitoring import CapabilityStatus, ChainRole, FactChange, ProcessingCapability
 from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
 from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
@@ -74,4 +75,6 @@ __all__ = [
     "crop_commune", "listing_zone", "product_zone",
     "PlacementStatus", "SentReminder", "ShelfPlacement",
     "OcopCertificate", "OcopLevel", "Revision", "RevisionStatus", "VerifiedAgainst",
+    "CapabilityStatus", "ChainRole", "FactChange", "ProcessingCapability",
 ]
+from market.models import history  # noqa: E402,F401 - the fact history's flush hook
