@@ -254,19 +254,22 @@ class Facts:
         return out
 
     @cached_property
-    def contracts(self) -> list[Contract]:
-        """Contracts linking their parties on the day: activated by then, not completed or cancelled before."""
+    def activated(self) -> list[tuple[Contract, date | None]]:
+        """(contract, the day it ended if it ended by the date) for every contract activated by the date."""
         query = sa.select(Contract).where(Contract.state.in_(LINKED_STATES), Contract.activated_at.is_not(None),
                                           Contract.activated_at < _end_of_day(self.on)).order_by(Contract.reference)
         out = []
         for contract in db.session.scalars(query):
-            ended = [facts.local_day(m) for m in (contract.completed_at, contract.cancelled_at) if m is not None]
             if contract.state == ContractState.CANCELLED and contract.cancelled_at is None:
                 continue  # cancelled without a day: it cannot be placed in time, so it never counts
-            if ended and min(ended) <= self.on:
-                continue
-            out.append(contract)
+            ended = [facts.local_day(m) for m in (contract.completed_at, contract.cancelled_at) if m is not None]
+            out.append((contract, min(ended) if ended and min(ended) <= self.on else None))
         return out
+
+    @cached_property
+    def contracts(self) -> list[Contract]:
+        """Contracts linking their parties on the day: activated by then, not completed or cancelled before."""
+        return [contract for contract, ended in self.activated if ended is None]
 
     @cached_property
     def chains(self) -> list[DeclaredChain]:
@@ -509,10 +512,13 @@ def measure(unit: str) -> tuple[str, float]:
 
 
 def volumes(scope: Scope, world: Facts | None = None) -> list[dict]:
-    """Contracted and delivered volume and value by crop and the seller's commune, masses in tonnes."""
+    """Contracted and delivered volume and value by crop and the seller's commune, masses in tonnes, summed over
+    the contracts activated by the date (completed ones included: what was contracted and delivered stays)."""
     world = _facts(scope, world)
     rows: dict[tuple, dict] = {}
-    for contract in world.contracts:
+    for contract, ended in world.activated:
+        cancelled = ended is not None and contract.cancelled_at is not None \
+            and facts.local_day(contract.cancelled_at) == ended
         seller_commune = world.orgs[contract.seller_id]["commune_id"]
         if scope.commune_id and seller_commune != scope.commune_id:
             continue
@@ -526,9 +532,11 @@ def volumes(scope: Scope, world: Facts | None = None) -> list[dict]:
                                     "commune_id": seller_commune, "unit": unit, "contracted": 0.0,
                                     "contracted_value": 0, "delivered": 0.0, "delivered_value": 0,
                                     "original_units": []})
-        delivered = _delivered(contract, scope.as_of)
-        row["contracted"] = round(row["contracted"] + item.quantity * factor, 3)
-        row["contracted_value"] += round(item.quantity * item.price_per_unit)
+        # A contract cancelled by the date keeps what was delivered before it ended, and contracts nothing more.
+        delivered = _delivered(contract, min(scope.as_of, ended - timedelta(days=1)) if cancelled else scope.as_of)
+        contracted = 0.0 if cancelled else item.quantity
+        row["contracted"] = round(row["contracted"] + contracted * factor, 3)
+        row["contracted_value"] += round(contracted * item.price_per_unit)
         row["delivered"] = round(row["delivered"] + delivered * factor, 3)
         row["delivered_value"] += round(delivered * item.price_per_unit)
         if item.unit not in row["original_units"]:
