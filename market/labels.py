@@ -202,6 +202,7 @@ AUDIT_OBJECTS = {
     "ocop": _l("OCOP certificate"), "revision": _l("Change under review"), "shelf": _l("Shelf placement"),
     "dispute": _l("Dispute"), "conversation": _l("Conversation"), "payee_account": _l("Bank account"),
     "statement": _l("Bank statement"), "growing_zone": _l("Zone"),
+    "capability": _l("Processing facility"),
 }
 AUDIT_VERBS = {
     "added": _l("added"), "applied": _l("applied"), "cancelled": _l("cancelled"), "closed": _l("closed"),
@@ -233,6 +234,7 @@ AUDIT_DETAILS = {
     "against": _l("Checked against"), "product": _l("OCOP product"), "chain": _l("Retail chain"),
     "since": _l("Since"), "ended_on": _l("Ended on"), "object_id": _l("Record"), "proposed": _l("Proposed"),
     "certificate": _l("Certificate"), "fields": _l("Fields"),
+    "products": _l("What the facility makes"),
 }
 # Which vocabulary a detail's value comes from, when it is a stored code.
 AUDIT_DETAIL_KINDS = {"kind": None, "role": "role", "old": "status", "new": "status", "status": "status",

@@ -175,7 +175,13 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
         membership = db.session.scalar(sa.select(Membership.id).where(
             Membership.user_id == users["seller_member"], Membership.organisation_id == seller))
         token = accounts.make_reset_token(db.session.get(User, users["seller_member"]))
-        ids = {"request": wanted.id, "offer": offer.id, "delivery": delivery.id, "disputed": disputed.id, "delivery_public": delivery.public_id,
+        from market.models import ProcessingCapability
+
+        capability = ProcessingCapability(organisation_id=orgs["enterprise"], products="Tinh dầu hồi", capacity=50,
+                                          capacity_unit="tan", address="Khu công nghiệp Đồng Bành")
+        db.session.add(capability)
+        db.session.commit()
+        ids = {"capability": capability.id, "request": wanted.id, "offer": offer.id, "delivery": delivery.id, "disputed": disputed.id, "delivery_public": delivery.public_id,
                "snapshot": snapshot.id, "zone_code": db.session.get(GrowingZone, zone).code,
                "listing_public": db.session.get(SupplyListing, listing).public_id,
                "product_public": db.session.get(OcopProduct, product).public_id,
@@ -189,7 +195,8 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
             "public_id": ids["listing_public"], "filename": "css/site.css",
             "account_id": more["account"], "certificate_id": more["ocop_certificate"],
             "revision_id": more["product_revision"], "conversation_id": more["conversation"],
-            "dispute_id": more["dispute"], "doc_id": more["document"], "placement_id": more["placement"]}
+            "dispute_id": more["dispute"], "doc_id": more["document"], "placement_id": more["placement"],
+            "capability_id": ids["capability"]}
     per_endpoint = {
         "main.set_language": {"code": "vi"},
         "department.review": {"org_id": orgs["unverified"]},
@@ -210,6 +217,7 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
         "documents.verify": {"token": more["document_token"]},
         "shelves.chain": {"org_id": orgs["chain"]},
         "shelves.answer": {"action": "confirm"},
+        "department.capability_review": {"action": "verify"},
     }
     if upload is None:
         per_endpoint.update({"media.file": {"upload_id": None}, "media.thumbnail": {"upload_id": None}})

@@ -50,8 +50,14 @@ from market.models.conversations import (
     message_upload,
 )
 from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
-from market.models.monitoring import DeclaredChain, ReportSnapshot
-from market.models.monitoring import CapabilityStatus, ChainRole, FactChange, ProcessingCapability
+from market.models.monitoring import (
+    CapabilityStatus,
+    ChainRole,
+    DeclaredChain,
+    FactChange,
+    ProcessingCapability,
+    ReportSnapshot,
+)
 from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
 from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
