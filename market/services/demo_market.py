@@ -36,7 +36,14 @@ from market.models import (
     User,
 )
 from market.models.types import utcnow
-from market.services import demo_banking, demo_deals, demo_geo, demo_trust_ocop, demo_trust_shelves
+from market.services import (
+    demo_banking,
+    demo_deals,
+    demo_geo,
+    demo_processing,
+    demo_trust_ocop,
+    demo_trust_shelves,
+)
 from market.services.contracts import deposit_amount, terms_hash
 from market.services.reference_data import commune_named
 from market.text import name_key
@@ -345,6 +352,7 @@ def seed_demo_contracts() -> dict[str, int]:
         created += 1
     db.session.flush()
     demo_deals.seed_demo_deals()  # issue 11 part B: a question and answer, the open dispute of HD-DEMO-08
+    demo_processing.seed_demo_processing()  # issue 10a: the buyers' verified processing facilities
     return {"contracts": len(DEMO_CONTRACTS), "created": created}
 
 

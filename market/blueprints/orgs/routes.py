@@ -181,4 +181,4 @@ def processing(org_id: int):
                      success=_("Sent to the department: it checks the facility before it counts.")):
             return redirect(url_for("orgs.processing", org_id=org.id))
     return render_template("orgs/processing.html", form=form, org=org, capabilities=capabilities.of(org),
-                           checked_labels=capabilities.CHECKED_AGAINST_LABELS)
+                           checked_labels=capabilities.CHECKED_AGAINST_LABELS), 400 if request.method == "POST" else 200
