@@ -88,8 +88,8 @@ def test_the_department_verifies_and_the_processor_counts_from_that_day(client, 
         assert (row.status, row.verified_against, row.verified_by_id) == (CapabilityStatus.VERIFIED, "document", staff)
         assert row.verified_at is not None
         change = db.session.scalar(sa.select(FactChange).where(FactChange.subject == "processing_capability"))
-        assert (change.before, change.after, change.effective_on) == (
-            {"status": "pending"}, {"status": "verified"}, today())
+        assert (change.before, change.after, change.effective_on, change.recorded_by_id) == (
+            {"status": "pending"}, {"status": "verified"}, today(), staff)
         assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.action == "capability.verified"))
     assert world.values(as_of=today())["linkage_orgs"] == 1
 
