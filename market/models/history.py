@@ -59,6 +59,24 @@ def _actor_id() -> int | None:
         return None
 
 
+def _keep_old_values() -> None:
+    """Load a tracked field's stored value before it is overwritten, even on a row a commit expired (SQLAlchemy
+    skips that by default, and the history would miss the change)."""
+    from market.extensions import db
+
+    for mapper in db.Model.registry.mappers:
+        fields = TRACKED.get(mapper.local_table.name)
+        for name in fields or ():
+            sa.event.listen(getattr(mapper.class_, name), "set", _noop, active_history=True)
+
+
+def _noop(_target, value, _old, _initiator):
+    return value
+
+
+_keep_old_values()
+
+
 @sa.event.listens_for(Session, "before_flush")
 def _record_changes(session, _context, _instances):
     for row in list(session.dirty):
