@@ -112,6 +112,19 @@ def test_department_staff_see_every_target(client, world, market, staff):
     assert card_value(html, "ocop_retail_share") == "100"
     assert card_value(html, "cert_gap_organic_zone_ha") == "12,5"  # Vietnamese decimal comma
     assert "HTX Hồi A" in html and world.reference(market["c1"]) in html  # the chains table
+    # The linkage rule in one sentence, and every counted organisation with the link that counts it.
+    assert 'data-linkage-rule' in html and "retail chains and shops are buyers" not in html  # in Vietnamese
+    assert world.gettext("Counted: enterprises and cooperatives whose processing facility the department verified "
+                         "and that, on the date, buy from producers (cooperatives, farmer groups) under an active "
+                         "contract or run a declared chain as processor; retail chains and shops are buyers, "
+                         "never processors.") in html
+    counted = html.split("data-counted>")[1].split("</table>")[0]
+    for org in ("e1", "e2"):
+        assert f'data-counted-org="{market[org]}"' in counted
+    assert f'data-counted-org="{market["a"]}"' not in counted  # the producer
+    assert f"hợp đồng {world.reference(market['c1'])} với HTX Hồi A" in counted
+    assert "data-not-tracked" in html and "Đàn lợn" in html  # what the market cannot see, listed
+    assert "data-late-changes" not in html  # no report of that date was sent yet
     assert client.get("/dashboard/").status_code == 200  # today, by default
 
 
