@@ -65,6 +65,35 @@ def upgrade():
     with op.batch_alter_table('declared_chain', schema=None) as batch_op:
         batch_op.add_column(sa.Column('role', sa.String(length=10), server_default='processor', nullable=False))
 
+    _backfill_recalls()
+
+
+def _backfill_recalls():
+    """Records recalled before this revision were verified until the day of their recall: write that change, so
+    figures for the days before the recall keep counting them (otherwise they would look recalled forever)."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    local = ZoneInfo("Asia/Ho_Chi_Minh")
+    bind = op.get_bind()
+    rows = []
+    for table in ("growing_zone", "certificate", "ocop_certificate"):
+        for row_id, changed_at in bind.execute(sa.text(
+                f"SELECT id, status_changed_at FROM {table} WHERE status = 'recalled' AND status_changed_at IS NOT NULL")):
+            if isinstance(changed_at, str):  # SQLite hands back text
+                changed_at = datetime.fromisoformat(changed_at)
+            if changed_at.tzinfo is None:
+                changed_at = changed_at.replace(tzinfo=timezone.utc)
+            rows.append({"subject": table, "subject_id": row_id, "before": {"status": "verified"},
+                         "after": {"status": "recalled"}, "effective_on": changed_at.astimezone(local).date(),
+                         "recorded_at": datetime.now(timezone.utc)})
+    if rows:
+        fact_change = sa.table('fact_change', sa.column('subject', sa.String), sa.column('subject_id', sa.Integer),
+                               sa.column('before', sa.JSON), sa.column('after', sa.JSON),
+                               sa.column('effective_on', sa.Date),
+                               sa.column('recorded_at', market.models.types.UTCDateTime()))
+        op.bulk_insert(fact_change, rows)
+
 
 def downgrade():
     with op.batch_alter_table('declared_chain', schema=None) as batch_op:
