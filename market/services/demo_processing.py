@@ -13,6 +13,7 @@ from market.models.types import utcnow
 
 # What a demo enterprise makes, by a word of its name; the last one for the rest.
 PRODUCTS = [
+    ("nông lâm sản", "Hoa hồi khô, vỏ quế sấy, tinh dầu hồi", 2000, "tan"),
     ("tinh dầu", "Tinh dầu hồi, tinh dầu quế", 120, "tan"),
     ("nhựa thông", "Nhựa thông, tùng hương, dầu thông", 3000, "tan"),
     ("lâm sản", "Gỗ keo xẻ, ván bóc", 15000, "m3"),
