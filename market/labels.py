@@ -169,7 +169,7 @@ KINDS = {
     "verified_against": VERIFIED_AGAINST_LABELS,
     "ocop_standing": OCOP_STANDING_LABELS,
     "figure_unit": FIGURE_UNITS,
-    "chain_role": {"processor": _l("processor"), "buyer": _l("buyer, not processing")},
+    "chain_role": {"processor": _l("processing"), "buyer": _l("buyer, not processing")},
     "capability_check": {"visit": _l("a visit to the facility"), "document": _l("the facility's documents")},
 }
 
