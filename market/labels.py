@@ -120,7 +120,7 @@ CATEGORIES = {
 
 # Units come in two groups: bulk units for harvests (listings, sourcing, contracts) and retail units for
 # OCOP products. "kg" is in both; `UNIT_LABELS` is their union, for showing any stored unit.
-UNITS = {"kg": "kg", "tan": _l("tonne"), "m3": "m³", "lit": _l("litre"), "cay": _l("tree")}
+UNITS = {"kg": "kg", "tan": _l("tonne"), "m3": "m³", "lit": _l("litre"), "cay": _l("tree"), "ta": _l("quintal (100 kg)")}
 PRODUCT_UNITS = {"hop": _l("box"), "goi": _l("pack"), "chai": _l("bottle"), "kg": "kg", "lo": _l("jar"),
                  "tui": _l("bag"), "san_pham": _l("piece")}
 UNIT_LABELS = {**UNITS, **PRODUCT_UNITS}
@@ -149,7 +149,8 @@ OCOP_STANDING_LABELS = {
 }
 # The units of the plan's figures (market/data/plan.json), as the dashboard, the report and the exports say them.
 FIGURE_UNITS = {"org": _l("organisations"), "product": _l("products"), "ha": "ha", "%": "%", "kg": "kg",
-                "head": _l("head of livestock"), "cage": _l("cages"), "colony": _l("bee colonies"), "project": _l("projects")}
+                "head": _l("head of livestock"), "cage": _l("cages"), "colony": _l("bee colonies"), "project": _l("projects"),
+                "t": _l("tonnes")}
 
 # EPCIS events as services/epcis.py names them.
 EPCIS_EVENT_LABELS = {"harvest": _l("Harvest"), "transformation": _l("Processing into a product lot"),
@@ -173,6 +174,8 @@ KINDS = {
     "ocop_standing": OCOP_STANDING_LABELS,
     "figure_unit": FIGURE_UNITS,
     "epcis_event": EPCIS_EVENT_LABELS,
+    "chain_role": {"processor": _l("processing"), "buyer": _l("buyer, not processing")},
+    "capability_check": {"visit": _l("a visit to the facility"), "document": _l("the facility's documents")},
 }
 
 
@@ -206,6 +209,7 @@ AUDIT_OBJECTS = {
     "ocop": _l("OCOP certificate"), "revision": _l("Change under review"), "shelf": _l("Shelf placement"),
     "dispute": _l("Dispute"), "conversation": _l("Conversation"), "payee_account": _l("Bank account"),
     "statement": _l("Bank statement"), "growing_zone": _l("Zone"),
+    "capability": _l("Processing facility"),
 }
 AUDIT_VERBS = {
     "added": _l("added"), "applied": _l("applied"), "cancelled": _l("cancelled"), "closed": _l("closed"),
@@ -237,6 +241,7 @@ AUDIT_DETAILS = {
     "against": _l("Checked against"), "product": _l("OCOP product"), "chain": _l("Retail chain"),
     "since": _l("Since"), "ended_on": _l("Ended on"), "object_id": _l("Record"), "proposed": _l("Proposed"),
     "certificate": _l("Certificate"), "fields": _l("Fields"),
+    "products": _l("What the facility makes"),
 }
 # Which vocabulary a detail's value comes from, when it is a stored code.
 AUDIT_DETAIL_KINDS = {"kind": None, "role": "role", "old": "status", "new": "status", "status": "status",

@@ -808,6 +808,42 @@ class FiguresWorld:
             db.session.commit()
             return chain.id
 
+    # processing capabilities and later changes (issue 10a)
+
+    def capability(self, org_id: int, *, verified_on: date | None = date(2026, 1, 10), products="Tinh dầu hồi",
+                   capacity: float = 200, unit: str = "tan") -> int:
+        """A processing capability of `org_id`, verified by the department on `verified_on` (None: pending)."""
+        from market.models import CapabilityStatus, ProcessingCapability
+
+        with self.context():
+            cap = ProcessingCapability(organisation_id=org_id, products=products, capacity=capacity,
+                                       capacity_unit=unit, address="Thôn Bản Mới",
+                                       status=CapabilityStatus.VERIFIED if verified_on else CapabilityStatus.PENDING,
+                                       verified_at=local_moment(verified_on) if verified_on else None,
+                                       verified_against="visit" if verified_on else None)
+            db.session.add(cap)
+            db.session.commit()
+            return cap.id
+
+    def processor(self, kind=OrgKind.ENTERPRISE, *, verified_on: date | None = date(2026, 1, 10), **kwargs) -> int:
+        """An enterprise (or cooperative) with a processing capability verified on `verified_on`."""
+        org_id = self.org(kind, **kwargs)
+        self.capability(org_id, verified_on=verified_on)
+        return org_id
+
+    def change(self, model, row_id: int, effective_on: date | None = None, **fields) -> None:
+        """Change a stored row through the ORM, as a service does (the fact history records it), effective on
+        `effective_on` (default: today)."""
+        from market.models.history import takes_effect
+
+        with self.context():
+            row = db.session.get(model, row_id)
+            for name, value in fields.items():
+                setattr(row, name, value)
+            if effective_on is not None:
+                takes_effect(row, effective_on)
+            db.session.commit()
+
     # reading the figures
 
     def figures(self, as_of: date = AS_OF, commune: str | None = None, crop: str | None = None,

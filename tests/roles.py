@@ -199,13 +199,17 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
         membership = db.session.scalar(sa.select(Membership.id).where(
             Membership.user_id == users["seller_member"], Membership.organisation_id == seller))
         token = accounts.make_reset_token(db.session.get(User, users["seller_member"]))
+        from market.models import ProcessingCapability
         from market.services import api_tokens
 
         api_token, _secret = api_tokens.create(db.session.get(User, users["seller_owner"]), seller_org, name="ERP",
                                                scope="read", expires_on=wanted.delivery_start + timedelta(days=30))
+        capability = ProcessingCapability(organisation_id=orgs["enterprise"], products="Tinh dầu hồi", capacity=50,
+                                          capacity_unit="tan", address="Khu công nghiệp Đồng Bành")
+        db.session.add(capability)
         db.session.commit()
         api_token_id = api_token.id
-        ids = {"request": wanted.id, "offer": offer.id, "delivery": delivery.id, "disputed": disputed.id, "delivery_public": delivery.public_id,
+        ids = {"capability": capability.id, "request": wanted.id, "offer": offer.id, "delivery": delivery.id, "disputed": disputed.id, "delivery_public": delivery.public_id,
                "snapshot": snapshot.id, "round": reporting_round.id,
                "commune": db.session.get(Org, orgs["commune"]).commune_id, "zone_code": db.session.get(GrowingZone, zone).code,
                "listing_public": db.session.get(SupplyListing, listing).public_id,
@@ -222,7 +226,7 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
             "revision_id": more["product_revision"], "conversation_id": more["conversation"],
             "dispute_id": more["dispute"], "doc_id": more["document"], "placement_id": more["placement"],
             "round_id": ids["round"], "commune_id": ids["commune"],
-            "token_id": api_token_id}
+            "token_id": api_token_id, "capability_id": ids["capability"]}
     per_endpoint = {
         "main.set_language": {"code": "vi"},
         "department.review": {"org_id": orgs["unverified"]},
@@ -244,6 +248,7 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
         "shelves.chain": {"org_id": orgs["chain"]},
         "shelves.answer": {"action": "confirm"},
         **_gs1_args(listing, product, ids["zone_code"]),
+        "department.capability_review": {"action": "verify"},
     }
     if upload is None:
         per_endpoint.update({"media.file": {"upload_id": None}, "media.thumbnail": {"upload_id": None}})

@@ -51,7 +51,14 @@ from market.models.conversations import (
 )
 from market.models.geo import Commune, CommuneAlias, Crop, PlanTarget, crop_commune
 from market.models.gs1 import ProductLot
-from market.models.monitoring import DeclaredChain, ReportSnapshot
+from market.models.monitoring import (
+    CapabilityStatus,
+    ChainRole,
+    DeclaredChain,
+    FactChange,
+    ProcessingCapability,
+    ReportSnapshot,
+)
 from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
 from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
@@ -85,7 +92,9 @@ __all__ = [
     "OcopCertificate", "OcopLevel", "Revision", "RevisionStatus", "VerifiedAgainst",
     "CommuneReport", "CommuneReportStatus", "ReportingRound", "RoundReminder", "RoundStatus", "commune_report_upload",
     "ProductLot",
+    "CapabilityStatus", "ChainRole", "FactChange", "ProcessingCapability",
 ]
 from market.models.api_tokens import ApiToken, TokenScope  # noqa: E402
 
 __all__ += ["ApiToken", "TokenScope"]
+from market.models import history  # noqa: E402,F401 - the fact history's flush hook

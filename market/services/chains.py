@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from market.extensions import db
-from market.models import Crop, DeclaredChain, Organisation, User
+from market.models import ChainRole, Crop, DeclaredChain, Organisation, User
 from market.services import audit, targets, uploads
 from market.services.errors import ValidationFailed
 from market.services.organisations import require_department
@@ -34,6 +34,9 @@ def declare(actor: User, data: dict, evidence_file) -> DeclaredChain:
         errors["ended_on"] = [_("The chain ends before it starts.")]
     if not evidence_file or not getattr(evidence_file, "filename", ""):
         errors["evidence"] = [_("Attach the evidence: a declared chain needs a document.")]
+    role = data.get("role") or ChainRole.PROCESSOR  # a processing role unless the department says otherwise
+    if role not in ChainRole.ALL:
+        errors["role"] = [_("Choose the organisation's role in the chain.")]
     if errors:
         raise ValidationFailed(errors)
     try:
@@ -42,7 +45,7 @@ def declare(actor: User, data: dict, evidence_file) -> DeclaredChain:
     except ValidationFailed as exc:
         raise ValidationFailed({"evidence": sum(exc.errors.values(), [])}) from None
     chain = DeclaredChain(organisation=org, partner_name=partner, crop=crop, started_on=started, ended_on=ended,
-                          evidence=evidence, note=(data.get("note") or "").strip() or None, declared_by_id=actor.id)
+                          role=role, evidence=evidence, note=(data.get("note") or "").strip() or None, declared_by_id=actor.id)
     db.session.add(chain)
     db.session.flush()
     audit.record("chain.declared", actor, organisation=org, obj=chain, partner=partner)

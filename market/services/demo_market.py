@@ -41,6 +41,7 @@ from market.services import (
     demo_deals,
     demo_geo,
     demo_gs1,
+    demo_processing,
     demo_reporting,
     demo_trust_ocop,
     demo_trust_shelves,
@@ -353,6 +354,7 @@ def seed_demo_contracts() -> dict[str, int]:
         created += 1
     db.session.flush()
     demo_deals.seed_demo_deals()  # issue 11 part B: a question and answer, the open dispute of HD-DEMO-08
+    demo_processing.seed_demo_processing()  # issue 10a: the buyers' verified processing facilities
     demo_reporting.seed_demo_reporting()  # issue 10 part B: a locked earlier round, this year's in progress
     demo_gs1.seed_demo_gs1()  # issue 16 part A: GTINs, GLNs, harvest lot numbers, product lots
     return {"contracts": len(DEMO_CONTRACTS), "created": created}

@@ -36,7 +36,7 @@ from market.models import (
 )
 from market.models.shelves import PlacementStatus, ShelfPlacement
 from market.models.types import utcnow
-from market.services import demo_banking, demo_geo, demo_trust_ocop
+from market.services import demo_banking, demo_geo, demo_processing, demo_trust_ocop
 from market.services.contracts import terms_hash
 from market.text import name_key, slugify
 
@@ -156,6 +156,7 @@ def seed_demo_province(password_hash: str | None = None) -> dict[str, int]:
     # The province's zones on the map and its sellers' bank accounts, as the small demo's (both idempotent).
     demo_geo.seed_demo_coordinates()
     demo_banking.seed_demo_banking()
+    demo_processing.seed_demo_processing()  # issue 10a: the processors' verified facilities (the linkage figure)
     return counts()
 
 

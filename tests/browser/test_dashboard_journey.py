@@ -50,12 +50,13 @@ def test_department_staff_read_the_targets_and_download_the_report(page, live_se
         figure = card.locator("p.figure strong").inner_text().strip()
         assert re.fullmatch(r"[\d.,]+", figure), (key, figure)
 
-    # The demo contracts on the market: HD-DEMO-01 completed, 02 and 03 active, 08 disputed link the processor
-    # Xứ Lạng, HTX Hồi, HTX Quế, Nhựa thông Đình Lập and the Đình Lập resin group: 5 organisations (04 is only
-    # signed, with a retail chain; 05 proposed, 06 draft, 07 cancelled).
+    # The plan counts processors with a verified facility linked with producers today: HD-DEMO-02 and 08 (the
+    # processor buying quế and hồi oil) and 03 (the resin company buying from the Đình Lập group): 2 organisations.
+    # HD-DEMO-01 was completed 20 days ago, 04 is only signed (with a retail chain, a buyer, never a processor),
+    # 05 proposed, 06 draft, 07 cancelled; the cooperatives and the group are producers, not processors.
     linkage_card = page.locator("li.target[data-key='linkage_orgs']")
     shown = _number(linkage_card.locator("p.figure strong").inner_text())
-    assert shown == 5
+    assert shown == 2
     label = linkage_card.locator("h2").inner_text().strip()
 
     # A phone-sized screen: nothing sticks out sideways.

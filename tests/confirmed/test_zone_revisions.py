@@ -140,3 +140,24 @@ def test_the_department_queue_lists_and_accepts_a_revision(client, app, verified
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(GrowingZone, zone_id).area_ha == 41
+
+
+@pytest.mark.figures
+def test_an_accepted_revision_changes_the_zone_from_the_acceptance_day_only(req, verified, factory):
+    # Issue 10a: the correction is recorded with its day (models/history.py); yesterday keeps 40 ha.
+    from datetime import timedelta
+
+    from market.models import FactChange
+
+    _coop, member, zone_id = verified
+    staff = factory.department_staff()
+    yesterday = today() - timedelta(days=1)
+    assert certified(yesterday) == 40
+    edit(member, zone_id, area_ha="41")
+    zones.accept_revision(get_user(staff), zones.pending_revision(zone(zone_id)))
+    db.session.commit()
+    assert certified() == 41
+    assert certified(yesterday) == 40  # the report of yesterday is unchanged
+    change = db.session.scalar(sa.select(FactChange).where(FactChange.subject == "growing_zone",
+                                                           FactChange.subject_id == zone_id))
+    assert (change.before, change.after, change.effective_on) == ({"area_ha": 40.0}, {"area_ha": 41.0}, today())

@@ -454,3 +454,22 @@ def test_communes_without_diacritics_only_when_that_names_one_commune(orgs, req_
     finally:
         db.session.execute(sa.delete(Commune).where(Commune.name == "Vân Quán"))
         db.session.commit()
+
+
+@pytest.mark.figures
+def test_a_register_imported_today_counts_from_its_certificates_real_dates(orgs, staff):
+    """Issue 10a: zones imported today with a certificate issued in 2025 count for the dates since then (a late
+    entry), not from the day they were typed in."""
+    from market.services import targets
+
+    data = csv_bytes(ZONE_HEADER, [zone_row("LS-VQ-HOI-0101", certificate=cert()),
+                                   zone_row("LS-VQ-HOI-0102", area="4", certificate=cert(
+                                       "vietgap", "VG-2025-02", "01/06/2025", "31/05/2027"))])
+    last_spring = date(2026, 4, 1)
+    scope = targets.Scope(as_of=last_spring)
+    assert targets.certified_area(scope, ("organic", "vietgap")) == 0
+    preview = importer.preview_import("zones", data, "zones.csv")
+    importer.commit_import(get_user(staff), "zones", preview.table)
+    db.session.commit()
+    assert targets.certified_area(scope, ("organic", "vietgap")) == 16.5  # 12,5 ha organic + 4 ha VietGAP
+    assert targets.certified_area(targets.Scope(as_of=date(2025, 5, 1)), ("organic", "vietgap")) == 12.5

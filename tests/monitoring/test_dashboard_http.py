@@ -2,9 +2,10 @@
 log and the declared-chain form.
 
 The world (the linkage base of test_linkage.py), on AS_OF = 2026-06-15:
-    A  cooperative, Văn Quan; E1 enterprise, Đông Kinh; E2 enterprise, Chi Lăng
-    C1: E1 buys hồi from A, active since 2026-03-02; C2: E2 buys quế from A, active since 2026-04-01
-    -> linkage 3 for the province, 1 for Văn Quan (A), 1 for Chi Lăng (E2).
+    A  cooperative, Văn Quan; processors (verified capability): E1 Đông Kinh, E2 Chi Lăng, P Văn Quan
+    C1: E1 buys hồi from A, active since 2026-03-02; C2: E2 buys quế from A, active since 2026-04-01;
+    C3: P buys hồi from A, active since 2026-03-02
+    -> linkage 3 for the province, 1 for Văn Quan (P), 1 for Chi Lăng (E2).
     One OCOP product of A, 4 stars, in a retail chain -> ocop_valid 1, four-star 1, retail share 100.0.
     One zone of A in Văn Quan, 12.5 ha, with a valid VietGAP -> cert_gap_organic_zone_ha 12.5."""
 import csv
@@ -52,10 +53,12 @@ Q = "as_of=2026-06-15"
 @pytest.fixture
 def market(world):
     a = world.org(OrgKind.COOPERATIVE, commune="Văn Quan", name="HTX Hồi A")
-    e1 = world.org(OrgKind.ENTERPRISE, commune="Đông Kinh", name="Công ty E1")
-    e2 = world.org(OrgKind.ENTERPRISE, commune="Chi Lăng", name="Công ty E2")
+    e1 = world.processor(commune="Đông Kinh", name="Công ty E1")
+    e2 = world.processor(commune="Chi Lăng", name="Công ty E2")
+    p = world.processor(OrgKind.COOPERATIVE, commune="Văn Quan", name="HTX Chế biến P")
     c1 = world.contract(e1, a, ContractState.ACTIVE, activated=date(2026, 3, 2), crop="hoi")
     c2 = world.contract(e2, a, ContractState.ACTIVE, activated=date(2026, 4, 1), crop="que")
+    world.contract(p, a, ContractState.ACTIVE, activated=date(2026, 3, 2), crop="hoi")
     world.product(a, 4, retailers=[world.org(OrgKind.RETAIL_CHAIN)])
     world.zone(a, 12.5, certificates=[("vietgap", date(2025, 6, 1), date(2027, 6, 1), ReviewStatus.VERIFIED)])
     return {"a": a, "e1": e1, "e2": e2, "c1": c1, "c2": c2}
@@ -109,6 +112,19 @@ def test_department_staff_see_every_target(client, world, market, staff):
     assert card_value(html, "ocop_retail_share") == "100"
     assert card_value(html, "cert_gap_organic_zone_ha") == "12,5"  # Vietnamese decimal comma
     assert "HTX Hồi A" in html and world.reference(market["c1"]) in html  # the chains table
+    # The linkage rule in one sentence, and every counted organisation with the link that counts it.
+    assert 'data-linkage-rule' in html and "retail chains and shops are buyers" not in html  # in Vietnamese
+    assert world.gettext("Counted: enterprises and cooperatives whose processing facility the department verified "
+                         "and that, on the date, buy from producers (cooperatives, farmer groups) under an active "
+                         "contract or run a declared chain as processor; retail chains and shops are buyers, "
+                         "never processors.") in html
+    counted = html.split("data-counted>")[1].split("</table>")[0]
+    for org in ("e1", "e2"):
+        assert f'data-counted-org="{market[org]}"' in counted
+    assert f'data-counted-org="{market["a"]}"' not in counted  # the producer
+    assert f"hợp đồng {world.reference(market['c1'])} với HTX Hồi A" in counted
+    assert "data-not-tracked" in html and "Đàn lợn" in html  # what the market cannot see, listed
+    assert "data-late-changes" not in html  # no report of that date was sent yet
     assert client.get("/dashboard/").status_code == 200  # today, by default
 
 
@@ -119,14 +135,14 @@ def test_a_commune_officer_sees_their_own_commune_only(client, world, market, of
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "xã Văn Quan" in html.split("</h1>")[0]
-    assert card_value(html, "linkage_orgs") == "1"  # A only: E1 and E2 are in other communes
+    assert card_value(html, "linkage_orgs") == "1"  # P only: E1 and E2 are in other communes
     assert f'<option value="{chi_lang}"' not in html  # the commune list holds their own commune only
     assert client.get(f"/dashboard/?{Q}&commune={van_quan}").status_code == 200
     assert client.get(f"/dashboard/?{Q}&commune={chi_lang}").status_code == 403
     assert export(client, "xlsx", f"{Q}&commune={chi_lang}").status_code == 403
     api = client.get(f"/api/v1/targets?{Q}&commune={chi_lang}")
     assert api.status_code == 403 and api.is_json
-    figures = {f["key"]: f["value"] for f in client.get(f"/api/v1/targets?{Q}").get_json()}
+    figures = {f["key"]: f["value"] for f in client.get(f"/api/v1/targets?{Q}").get_json()["figures"]}
     assert figures == world.values(commune="Văn Quan")
     assert figures["linkage_orgs"] == 1
     # Department pages stay closed to them.
@@ -187,26 +203,46 @@ def test_the_api_gives_the_same_figures_as_compute(client, world, market, staff,
         args["crop"] = world.crop_id(scope["crop"])
     response = client.get("/api/v1/targets", query_string=args)
     assert response.status_code == 200
-    data = response.get_json()
+    payload = response.get_json()
+    data = payload["figures"]
     expected = world.figures(**scope)
-    assert [f["key"] for f in data] == list(expected) == FIGURE_KEYS
+    assert [f["key"] for f in data] == list(expected)
+    assert set(FIGURE_KEYS) - ({"organic_hoi_ha"} if "crop" in scope else set()) <= set(expected)
+    assert payload["as_of"] == args["as_of"]
+    assert payload["scope"]["commune_id"] == args.get("commune")
+    assert payload["scope"]["crop_id"] == args.get("crop")
     for item in data:
         figure = expected[item["key"]]
-        assert {"key", "label", "value", "goal", "unit", "as_of"} <= set(item)
+        assert {"key", "label", "value", "goal", "goal_max", "range", "progress", "gap", "on_track", "line", "unit",
+                "as_of"} <= set(item)
         assert (item["label"], item["value"], item["goal"], item["unit"], item["as_of"]) == (
             figure.label, figure.value, figure.goal, figure.unit, args["as_of"])
 
 
 @pytest.mark.figures
 def test_the_api_figures_by_hand(client, world, market, staff):
-    data = {f["key"]: f for f in client.get(f"/api/v1/targets?{Q}").get_json()}
-    assert {k: f["value"] for k, f in data.items()} == {
+    payload = client.get(f"/api/v1/targets?{Q}").get_json()
+    data = {f["key"]: f for f in payload["figures"]}
+    assert {k: data[k]["value"] for k in FIGURE_KEYS} == {
         "linkage_orgs": 3, "ocop_valid": 1, "ocop_four_star": 1, "ocop_five_star": 0, "ocop_retail_share": 100.0,
         "ocop_expiring_90_days": 0, "cert_gap_organic_zone_ha": 12.5, "cert_planted_forest_ha": 0.0,
         "cert_sfm_ha": 0.0}
+    assert (data["processors_hoi"]["value"], data["processors_hoi"]["range"]) == (2, [1, 2])  # E1 and P
+    assert (data["zone_area_hoi"]["value"], data["zone_area_hoi"]["range"]) == (12.5, [55000, 56000])
+    assert data["zone_area_hoi"]["gap"] == 55000 - 12.5
+    # 1 t of hồi and 1 t of quế under contract (1,000 kg each): 3 t with P's.
+    assert data["volume_contracted_t"]["value"] == 3.0
+    by_crop = {row["key"]: row for row in payload["by_crop"]}
+    assert (by_crop["hoi"]["processors"], by_crop["hoi"]["value"]) == (2, 12.5)
+    by_commune = {row["commune"]: row for row in payload["by_commune"]}
+    assert by_commune["Văn Quan"]["linkage_orgs"] == 1 and by_commune["Văn Quan"]["ocop_valid"] == 1
+    assert by_commune["Văn Quan"]["contracts"] == 3 and by_commune["Văn Quan"]["contracted_t"] == 3.0
+    assert {o["name"] for o in payload["linkage"]["organisations"]} == {"Công ty E1", "Công ty E2", "HTX Chế biến P"}
+    assert any(t["key"] == "livestock_pig_head" for t in payload["not_tracked"])
     assert (data["linkage_orgs"]["label"], data["linkage_orgs"]["goal"], data["linkage_orgs"]["unit"]) == (
         LINKAGE_VI, 30, "org")  # the JSON API keeps the code, for programs
     assert data["linkage_orgs"]["progress"] == pytest.approx(0.1)
+    assert data["linkage_orgs"]["gap"] == 27
 
 
 @pytest.mark.parametrize("raw,message", [
@@ -255,7 +291,8 @@ def test_the_xlsx_report_holds_the_figures_and_is_kept_as_a_snapshot(client, wor
     assert by_label["Sản phẩm OCOP còn hạn chứng nhận"] == 1
     assert by_label["Diện tích đạt VietGAP, hữu cơ, mã số vùng trồng và tiêu chuẩn khác"] == 12.5
     assert by_label["Công ty E1"] == "Doanh nghiệp chế biến"  # the organisations in chains, by name and kind (a label, never the stored code)
-    assert by_label["HTX Hồi A"] == "Hợp tác xã (HTX)"
+    assert by_label["HTX Chế biến P"] == "Hợp tác xã (HTX)"
+    assert "HTX Hồi A" not in by_label  # the producer: linked, never counted as a processor
     with world.context():
         snapshot = db.session.scalar(sa.select(ReportSnapshot))
         assert (snapshot.as_of, snapshot.commune_id, snapshot.created_by_id) == (AS_OF, None, staff)
@@ -277,8 +314,11 @@ def test_a_snapshot_reopens_unchanged_after_the_data_moves_on(client, world, mar
     assert _linkage_row(_xlsx(first))[1] == 3
     with world.context():
         first_id = db.session.scalar(sa.select(ReportSnapshot.id))
-    # C2 is cancelled: E2 drops out, A stays through C1 -> 2.
+    # C2 is cancelled today: it ran on 2026-06-15, so the figure of that date keeps E2 (3). But a contract entered
+    # late, active since 2026-04-01 between A and a new processor Q, is a fact of that date: 4 from now on.
     world.set_contract_state(market["c2"], ContractState.CANCELLED)
+    assert world.figures()["linkage_orgs"].value == 3
+    world.contract(world.processor(name="Công ty Q"), market["a"], ContractState.ACTIVE, activated=date(2026, 4, 1))
 
     assert _linkage_row(_xlsx(client.get(f"/dashboard/snapshots/{first_id}.xlsx")))[1] == 3
     html = client.get(f"/dashboard/snapshots/{first_id}.html").get_data(as_text=True)
@@ -287,9 +327,13 @@ def test_a_snapshot_reopens_unchanged_after_the_data_moves_on(client, world, mar
     old_csv = csv.reader(io.StringIO(client.get(f"/dashboard/snapshots/{first_id}.csv").data.decode("utf-8-sig")))
     assert [LINKAGE_SECTION_VI, LINKAGE_VI, "3", "30", "tổ chức", "15/06/2026"] in list(old_csv)
 
-    assert _linkage_row(_xlsx(export(client, "xlsx", f"{Q}")))[1] == 2
-    assert _html_value(export(client, "html", f"{Q}").get_data(as_text=True), LINKAGE_VI) == "2"
-    assert card_value(client.get(f"/dashboard/?{Q}").get_data(as_text=True), "linkage_orgs") == "2"
+    page = client.get(f"/dashboard/?{Q}").get_data(as_text=True)
+    assert card_value(page, "linkage_orgs") == "4"
+    assert 'data-late-changes' in page and 'data-changed="linkage_orgs"' in page  # the late entry, against the report
+    assert 'data-changed="ocop_valid"' not in page
+    assert _linkage_row(_xlsx(export(client, "xlsx", f"{Q}")))[1] == 4
+    assert _html_value(export(client, "html", f"{Q}").get_data(as_text=True), LINKAGE_VI) == "4"
+    assert 'data-changed=' not in client.get(f"/dashboard/?{Q}").get_data(as_text=True)  # the latest report: 4
     with world.context():
         ids = db.session.scalars(sa.select(ReportSnapshot.id).order_by(ReportSnapshot.id)).all()
     assert len(ids) == 3 and ids[0] == first_id  # every export is kept (XLSX, XLSX, printable page)
@@ -309,12 +353,12 @@ def test_the_csv_report_has_a_bom_and_the_figures(client, world, market, staff):
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[3] == ["Phần", "Chỉ tiêu", "Thực hiện", "Mục tiêu 2030", "Đơn vị", "Tính đến ngày"]  # under the title
-    figures = {r[1]: r for r in rows[4:13]}
+    figures = {r[1]: r for r in rows[4:] if len(r) == 6 and r[5] == "15/06/2026"}
     assert figures[LINKAGE_VI] == [LINKAGE_SECTION_VI, LINKAGE_VI, "3", "30", "tổ chức", "15/06/2026"]
     assert figures["Sản phẩm OCOP 4 sao"] == ["Chương trình OCOP", "Sản phẩm OCOP 4 sao", "1", "20", "sản phẩm", "15/06/2026"]
     assert figures["Diện tích đạt VietGAP, hữu cơ, mã số vùng trồng và tiêu chuẩn khác"][2] == "12,5"
-    assert ["HTX Hồi A", "Hợp tác xã (HTX)", "Văn Quan", "hợp đồng trên sàn",
-            f"{world.reference(market['c1'])}, {world.reference(market['c2'])}"] in rows
+    assert ["Công ty E1", "Doanh nghiệp chế biến", "Đông Kinh", "hợp đồng trên sàn",
+            world.reference(market['c1'])] in rows
     with world.context():
         assert _count(ReportSnapshot) == 1
 
@@ -389,7 +433,7 @@ def test_declaring_without_evidence_shows_the_error_and_saves_nothing(client, wo
 
 @pytest.mark.figures
 def test_declaring_with_evidence_saves_the_chain_and_it_counts(client, world, staff, upload_dir):
-    e4 = world.org(OrgKind.ENTERPRISE, name="Công ty E4")
+    e4 = world.processor(name="Công ty E4")
     response = submit(client, "/dashboard/chains",
                       _chain_form(e4, evidence=(io.BytesIO(MINIMAL_PDF), "bien-ban.pdf")))
     assert response.status_code == 302 and response.headers["Location"] == "/dashboard/chains"

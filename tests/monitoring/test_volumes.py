@@ -13,11 +13,13 @@ worked out by hand on AS_OF = 2026-06-15.
     C6        E <- A (VQ)     hồi   signed     -             400 kg x 95 000       -
     C7        E <- B (CL)     quế   active     2026-06-20    900 kg x 48 000       -
 
-Rows by crop, the seller's commune and unit (C5 cancelled, C6 not active, C7 active after the date):
-    hồi, Văn Quan, kg:  contracted 1000 + 500 = 1500; value 95 000 000 + 45 000 000 = 140 000 000;
-                        delivered 300 + 150 + 500 = 950; value 300x95 000 + 150x95 000 + 500x90 000 = 87 750 000
-    hồi, Văn Quan, tan: contracted 3; value 270 000 000; delivered 1.5; value 135 000 000
-    quế, Chi Lăng, kg:  contracted 2000; value 96 000 000; delivered 800; value 38 400 000"""
+Rows by crop and the seller's commune, masses in tonnes (1 tấn = 10 tạ = 1,000 kg), summed over the contracts
+activated by the date (C2 completed on 2026-03-03 stays: it was contracted and delivered; C5 was cancelled on
+2026-03-06 and its delivery came after: nothing of it counts on the date; C6 not active, C7 active after it):
+    hồi, Văn Quan:  contracted 1 + 0.5 + 3 = 4.5 t; value 95 000 000 + 45 000 000 + 270 000 000 = 410 000 000;
+                    delivered 0.3 + 0.15 + 0.5 + 1.5 = 2.45 t;
+                    value 300x95 000 + 150x95 000 + 500x90 000 + 1.5x90 000 000 = 222 750 000
+    quế, Chi Lăng:  contracted 2 t; value 96 000 000; delivered 0.8 t; value 38 400 000"""
 from datetime import date, timedelta
 
 import pytest
@@ -53,49 +55,91 @@ def contracts(world):
     c(e, b, ContractState.ACTIVE, activated=date(2026, 6, 20), crop="que", quantity=900, price=48_000)
 
 
-HOI_KG = {"crop": "Hồi", "commune": "Văn Quan", "unit": "kg", "contracted": 1500.0, "contracted_value": 140_000_000,
-          "delivered": 950.0, "delivered_value": 87_750_000}
-HOI_TAN = {"crop": "Hồi", "commune": "Văn Quan", "unit": "tan", "contracted": 3.0, "contracted_value": 270_000_000,
-           "delivered": 1.5, "delivered_value": 135_000_000}
-QUE_KG = {"crop": "Quế", "commune": "Chi Lăng", "unit": "kg", "contracted": 2000.0, "contracted_value": 96_000_000,
-          "delivered": 800.0, "delivered_value": 38_400_000}
+HOI = {"crop": "Hồi", "commune": "Văn Quan", "unit": "tan", "contracted": 4.5, "contracted_value": 410_000_000,
+       "delivered": 2.45, "delivered_value": 222_750_000}
+QUE = {"crop": "Quế", "commune": "Chi Lăng", "unit": "tan", "contracted": 2.0, "contracted_value": 96_000_000,
+       "delivered": 0.8, "delivered_value": 38_400_000}
+KEYS = tuple(HOI)
 
 
 def volumes(world, **scope):
     with world.context():
         rows = targets.volumes(world.scope(**scope))
-    return sorted(rows, key=lambda r: (r["crop"], r["commune"], r["unit"]))
+    return [{k: r[k] for k in KEYS} for r in sorted(rows, key=lambda r: (r["crop"], r["commune"], r["unit"]))]
 
 
-def test_volumes_by_crop_commune_and_unit(world, contracts):
-    assert volumes(world) == [HOI_KG, HOI_TAN, QUE_KG]
+def test_volumes_by_crop_and_commune_in_tonnes(world, contracts):
+    assert volumes(world) == [HOI, QUE]
+    figures = world.figures()
+    assert (figures["volume_contracted_t"].value, figures["volume_delivered_t"].value) == (6.5, 3.25)
+    assert figures["volume_contracted_t"].detail["value"] == 506_000_000
+    assert "1.000 kg" in figures["volume_contracted_t"].basis or "1,000 kg" in figures["volume_contracted_t"].basis
 
 
 def test_volumes_by_commune_and_crop(world, contracts):
-    assert volumes(world, commune="Chi Lăng") == [QUE_KG]
-    assert volumes(world, commune="Văn Quan") == [HOI_KG, HOI_TAN]
+    assert volumes(world, commune="Chi Lăng") == [QUE]
+    assert volumes(world, commune="Văn Quan") == [HOI]
     assert volumes(world, commune="Đông Kinh") == []  # the buyer's commune does not count: the seller's does
-    assert volumes(world, crop="que") == [QUE_KG]
+    assert volumes(world, crop="que") == [QUE]
     assert volumes(world, crop="hoi", commune="Chi Lăng") == []
 
 
 def test_volumes_on_other_dates(world, contracts):
-    # 2026-06-16: C1's 50 kg of that day is confirmed: 1000 kg delivered, worth 87 750 000 + 4 750 000.
-    assert volumes(world, as_of=date(2026, 6, 16))[0] == {**HOI_KG, "delivered": 1000.0,
-                                                          "delivered_value": 92_500_000}
-    # 2026-06-20: C7 is active too (nothing delivered): quế gets 900 kg more under contract.
-    assert volumes(world, as_of=date(2026, 6, 20))[2] == {**QUE_KG, "delivered": 800.0, "contracted": 2900.0,
-                                                          "contracted_value": 139_200_000}
-    # 2026-03-05: only C2 (delivered 500 on 03-01) and C1 (nothing delivered yet): hồi kg 1500, delivered 500.
-    assert volumes(world, as_of=date(2026, 3, 5)) == [{**HOI_KG, "delivered": 500.0, "delivered_value": 45_000_000}]
+    # 2026-06-16: C1's 50 kg of that day is confirmed: 2.5 t delivered, worth 222 750 000 + 4 750 000.
+    assert volumes(world, as_of=date(2026, 6, 16))[0] == {**HOI, "delivered": 2.5, "delivered_value": 227_500_000}
+    # 2026-06-20: C7 is active too (nothing delivered): quế gets 0.9 t more under contract.
+    assert volumes(world, as_of=date(2026, 6, 20))[1] == {**QUE, "contracted": 2.9, "contracted_value": 139_200_000}
+    # 2026-03-05: C1, C2 and C5 (cancelled the next day: on the 5th it was a contract) are active:
+    # 1 + 0.5 + 0.7 = 2.2 t, value 95 000 000 + 45 000 000 + 66 500 000; delivered C2's 0.5 t.
+    assert volumes(world, as_of=date(2026, 3, 5)) == [{**HOI, "contracted": 2.2, "contracted_value": 206_500_000,
+                                                       "delivered": 0.5, "delivered_value": 45_000_000}]
+
+
+def test_a_past_volume_is_unchanged_by_a_later_cancellation(world, contracts):
+    before = volumes(world, as_of=date(2026, 6, 15))
+    from datetime import UTC, datetime
+
+    from market.models import Contract
+
+    with world.context():
+        import sqlalchemy as sa
+
+        from market.extensions import db
+
+        c1 = db.session.scalar(sa.select(Contract.id).where(Contract.state == ContractState.ACTIVE)
+                               .order_by(Contract.activated_at))
+    world.change(Contract, c1, state=ContractState.CANCELLED, cancelled_at=datetime(2026, 7, 1, 3, tzinfo=UTC))
+    assert volumes(world, as_of=date(2026, 6, 15)) == before
+    # From 2026-07-01 C1 contracts nothing more; what it delivered before (0.45 t) stays.
+    after = volumes(world, as_of=date(2026, 7, 1))[0]
+    assert (after["contracted"], after["delivered"]) == (3.5, 2.5)
+
+
+def test_mixed_units_are_converted_and_litres_kept_apart(world):
+    a, e = world.org(commune="Văn Quan"), world.org(OrgKind.ENTERPRISE)
+    c = world.contract
+    c(e, a, quantity=20, unit="ta", price=9_000_000, deliveries=[(5, date(2026, 4, 1), CONFIRMED)])   # 2 t, 0.5 t
+    c(e, a, quantity=1500, unit="kg", price=95_000, deliveries=[(500, date(2026, 4, 1), CONFIRMED)])  # 1.5 t, 0.5 t
+    c(e, a, quantity=2, unit="tan", price=90_000_000)                                                # 2 t
+    c(e, a, quantity=300, unit="lit", price=1_200_000, deliveries=[(100, date(2026, 4, 2), CONFIRMED)])
+    with world.context():
+        rows = {r["unit"]: r for r in targets.volumes(world.scope())}
+    assert (rows["tan"]["contracted"], rows["tan"]["delivered"]) == (5.5, 1.0)
+    assert sorted(rows["tan"]["original_units"]) == ["kg", "ta", "tan"]
+    assert (rows["lit"]["contracted"], rows["lit"]["delivered"]) == (300.0, 100.0)
+    figures = world.figures()
+    assert figures["volume_contracted_t"].value == 5.5
+    assert figures["volume_contracted_t"].detail["other_units"] == {"lit": 300.0}
+    assert figures["volume_delivered_t"].detail["other_units"] == {"lit": 100.0}
 
 
 def test_linkage_chain_rows_count_confirmed_deliveries_up_to_the_date(world, contracts):
     with world.context():
         rows = targets.linkage_chains(world.scope())["chains"]
+    # C2 completed on 2026-03-03: no longer a running chain on the date.
     assert sorted((r["crop"], r["unit"], r["contracted"], r["delivered"], r["state"]) for r in rows) == [
-        ("Hồi", "kg", 500.0, 500.0, "completed"), ("Hồi", "kg", 1000.0, 450.0, "active"),
-        ("Hồi", "tan", 3.0, 1.5, "active"), ("Quế", "kg", 2000.0, 800.0, "disputed")]
+        ("Hồi", "kg", 1000.0, 450.0, "active"), ("Hồi", "tan", 3.0, 1.5, "active"),
+        ("Quế", "kg", 2000.0, 800.0, "disputed")]
 
 
 # --- the report date ---------------------------------------------------------------------------------

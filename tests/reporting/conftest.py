@@ -26,8 +26,8 @@ def cast(world):
     """The department, and commune officers of Văn Quan, Chi Lăng and Bắc Sơn; a producer in Văn Quan in a
     chain with a processor of Chi Lăng."""
     a = world.org(name="HTX Hồi A", commune="Văn Quan")
-    e = world.org("enterprise", name="Công ty E", commune="Chi Lăng")
-    contract = world.contract(e, a, activated=date(2026, 3, 2), crop="hoi", quantity=12_000)
+    e = world.processor(name="Công ty E", commune="Chi Lăng")  # its facility verified: it counts for linkage
+    contract = world.contract(e, a, activated=date(2026, 3, 2), crop="hoi", quantity=12_000, unit="tan")
     world.zone(a, 12.5, certificates=[("vietgap", date(2025, 6, 1), date(2027, 6, 1), "verified")])
     return {"department": world.department_staff(), "van_quan": world.commune_officer("Văn Quan"),
             "chi_lang": world.commune_officer("Chi Lăng"), "bac_son": world.commune_officer("Bắc Sơn"),

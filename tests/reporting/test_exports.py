@@ -44,10 +44,11 @@ def test_the_xlsx_names_the_plan_and_scope_with_vietnamese_formats(client, world
     area = rows["Diện tích đạt VietGAP, hữu cơ, mã số vùng trồng và tiêu chuẩn khác"]
     assert area[1].value == 12.5 and area[1].number_format == "#,##0.0#"
     volume = next(r for r in sheet.iter_rows() if r[0].value == "Hồi" and r[1].value == "Văn Quan")
-    assert volume[2].value == "kg"  # the unit's label
+    assert volume[2].value == "tấn"  # the unit's label: masses are reported in tonnes
     assert volume[3].value == 12_000 and volume[3].number_format == "#,##0"  # "12.000"
     kinds = {r[1].value for r in sheet.iter_rows() if r[0].value in ("Công ty E", "HTX Hồi A")}
-    assert kinds == {"Doanh nghiệp chế biến", "Hợp tác xã (HTX)"}  # labels, never "enterprise"
+    # labels, never "enterprise"; the cooperative is a producer: the plan counts only the processor it links with
+    assert kinds == {"Doanh nghiệp chế biến"}
 
 
 def test_csv_and_print_write_numbers_the_vietnamese_way(client, world, cast):
@@ -100,8 +101,6 @@ def test_rerunning_a_past_date_gives_the_snapshots_file(client, app, world, cast
     assert client.get(f"/dashboard/snapshots/{snapshot_id}.xlsx").data == stored_xlsx
 
 
-@pytest.mark.xfail(reason="needs issue 10 part A's effective-dated facts: today a cancellation rewrites the past "
-                          "in services/targets.py", strict=False)
 def test_rerunning_a_past_date_after_a_later_cancellation_gives_the_snapshots_file(client, app, world, cast):
     log_in(client, cast["department"])
     _export(client, "csv", "as_of=2026-06-15")

@@ -131,7 +131,8 @@ def test_a_whole_round(client, app, world, cast, day, upload_dir):
         assert len(by_commune) == 65
         communes = {c["commune"]: c for c in item.snapshot.figures["communes"]}  # each commune's own figures
         assert len(communes) == 65 and communes["xã Văn Quan"]["area_ha"] == 12.5
-        assert communes["xã Chi Lăng"]["linkage"] == 1 and communes["xã Văn Quan"]["linkage"] == 1
+        # The processor's commune counts it; the producer's does not (the plan counts processors only).
+        assert communes["xã Chi Lăng"]["linkage"] == 1 and communes["xã Văn Quan"]["linkage"] == 0
         snapshot_id = item.snapshot.id
         # Locked: neither changed nor deleted, and the round takes no more reports.
         item.snapshot.figures = {}

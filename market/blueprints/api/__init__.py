@@ -36,6 +36,7 @@ def _document_other_routes(app: Flask, api: MarketApi) -> None:
     spec = api.spec
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     spec.components.schema("TargetFigure", schema=schemas.TargetFigure)
+    spec.components.schema("TargetsReport", schema=schemas.TargetsReport)
     spec.components.schema("SearchResult", schema=schemas.SearchResult)
     ok = {"description": "OK", "content": {"application/json": {"schema": {}}}}
     errors = {str(code): {"$ref": f"#/components/responses/{name}"} for code, name in
@@ -52,7 +53,7 @@ def _document_other_routes(app: Flask, api: MarketApi) -> None:
             {"in": "query", "name": "commune", "schema": {"type": "integer"}},
             {"in": "query", "name": "crop", "schema": {"type": "integer"}}],
         "responses": {"200": {**ok, "content": {"application/json": {"schema": {
-            "type": "array", "items": {"$ref": "#/components/schemas/TargetFigure"}}}}}, **errors}}})
+            "$ref": "#/components/schemas/TargetsReport"}}}}, **errors}}})
     spec.path(rule=rules["search_api.api"], operations={"get": {
         "tags": ["search"], "summary": "Full-text search of listings, products and zones.",
         "security": [{}, {"bearerAuth": []}],

@@ -292,6 +292,29 @@ class TargetFigure(Schema):
     as_of = Str(allow_none=True)
     progress = Num(allow_none=True)
     on_track = Bool(allow_none=True)
+    section = Str()
+    goal_max = Num(allow_none=True)
+    range = fields.List(Num(allow_none=True), metadata={"description": "The plan's lower and upper bound."})
+    gap = Num(allow_none=True, metadata={"description": "What remains to reach the lower bound, in the unit."})
+    expected = Num(allow_none=True, metadata={"description": "Where the straight line from 2026 stands on the date."})
+    line = Str(metadata={"description": "The line the figure is judged against, in words."})
+    basis = Str(metadata={"description": "What counts, in one sentence."})
+
+
+class TargetsReport(Schema):
+    """Every figure the market can compute as of a date, with its scope and breakdowns (services/targets.py)."""
+
+    class Meta:
+        unknown = INCLUDE
+    as_of = Str(required=True)
+    period = fields.Dict(required=True)
+    scope = fields.Dict(required=True)
+    figures = fields.List(fields.Nested(TargetFigure), required=True)
+    by_crop = fields.List(fields.Dict(), required=True)
+    by_commune = fields.List(fields.Dict(), required=True)
+    linkage = fields.Dict(required=True)
+    conversions = Str(required=True)
+    not_tracked = fields.List(fields.Dict(), required=True)
 
 
 class SearchResult(Schema):

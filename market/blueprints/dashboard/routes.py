@@ -53,13 +53,16 @@ def index():
         flash(" ".join(sum(exc.errors.values(), [])), "error")
         return redirect(url_for("dashboard.index"))
     locale = select_locale()
-    figures = targets.compute(scope, locale)
+    world = targets.Facts(scope.as_of)
+    figures = targets.compute(scope, locale, world)
     communes, crops = _options()
     trend = {key: targets.monthly_trend(key, scope.as_of.year, scope) for key in ("linkage_orgs", "ocop_valid")}
     return render_template("dashboard/index.html", scope=scope, figures=figures, communes=communes, crops=crops,
-                           basis=targets.BASIS,
-                           crop_rows=targets.area_by_crop(scope), volumes=targets.volumes(scope),
-                           chains=targets.linkage_chains(scope), trend=trend,
+                           basis=targets.BASIS, linkage_rule=targets.LINKAGE_RULE, conversions=targets.CONVERSIONS,
+                           crop_rows=targets.area_by_crop(scope, world), volumes=targets.volumes(scope, world),
+                           chains=targets.linkage_chains(scope, world), trend=trend,
+                           late=targets.late_changes(scope, locale, figures),
+                           not_tracked=targets.not_tracked(locale),
                            commune_name=targets.commune_name(scope.commune_id))
 
 
@@ -151,6 +154,4 @@ def api_targets():
     if not (current_user.is_department_staff or current_user.office_communes):
         raise PermissionDenied(_("Only department and commune staff see the plan's figures."))
     scope = write.run_json(_scope, invalid=_("Some arguments are not valid.")).value
-    figures = targets.compute(scope, select_locale())
-    return jsonify([{"key": f.key, "label": f.label, "value": f.value, "goal": f.goal, "unit": f.unit,
-                     "as_of": f.as_of, "progress": f.progress, "on_track": f.on_track} for f in figures])
+    return jsonify(targets.api_payload(scope, select_locale()))

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from market.blueprints.forms import Form
+from market.blueprints.forms import Form, choices_of
 
 
 class VerifyForm(Form):
@@ -11,3 +11,11 @@ class VerifyForm(Form):
 
 class RejectForm(Form):
     reason = TextAreaField(_l("Reason (sent to the applicant)"), validators=[DataRequired(), Length(min=5, max=2000)])
+
+
+class CheckFacilityForm(Form):
+    """Verifying a processing facility: what the department checked it against."""
+
+    against = SelectField(_l("Checked against"), validators=[DataRequired()],
+                          choices=choices_of({"visit": _l("a visit to the facility"),
+                                              "document": _l("the facility's documents")}))

@@ -6,12 +6,31 @@ from flask_login import current_user, login_required
 
 from market import access
 from market.blueprints import confirm, write
-from market.blueprints.department.forms import RejectForm, VerifyForm
+from market.blueprints.department.forms import CheckFacilityForm, RejectForm, VerifyForm
 from market.blueprints.workspace.forms import ReasonForm
 from market.clock import today
 from market.extensions import db
-from market.models import AuditEvent, Certificate, GrowingZone, OcopCertificate, Organisation, Revision, Role
-from market.services import mail, ocop, organisations, products, recalls, revisions, verification, zones
+from market.models import (
+    AuditEvent,
+    Certificate,
+    GrowingZone,
+    OcopCertificate,
+    Organisation,
+    ProcessingCapability,
+    Revision,
+    Role,
+)
+from market.services import (
+    capabilities,
+    mail,
+    ocop,
+    organisations,
+    products,
+    recalls,
+    revisions,
+    verification,
+    zones,
+)
 
 bp = Blueprint("department", __name__)
 
@@ -34,7 +53,9 @@ def queue():
                            pending_ocop=ocop.queue(), ocop_conflicts=ocop.conflicts(),
                            product_revisions=revisions.queue(products.REVISION_KIND), revision_target=revisions.target,
                            recent_ocop=ocop.recent(), today=today(), recalled=recalls.recalled(),
-                           describe=recalls.describe, kind_of=recalls.kind_of, verify_form=VerifyForm(), reason_form=ReasonForm())
+                           describe=recalls.describe, kind_of=recalls.kind_of, verify_form=VerifyForm(), reason_form=ReasonForm(),
+                           pending_capabilities=capabilities.queue(), verified_capabilities=capabilities.verified(),
+                           facility_form=CheckFacilityForm(), checked_labels=capabilities.CHECKED_AGAINST_LABELS)
 
 
 @bp.get("/organisations/<int:org_id>")
@@ -220,3 +241,26 @@ def _decide(revision: Revision, action: str, accept, reject):
         write.run(lambda: zones.reject_revision(current_user, revision, form.reason.data),
                   success=_("The change is rejected; the verified version stays."))
     return redirect(url_for("department.queue"))
+
+
+# --- processing facilities (the capability "processes", issue 10a) -------------------------------------
+
+@bp.post("/capabilities/<int:capability_id>/<any(verify, reject, withdraw):action>")
+@access.rule(access.DEPARTMENT)
+def capability_review(capability_id: int, action: str):
+    capability = db.get_or_404(ProcessingCapability, capability_id)
+    form = CheckFacilityForm() if action == "verify" else ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why, so the applicant can put it right.") if action != "verify"
+              else _("Say what the facility was checked against."), "error")
+        return redirect(url_for("department.queue", _anchor="capabilities"))
+    if action == "verify":
+        write.run(lambda: capabilities.verify(current_user, capability, form.against.data),
+                  success=_("%(org)s counts as a processor from today.", org=capability.organisation.name))
+    elif action == "reject":
+        write.run(lambda: capabilities.reject(current_user, capability, form.reason.data), success=_("Done."))
+    else:
+        write.run(lambda: capabilities.withdraw(current_user, capability, form.reason.data),
+                  success=_("%(org)s no longer counts as a processor from today; earlier dates keep it.",
+                            org=capability.organisation.name))
+    return redirect(url_for("department.queue", _anchor="capabilities"))

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from market.blueprints.forms import Form, commune_choices
+from market.blueprints.forms import Form, NumberField, commune_choices
 from market.labels import ORG_KIND_LABELS, ROLE_LABELS
 from market.models import OrgKind, Role
 
@@ -55,3 +55,14 @@ class RoleForm(Form):
 
 class ConfirmForm(Form):
     """A button that only carries the CSRF token."""
+
+
+class ProcessingForm(Form):
+    """The capability "processes": the facility, for the department to check (services/capabilities.py)."""
+
+    products = StringField(_l("What the facility makes"), validators=[DataRequired(), Length(max=300)],
+                           description=_l("e.g. star-anise oil, dried star anise"))
+    capacity = NumberField(_l("Capacity per year"), validators=[DataRequired()], minimum=0.001)
+    capacity_unit = SelectField(_l("Unit"), validators=[DataRequired()])
+    address = StringField(_l("Address of the facility"), validators=[DataRequired(), Length(max=255)])
+    crop_id = SelectField(_l("Main crop processed"), validators=[Optional()])

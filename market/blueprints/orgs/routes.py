@@ -7,12 +7,21 @@ from flask_login import current_user, login_required
 from market import access
 from market.blueprints import confirm, write
 from market.blueprints.auth.routes import send_reset_link
-from market.blueprints.orgs.forms import AddMemberForm, ConfirmForm, ContactForm, OrganisationForm, RoleForm
+from market.blueprints.forms import choices_of
+from market.blueprints.orgs.forms import (
+    AddMemberForm,
+    ConfirmForm,
+    ContactForm,
+    OrganisationForm,
+    ProcessingForm,
+    RoleForm,
+)
 from market.clock import today
 from market.extensions import db
 from market.inputs import int_arg, page_arg
-from market.models import Commune, Membership, Organisation, OrgKind, OrgStatus, Role
-from market.services import catalog, organisations
+from market.labels import UNITS
+from market.models import Commune, Crop, Membership, Organisation, OrgKind, OrgStatus, Role
+from market.services import capabilities, catalog, organisations
 from market.services.visibility import can_see_organisation
 
 bp = Blueprint("orgs", __name__)
@@ -153,3 +162,23 @@ def remove_member(org_id: int, membership_id: int):
                                                success=_("Member removed.")) and leaving:
         return redirect(url_for("main.home"))
     return redirect(url_for("orgs.members", org_id=org_id))
+
+
+@bp.route("/<int:org_id>/processing", methods=["GET", "POST"])
+@access.rule(access.member(*Role.ADMINS))
+@login_required
+def processing(org_id: int):
+    """The organisation's processing facility (the capability "processes"), declared for the department's check."""
+    org = _get_org(org_id)
+    organisations.require_role(current_user, org, *Role.ADMINS)
+    form = ProcessingForm()
+    form.capacity_unit.choices = choices_of(UNITS)
+    form.crop_id.choices = choices_of({"": "—", **{str(c.id): c.name_vi for c in db.session.scalars(
+        sa.select(Crop).where(Crop.tradable).order_by(Crop.name_vi))}})
+    if form.validate_on_submit():
+        data = {k: f.data for k, f in form._fields.items() if k != "csrf_token"}
+        if write.run(lambda: capabilities.declare(current_user, org, data), form=form,
+                     success=_("Sent to the department: it checks the facility before it counts.")):
+            return redirect(url_for("orgs.processing", org_id=org.id))
+    return render_template("orgs/processing.html", form=form, org=org, capabilities=capabilities.of(org),
+                           checked_labels=capabilities.CHECKED_AGAINST_LABELS), 400 if request.method == "POST" else 200
