@@ -294,7 +294,7 @@ def test_with_elasticsearch_down_saves_work_and_sync_catches_up(app, client, fac
         message = gettext(UNAVAILABLE)
     response = client.get("/api/v1/search?q=hoi")
     assert response.status_code == 503 and response.is_json
-    assert response.get_json() == {"error": {"status": 503, "message": message}}
+    assert response.get_json() == {"error": {"status": 503, "code": "unavailable", "message": message}}  # the API's one shape
     page = client.get("/search?q=hoi")
     assert page.status_code == 503 and page.mimetype == "text/html"
     assert message in page.get_data(as_text=True)
