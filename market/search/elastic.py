@@ -5,10 +5,9 @@ from collections.abc import Callable, Iterable
 
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
+from market.search import matching
 from market.search.base import SearchBackend, SearchUnavailable
 from market.search.query import FACETS, Hit, SearchQuery, SearchResult
-
-FUZZINESS = "AUTO:5,8"  # the same typo tolerance as the embedded engine (sqlite_fts.allowed_edits)
 
 MAPPING = {
     "dynamic": "strict",
@@ -18,8 +17,12 @@ MAPPING = {
         "object_id": {"type": "long"},
         "title": {"type": "keyword", "index": False},
         "body": {"type": "text", "index": False},
-        "title_folded": {"type": "text", "analyzer": "standard"},
-        "body_folded": {"type": "text", "analyzer": "standard"},
+        "title_folded": {"type": "text", "analyzer": "standard", "copy_to": "words"},
+        "body_folded": {"type": "text", "analyzer": "standard", "copy_to": "words"},
+        "hidden_folded": {"type": "text", "analyzer": "standard", "copy_to": "words"},
+        # Every folded word of a document once: the vocabulary typo tolerance corrects against (as FTS5's
+        # fts5vocab over the three columns), with document counts.
+        "words": {"type": "text", "analyzer": "standard"},
         "url": {"type": "keyword", "index": False},
         "crop": {"type": "keyword"},
         "form": {"type": "keyword"},
@@ -32,6 +35,8 @@ MAPPING = {
         "seller": {"type": "keyword"},
         "seller_id": {"type": "long"},
         "verified": {"type": "boolean"},
+        "certified": {"type": "boolean"},
+        "available": {"type": "boolean"},
         "retail": {"type": "boolean"},
         "harvest_start": {"type": "date"},
         "created_at": {"type": "date"},
@@ -40,7 +45,9 @@ MAPPING = {
 }
 
 SORTS = {
-    "relevance": ["_score", {"created_at": "desc"}, {"key": "asc"}],
+    # Relevance (integer scores, matching.py), then the signals a buyer trusts: sqlite_fts.TRUST_SQL.
+    "relevance": ["_score", {"verified": "desc"}, {"certified": "desc"}, {"available": "desc"},
+                  {"created_at": "desc"}, {"key": "asc"}],
     "price_asc": [{"price": {"order": "asc", "missing": "_last"}}, {"key": "asc"}],
     "price_desc": [{"price": {"order": "desc", "missing": "_last"}}, {"key": "asc"}],
     "harvest": [{"harvest_start": {"order": "asc", "missing": "_last"}}, {"key": "asc"}],
@@ -196,25 +203,59 @@ class ElasticsearchBackend(SearchBackend):
             filters.append({"term": {"retail": True}})
         return filters
 
-    @staticmethod
-    def _text_query(terms: list[str]) -> list[dict]:
-        """Every word must match, in the title or the body (as FTS5 matches the row), with the embedded
-        engine's typo tolerance; the last word may also be the start of one (as-you-type). Words arrive
-        folded, lower-case and alphanumeric, so prefix queries need no analysis."""
-        clauses = []
-        for position, term in enumerate(terms):
-            options = [{"multi_match": {"query": term, "fields": ["title_folded^4", "body_folded"],
-                                        "fuzziness": FUZZINESS, "prefix_length": 1, "operator": "and"}}]
-            if position == len(terms) - 1:
-                options += [{"prefix": {"title_folded": {"value": term, "boost": 4}}},
-                            {"prefix": {"body_folded": {"value": term}}}]
-            clauses.append({"bool": {"should": options, "minimum_should_match": 1}})
-        return clauses
+    # --- vocabulary (matching.Vocabulary) -----------------------------------------------------
+    def _call(self, **body) -> dict:
+        try:
+            self.ensure_index()
+            return self.client.search(index=self.alias, **body)
+        except (*UNREACHABLE, ApiError) as exc:
+            if not _unavailable(exc):
+                raise
+            raise SearchUnavailable(str(exc)) from exc
 
-    def search(self, query: SearchQuery) -> SearchResult:
-        must = self._text_query(query.terms)
+    def counts(self, terms: list[str], prefix: str | None) -> tuple[dict[str, int], int]:
+        filters = {f"t{i}": {"term": {"words": term}} for i, term in enumerate(terms)}
+        if prefix:
+            filters["prefix"] = {"prefix": {"words": prefix}}
+        if not filters:
+            return {}, 0
+        buckets = self._call(size=0, track_total_hits=False, aggs={"words": {"filters": {"filters": filters}}})
+        buckets = buckets["aggregations"]["words"]["buckets"]
+        found = {term: buckets[f"t{i}"]["doc_count"] for i, term in enumerate(terms) if buckets[f"t{i}"]["doc_count"]}
+        return found, buckets["prefix"]["doc_count"] if prefix else 0
+
+    def neighbours(self, term: str, edits: int) -> list[tuple[str, int]]:
+        """Elasticsearch's term suggester lists the indexed words near `term` with their document counts;
+        which of them count as corrections is decided in matching.py, as for FTS5."""
+        response = self._call(size=0, track_total_hits=False, suggest={"near": {"text": term, "term": {
+            "field": "words", "suggest_mode": "always", "max_edits": min(edits, 2), "prefix_length": 1,
+            "min_word_length": matching.MIN_CORRECT, "size": 50, "max_inspections": 20, "accuracy": 0.0,
+            "max_term_freq": 2_000_000_000, "string_distance": "damerau_levenshtein", "sort": "frequency"}}})
+        return [(o["text"], o["freq"]) for entry in response["suggest"]["near"] for o in entry["options"]]
+
+    # --- search --------------------------------------------------------------------------------
+    @staticmethod
+    def _word_clause(word: "matching.Word") -> dict:
+        """A word earns the points of the best field it is in (matching.py): title, visible text, hidden."""
+        def in_field(name: str) -> dict:
+            options = [{"terms": {name: word.forms}}]
+            if word.prefix:
+                options.append({"prefix": {name: {"value": word.term}}})
+            return {"bool": {"should": options, "minimum_should_match": 1}}
+        return {"dis_max": {"tie_breaker": 0, "queries": [
+            {"constant_score": {"filter": in_field(name), "boost": matching.WORD_POINTS + points}}
+            for name, points in matching.FIELD_POINTS.items()]}}
+
+    def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:
+        clauses = [self._word_clause(w) for w in plan.words]
+        if not clauses:
+            text = {"must": [{"match_all": {}}]}
+        elif require_all:
+            text = {"must": clauses}
+        else:
+            text = {"should": clauses, "minimum_should_match": 1}
         body = {
-            "query": {"bool": {"must": must or [{"match_all": {}}], "filter": self._filters(query)}},
+            "query": {"bool": {**text, "filter": self._filters(query)}},
             "sort": SORTS[query.sort],
             "from": query.offset, "size": query.per_page, "track_total_hits": True,
             "aggs": {name: {"terms": {"field": name, "size": 100}} for name in FACETS},
@@ -222,13 +263,7 @@ class ElasticsearchBackend(SearchBackend):
         }
         if query.offset + query.per_page > 10_000:
             body["from"], body["size"] = 0, 0  # beyond the window: count and facets only, no hits
-        try:
-            self.ensure_index()
-            response = self.client.search(index=self.alias, **body)
-        except (*UNREACHABLE, ApiError) as exc:
-            if not _unavailable(exc):
-                raise
-            raise SearchUnavailable(str(exc)) from exc
+        response = self._call(**body)
         hits = []
         for item in response["hits"]["hits"]:
             src = item["_source"]

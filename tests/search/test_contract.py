@@ -43,15 +43,17 @@ def listing_doc(object_id: int, title: str, *, crop: str, form: str, communes: l
                 months: list[int], price: int | None, harvest: str, created: str, seller: str, seller_id: int,
                 zones: list[str], description: str = "", grade: str = "Loại 1", quantity: float = 12.0) -> dict:
     name_vi, name_en, aliases = CROPS[crop]
-    body = _text(description, name_vi, name_en, " ".join(aliases), FORMS[form], grade, " ".join(communes), seller,
+    body = _text(description, name_vi, FORMS[form], grade, " ".join(communes), seller,
                  " ".join(zones), " ".join(CERTS[c] for c in certs))
+    hidden = _text(name_en, " ".join(aliases))
     return {
         "key": f"listing:{object_id}", "kind": "listing", "object_id": object_id,
         "title": title, "body": body[:4000], "title_folded": fold(title), "body_folded": fold(body)[:4000],
+        "hidden_folded": fold(hidden),
         "url": f"/listings/{object_id}",
         "crop": [crop], "form": [form], "commune": sorted(communes), "cert": sorted(certs), "stars": [],
         "month": months, "price": price, "quantity": quantity, "seller": seller, "seller_id": seller_id,
-        "verified": True, "retail": False, "harvest_start": harvest, "created_at": _stamp(created),
+        "verified": True, "certified": bool(certs), "available": True, "retail": False, "harvest_start": harvest, "created_at": _stamp(created),
         "data": {"unit": "tan", "harvest_start": harvest, "harvest_end": harvest, "status": "open",
                  "quantity": quantity, "crop_vi": name_vi, "crop_en": name_en},
     }
@@ -59,15 +61,17 @@ def listing_doc(object_id: int, title: str, *, crop: str, form: str, communes: l
 
 def product_doc(object_id: int, name: str, *, stars: int, valid: bool, price: int, commune: str, crop: str | None,
                 category: str, created: str, seller: str, seller_id: int, description: str = "") -> dict:
-    name_vi, name_en, _aliases = CROPS[crop] if crop else ("", "", [])
-    body = _text(description, CATEGORIES[category], name_vi, name_en, f"OCOP {stars} sao", commune, seller)
+    name_vi, name_en, aliases = CROPS[crop] if crop else ("", "", [])
+    body = _text(description, CATEGORIES[category], name_vi, f"OCOP {stars} sao", commune, seller)
     return {
         "key": f"product:{object_id}", "kind": "product", "object_id": object_id,
         "title": name, "body": body[:4000], "title_folded": fold(name), "body_folded": fold(body)[:4000],
+        "hidden_folded": fold(_text(name_en, " ".join(aliases))),
         "url": f"/products/{object_id}",
         "crop": [crop] if crop else [], "form": [], "commune": [commune], "cert": ["ocop"] if valid else [],
         "stars": [stars], "month": list(range(1, 13)), "price": price, "quantity": 10.0,
-        "seller": seller, "seller_id": seller_id, "verified": valid, "retail": valid and stars in (4, 5),
+        "seller": seller, "seller_id": seller_id, "verified": valid, "certified": valid, "available": True,
+        "retail": valid and stars in (4, 5),
         "harvest_start": None, "created_at": _stamp(created),
         "data": {"unit": "hộp", "stars": stars, "stock": 10, "min_order_qty": 1, "certificate_valid": valid,
                  "tourist_shops_allowed": True},
@@ -80,10 +84,10 @@ def organisation_doc(object_id: int, name: str, *, kind_label: str, commune: str
     return {
         "key": f"organisation:{object_id}", "kind": "organisation", "object_id": object_id,
         "title": name, "body": body[:4000], "title_folded": fold(name), "body_folded": fold(body)[:4000],
-        "url": f"/orgs/{object_id}",
+        "hidden_folded": "", "url": f"/orgs/{object_id}",
         "crop": [], "form": [], "commune": [commune], "cert": [], "stars": [], "month": [],
         "price": None, "quantity": None, "seller": name, "seller_id": object_id, "verified": True,
-        "retail": False, "harvest_start": None, "created_at": _stamp(created), "data": {"org_kind": "cooperative"},
+        "certified": False, "available": False, "retail": False, "harvest_start": None, "created_at": _stamp(created), "data": {"org_kind": "cooperative"},
     }
 
 
@@ -141,7 +145,7 @@ def _words(text: str) -> set[str]:
 
 def matches_text(doc: dict, terms: list[str]) -> bool:
     """Every word is a word of the title or the body; the last may be the start of one (as-you-type)."""
-    words = _words(doc["title_folded"]) | _words(doc["body_folded"])
+    words = _words(doc["title_folded"]) | _words(doc["body_folded"]) | _words(doc["hidden_folded"])
     for position, term in enumerate(terms):
         last = position == len(terms) - 1
         if term not in words and not (last and any(w.startswith(term) for w in words)):
@@ -243,17 +247,54 @@ def test_a_typo_before_the_last_word_is_tolerated(engine, docs):
     assert "listing:4" in keys(all_hits(engine, SearchQuery(text="vietgp chi")))
 
 
-def test_short_words_must_be_exact(engine, docs):
-    # Fewer than five letters: no typo allowed ("quyx" is not "quyt").
-    assert all_hits(engine, SearchQuery(text="quyx bac")).total == 0
+@pytest.mark.parametrize("text, wanted, corrected", [
+    ("quyx bac", "listing:5", {"quyx": "quyt"}),     # one letter changed in a four-letter syllable
+    ("qyut bac", "listing:5", {"qyut": "quyt"}),     # two letters swapped
+    ("hoii binh", "listing:2", {"hoii": "hoi"}),     # a doubled letter
+    ("naa chi", "listing:4", None),                  # Telex "naa" is "nâ": not indexed, so corrected to "na"
+])
+def test_a_short_syllable_tolerates_one_edit(engine, docs, text, wanted, corrected):
+    result = all_hits(engine, SearchQuery(text=text))
+    assert wanted in keys(result) and not result.partial
+    if corrected:
+        assert result.corrected_terms == corrected
 
 
-def test_every_word_must_match(engine, docs):
+def test_typo_tolerance_is_anchored_and_bounded(engine, docs):
+    assert all_hits(engine, SearchQuery(text="xuyt")).total == 0        # the first letter is never changed
+    assert all_hits(engine, SearchQuery(text="quyxx")).total == 0       # two edits in a short word: no
+    assert all_hits(engine, SearchQuery(text="hx")).total == 0          # under three letters: exact only
+    assert all_hits(engine, SearchQuery(text="hoi")).corrected_terms == {}  # a known word is never corrected
+
+
+@pytest.mark.parametrize("text, wanted, decoded", [
+    ("hooif", "listing:1", {"hooif": "hồi"}),
+    ("ho62i", "listing:1", {"ho62i": "hồi"}),
+    ("que61", "listing:3", {"que61": "quế"}),
+    ("quees vawn lanxg", "listing:3", {"quees": "quế", "vawn": "văn", "lanxg": "lãng"}),
+    ("thachj dden", "product:3", {"thachj": "thạch", "dden": "đen"}),
+])
+def test_telex_and_vni_are_decoded(engine, docs, text, wanted, decoded):
+    result = all_hits(engine, SearchQuery(text=text))
+    assert wanted in keys(result) and not result.partial
+    assert result.decoded == decoded
+
+
+def test_every_word_must_match_first(engine, docs):
     query = SearchQuery(text="hoi binh gia")
     result = all_hits(engine, query)
-    assert keys(result) == ["listing:2"]
+    assert keys(result) == ["listing:2"] and not result.partial
     assert expected_keys(docs, query) == {"listing:2"}
-    assert all_hits(engine, SearchQuery(text="hoi quyt")).total == 0
+
+
+def test_without_a_document_holding_every_word_the_best_partial_matches_come(engine, docs):
+    result = all_hits(engine, SearchQuery(text="hoi quyt"))
+    assert result.partial
+    assert set(keys(result)) == expected_keys(docs, SearchQuery(text="hoi")) | expected_keys(docs, SearchQuery(text="quyt"))
+    # More words matched rank first: "hồi Văn Quan" in the title beats "hồi" alone.
+    ranked = keys(all_hits(engine, SearchQuery(text="hoi van quan dong dang")))
+    assert ranked[0] in {"product:1", "organisation:1"}
+    assert ranked.index("listing:2") > ranked.index("product:1")
 
 
 def test_words_may_be_split_between_title_and_body(request, engine, docs):

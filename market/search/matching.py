@@ -1,0 +1,165 @@
+"""How a buyer's words become the terms both engines search, decided here in Python once, so that SQLite FTS5 and
+Elasticsearch see exactly the same expanded words (docs/architecture.md, "Search").
+
+For each word of the query (folded, see market.text.fold):
+- the word itself;
+- its Telex / VNI decoding ("hooif" -> "hoi", "que61" -> "que"), when the index knows the decoded word;
+- when the index knows neither, the indexed words one edit away (insertion, deletion, substitution or two
+  letters swapped) that start with the same letter, from 3 letters on (two edits from 8 letters): the
+  MAX_CORRECTIONS most frequent of the nearest ones;
+- the last word also as the start of a word (as-you-type), and then it is not corrected while some indexed
+  word starts with it.
+
+Scoring, the same integers on both engines: a document earns, for each query word it contains, 100 plus 3 when
+the word is in the title, 2 in the visible text, 1 only in the hidden words (aliases, English names). All
+words first: when no document has every word, the best partial matches are shown, with a note.
+"""
+from dataclasses import dataclass, field
+
+from market.search.vi_input import decode
+from market.text import fold
+
+MAX_WORDS = 20
+MAX_WORD = 40  # longer "words" are not words: matched literally, never corrected
+MIN_CORRECT = 3
+MAX_CORRECTIONS = 3
+WORD_POINTS = 100
+FIELD_POINTS = {"title_folded": 3, "body_folded": 2, "hidden_folded": 1}
+TEXT_FIELDS = tuple(FIELD_POINTS)
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words of the raw text (diacritics kept), punctuation dropped."""
+    text = "".join(ch if ch.isalnum() else " " for ch in (text or "")[:4000].lower())
+    return [w for w in text.split() if w][:MAX_WORDS]
+
+
+def allowed_edits(term: str) -> int:
+    """Typo tolerance: none under 3 letters, one edit from 3 (Vietnamese syllables are short), two from 8."""
+    return 0 if len(term) < MIN_CORRECT or len(term) > MAX_WORD else 1 if len(term) < 8 else 2
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of two neighbouring letters is one edit), cut at limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before = None
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, before[j - 2] + 1)
+            current.append(value)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+@dataclass
+class Word:
+    raw: str                      # as typed (lower-case)
+    term: str                     # folded
+    forms: list[str]              # folded terms matched exactly: the word, its decoding, its corrections
+    prefix: bool = False          # also matched as the start of a word
+    decoded: str | None = None    # the Vietnamese word a Telex/VNI spelling stands for
+    corrections: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    words: list[Word]
+    counts: dict[str, int] = field(default_factory=dict)  # documents per exact folded term
+
+    @property
+    def terms(self) -> list[str]:
+        """Every folded form searched (for highlighting)."""
+        return [f for w in self.words for f in w.forms]
+
+    @property
+    def corrected(self) -> dict[str, str]:
+        return {w.term: ", ".join(w.corrections) for w in self.words if w.corrections}
+
+    @property
+    def decoded(self) -> dict[str, str]:
+        return {w.raw: w.decoded for w in self.words if w.decoded}
+
+
+class Vocabulary:
+    """What an engine tells about its indexed words; each backend implements both lookups."""
+
+    def counts(self, terms: list[str], prefix: str | None) -> tuple[dict[str, int], int]:
+        """Documents holding each term exactly, and (when asked) documents holding a word starting with prefix."""
+        raise NotImplementedError
+
+    def neighbours(self, term: str, edits: int) -> list[tuple[str, int]]:
+        """Indexed words starting with term[0] whose length is within `edits` of term's, with document counts
+        (a superset: the distance is checked here)."""
+        raise NotImplementedError
+
+
+def nearest(term: str, candidates: list[tuple[str, int]], limit: int) -> list[tuple[str, int, int]]:
+    """(word, distance, documents) of the candidates within `limit` edits, nearest then most frequent first."""
+    found = []
+    for candidate, docs in candidates:
+        if candidate == term or not candidate or candidate[0] != term[0]:
+            continue
+        distance = edit_distance(term, candidate, limit)
+        if distance <= limit:
+            found.append((candidate, distance, docs))
+    found.sort(key=lambda item: (item[1], -item[2], item[0]))
+    return found
+
+
+def plan(text: str, vocabulary: Vocabulary) -> Plan:
+    words = []
+    raws = words_of(text)
+    for position, raw in enumerate(raws):
+        term = fold(raw)
+        if not term:
+            continue
+        decoded = decode(raw) if len(raw) <= MAX_WORD else None
+        words.append(Word(raw=raw, term=term, forms=[term], prefix=position == len(raws) - 1, decoded=decoded))
+    if not words:
+        return Plan([])
+    lookups = sorted({t for w in words for t in (w.term, fold(w.decoded) if w.decoded else None) if t})
+    last = words[-1]
+    counts, prefixed = vocabulary.counts(lookups, last.term if last.prefix else None)
+    for word in words:
+        if word.decoded:
+            folded = fold(word.decoded)
+            if folded != word.term and counts.get(folded):
+                word.forms.append(folded)
+            else:
+                word.decoded = None
+        known = any(counts.get(f) for f in word.forms) or (word.prefix and prefixed > counts.get(word.term, 0))
+        edits = allowed_edits(word.term)
+        if known or not edits or not word.term.isalpha():
+            continue
+        best = nearest(word.term, vocabulary.neighbours(word.term, edits), edits)
+        if best:
+            closest = best[0][1]
+            word.corrections = [c for c, d, _docs in best if d == closest][:MAX_CORRECTIONS]
+            word.forms += [c for c in word.corrections if c not in word.forms]
+    return Plan(words, counts)
+
+
+def did_you_mean(found_plan: Plan, vocabulary: Vocabulary) -> list[str] | None:
+    """For a weak answer: each known word replaced by a far more frequent word one edit away (a real word
+    mistyped into another real word, "hong" for "hoi" is not one: both frequent). None when nothing changes."""
+    changed, out = False, []
+    for word in found_plan.words:
+        best = None
+        have = found_plan.counts.get(word.term, 0)
+        edits = min(allowed_edits(word.term), 1)
+        if have and edits and not word.corrections and not word.decoded and word.term.isalpha():
+            for candidate, _distance, docs in nearest(word.term, vocabulary.neighbours(word.term, edits), edits):
+                if docs >= 5 * have + 2:
+                    best = candidate
+                    break
+        if best:
+            changed = True
+        out.append(best or word.raw)
+    return out if changed else None
