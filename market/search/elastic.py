@@ -39,7 +39,7 @@ MAPPING = {
         "available": {"type": "boolean"},
         "retail": {"type": "boolean"},
         "harvest_start": {"type": "date"},
-        "created_at": {"type": "date"},
+        "created_at": {"type": "date_nanos"},  # microseconds, as SQLite compares them: the same ties
         "data": {"type": "object", "enabled": False},
     },
 }
@@ -236,15 +236,20 @@ class ElasticsearchBackend(SearchBackend):
     # --- search --------------------------------------------------------------------------------
     @staticmethod
     def _word_clause(word: "matching.Word") -> dict:
-        """A word earns the points of the best field it is in (matching.py): title, visible text, hidden."""
-        def in_field(name: str) -> dict:
-            options = [{"terms": {name: word.forms}}]
+        """A word earns the points of the best field it is in (matching.py): title, visible text, hidden; as
+        typed, or (fewer points) through a correction or as the start of a word."""
+        def loose(name: str) -> dict | None:
+            options = [{"terms": {name: word.corrections}}] if word.corrections else []
             if word.prefix:
                 options.append({"prefix": {name: {"value": word.term}}})
-            return {"bool": {"should": options, "minimum_should_match": 1}}
-        return {"dis_max": {"tie_breaker": 0, "queries": [
-            {"constant_score": {"filter": in_field(name), "boost": matching.WORD_POINTS + points}}
-            for name, points in matching.FIELD_POINTS.items()]}}
+            return {"bool": {"should": options, "minimum_should_match": 1}} if options else None
+        queries = []
+        for name, points in matching.FIELD_POINTS.items():
+            queries.append({"constant_score": {"filter": {"terms": {name: word.forms}},
+                                               "boost": word.points + points}})
+            if (other := loose(name)) is not None:
+                queries.append({"constant_score": {"filter": other, "boost": matching.LOOSE_POINTS + points}})
+        return {"dis_max": {"tie_breaker": 0, "queries": queries}}
 
     def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:
         clauses = [self._word_clause(w) for w in plan.words]

@@ -10,9 +10,11 @@ For each word of the query (folded, see market.text.fold):
 - the last word also as the start of a word (as-you-type), and then it is not corrected while some indexed
   word starts with it.
 
-Scoring, the same integers on both engines: a document earns, for each query word it contains, 100 plus 3 when
-the word is in the title, 2 in the visible text, 1 only in the hidden words (aliases, English names). All
-words first: when no document has every word, the best partial matches are shown, with a note.
+Scoring, the same integers on both engines: a document earns, for each query word it contains as typed (or
+decoded), 100 plus 3 when the word is in the title, 2 in the visible text, 1 only in the hidden words (aliases,
+English names); a word found only through a correction or as the start of a longer word earns 50 plus the
+same 3 / 2 / 1. All words first: when no document has every word, the best partial matches are shown, with a
+note. Among equal scores the signals a buyer trusts decide (SearchBackend, docs/architecture.md).
 """
 from dataclasses import dataclass, field
 
@@ -24,8 +26,15 @@ MAX_WORD = 40  # longer "words" are not words: matched literally, never correcte
 MIN_CORRECT = 3
 MAX_CORRECTIONS = 3
 WORD_POINTS = 100
+LOOSE_POINTS = 50
 FIELD_POINTS = {"title_folded": 3, "body_folded": 2, "hidden_folded": 1}
 TEXT_FIELDS = tuple(FIELD_POINTS)
+
+
+# Words buyers add around what they want ("mua", "cần", "giá tốt", "nhà cung cấp", "xuất khẩu"): still
+# searched, but counted as loosely as a correction, and never corrected themselves. Folded.
+FILLER = frozenset("""mua ban can tim gia re tot ngon nhieu it nha cung cap si buon le xuat khau giao tan noi
+    cho va cua o tai tu voi nao co dat chat luong nguyen loai hang uy tin sach""".split())
 
 
 def words_of(text: str) -> list[str]:
@@ -62,10 +71,16 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 class Word:
     raw: str                      # as typed (lower-case)
     term: str                     # folded
-    forms: list[str]              # folded terms matched exactly: the word, its decoding, its corrections
-    prefix: bool = False          # also matched as the start of a word
+    forms: list[str]              # folded terms matched as typed: the word and its decoding
+    prefix: bool = False          # also matched as the start of a word (for fewer points)
+    filler: bool = False          # a word buyers add around what they want: fewer points, never corrected
     decoded: str | None = None    # the Vietnamese word a Telex/VNI spelling stands for
     corrections: list[str] = field(default_factory=list)
+
+    @property
+    def points(self) -> int:
+        """What finding the word as typed is worth (before the field's 3 / 2 / 1)."""
+        return LOOSE_POINTS if self.filler else WORD_POINTS
 
 
 @dataclass
@@ -76,7 +91,7 @@ class Plan:
     @property
     def terms(self) -> list[str]:
         """Every folded form searched (for highlighting)."""
-        return [f for w in self.words for f in w.forms]
+        return [f for w in self.words for f in (*w.forms, *w.corrections)]
 
     @property
     def corrected(self) -> dict[str, str]:
@@ -121,7 +136,8 @@ def plan(text: str, vocabulary: Vocabulary) -> Plan:
         if not term:
             continue
         decoded = decode(raw) if len(raw) <= MAX_WORD else None
-        words.append(Word(raw=raw, term=term, forms=[term], prefix=position == len(raws) - 1, decoded=decoded))
+        words.append(Word(raw=raw, term=term, forms=[term], prefix=position == len(raws) - 1, decoded=decoded,
+                          filler=term in FILLER and len(raws) > 1))
     if not words:
         return Plan([])
     lookups = sorted({t for w in words for t in (w.term, fold(w.decoded) if w.decoded else None) if t})
@@ -136,13 +152,12 @@ def plan(text: str, vocabulary: Vocabulary) -> Plan:
                 word.decoded = None
         known = any(counts.get(f) for f in word.forms) or (word.prefix and prefixed > counts.get(word.term, 0))
         edits = allowed_edits(word.term)
-        if known or not edits or not word.term.isalpha():
+        if known or not edits or word.filler or not word.term.isalpha():
             continue
         best = nearest(word.term, vocabulary.neighbours(word.term, edits), edits)
         if best:
             closest = best[0][1]
             word.corrections = [c for c, d, _docs in best if d == closest][:MAX_CORRECTIONS]
-            word.forms += [c for c in word.corrections if c not in word.forms]
     return Plan(words, counts)
 
 

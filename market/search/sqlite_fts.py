@@ -211,26 +211,29 @@ class SqliteFtsBackend(SearchBackend):
 
     # --- search --------------------------------------------------------------------------------
     @staticmethod
-    def _forms(word: "matching.Word") -> str:
-        """One word's forms as an FTS5 expression; every form is folded alphanumerics, so quoting is safe."""
-        options = [f'"{form}"' for form in word.forms]
-        if word.prefix:
-            options.append(f'"{word.term}"*')
-        return "(" + " OR ".join(options) + ")"
+    def _expressions(word: "matching.Word") -> tuple[str, str | None]:
+        """A word as FTS5 expressions: its forms as typed, and the looser ones (corrections, the start of a
+        word). Every form is folded alphanumerics, so quoting is safe."""
+        exact = " OR ".join(f'"{form}"' for form in word.forms)
+        loose = [f'"{form}"' for form in word.corrections] + ([f'"{word.term}"*'] if word.prefix else [])
+        return f"({exact})", ("(" + " OR ".join(loose) + ")") if loose else None
 
     def _scored(self, plan: "matching.Plan", require_all: bool) -> tuple[str, list[str]]:
-        """SQL giving (id, rank) for the matches, rank = -(the score of matching.py): per word matched, 100 and
-        3 / 2 / 1 for the title / the visible text / the hidden words. All words are required, or any."""
-        words = [self._forms(w) for w in plan.words]
-        every = " AND ".join(words)
+        """SQL giving (id, rank) for the matches, rank = -(the score of matching.py): per word, the points of its
+        best field. Every word is required (require_all), or any."""
+        words = [(*self._expressions(w), w.points) for w in plan.words]
+        every = " AND ".join(f"({exact} OR {loose})" if loose else exact for exact, loose, _points in words)
+        scope = f" AND ({every})" if require_all and len(words) > 1 else ""
         parts, params = [], []
-        for position, expression in enumerate(words):
-            scope = f" AND ({every})" if require_all and len(words) > 1 else ""
-            for column in ("title_folded", "body_folded", None):
-                points = matching.WORD_POINTS + (matching.FIELD_POINTS[column] if column else 1)
-                match = f"{{{column}}}: {expression}" if column else expression
-                parts.append(f"SELECT rowid AS id, {position} AS w, {points} AS p FROM doc_fts WHERE doc_fts MATCH ?")
-                params.append(f"({match}){scope}" if scope else match)
+        for position, (exact, loose, points_as_typed) in enumerate(words):
+            for base, expression in ((points_as_typed, exact), (matching.LOOSE_POINTS, loose)):
+                if expression is None:
+                    continue
+                for column in ("title_folded", "body_folded", None):
+                    points = base + (matching.FIELD_POINTS[column] if column else 1)
+                    match = f"{{{column}}}: {expression}" if column else expression
+                    parts.append(f"SELECT rowid AS id, {position} AS w, {points} AS p FROM doc_fts WHERE doc_fts MATCH ?")
+                    params.append(f"({match}){scope}" if scope else match)
         sql = ("SELECT id, -sum(best) FROM (SELECT id, w, max(p) AS best FROM ("
                + " UNION ALL ".join(parts) + ") GROUP BY id, w) GROUP BY id")
         return sql, params
