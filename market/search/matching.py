@@ -136,7 +136,8 @@ def plan(text: str, vocabulary: Vocabulary) -> Plan:
         if not term:
             continue
         decoded = decode(raw) if len(raw) <= MAX_WORD else None
-        words.append(Word(raw=raw, term=term, forms=[term], prefix=position == len(raws) - 1, decoded=decoded,
+        words.append(Word(raw=raw, term=term, forms=[term], decoded=decoded,
+                          prefix=position == len(raws) - 1 and len(term) <= MAX_WORD,
                           filler=term in FILLER and len(raws) > 1))
     if not words:
         return Plan([])

@@ -124,7 +124,7 @@ def suggestions_for(text: str, locale: str) -> list[dict]:
     """What the search box offers while a buyer types: the crops and communes of the matching documents whose
     names match the words, then organisations and products, each with where it leads."""
     query = SearchQuery(text=text, per_page=SUGGEST_LIMIT)
-    if not query.terms:
+    if len("".join(query.terms)) < 2:  # one letter starts too many words to be worth a list
         return []
     backend = get_backend()
     result = backend.search(query)

@@ -572,3 +572,68 @@ def test_no_deprecation_warnings(request, engine):
         assert engine.health()["ok"] is True
         engine.reindex(iter([market_docs()[:2]]))
         assert engine.count() == 2
+
+
+# --- ranking a buyer trusts, did you mean, bad queries ---------------------------------------------------
+
+def _honey(object_id: int, *, verified: bool, certified: bool, available: bool, created: str,
+           title: str = "Mật ong rừng Mẫu Sơn", description: str = "") -> dict:
+    doc = listing_doc(100 + object_id, title, crop="na", form="fresh", communes=["Mẫu Sơn"],
+                      certs=["vietgap"] if certified else [], months=[5], price=100_000 + object_id,
+                      harvest="2026-05-01", created=created, seller="HTX Ong Mẫu Sơn", seller_id=20,
+                      zones=[], description=description)
+    return dict(doc, verified=verified, certified=certified, available=available)
+
+
+def test_ranking_is_relevance_then_verified_certified_available_recent(engine):
+    docs = [
+        _honey(1, verified=False, certified=True, available=True, created="2026-02-09"),
+        _honey(2, verified=True, certified=False, available=True, created="2026-02-08"),
+        _honey(3, verified=True, certified=True, available=False, created="2026-02-07"),
+        _honey(4, verified=True, certified=True, available=True, created="2026-02-01"),
+        _honey(5, verified=True, certified=True, available=True, created="2026-02-05"),
+        # Relevance first: the words in the title beat every signal of a listing that has them in its text only.
+        _honey(6, verified=False, certified=False, available=False, created="2026-01-01",
+               title="Mật ong rừng"),
+        _honey(7, verified=True, certified=True, available=True, created="2026-03-01",
+               title="Sáp ong", description="mật rừng Mẫu Sơn"),
+    ]
+    engine.index(docs)
+    engine.refresh()
+    got = keys(all_hits(engine, SearchQuery(text="mat ong rung")))
+    assert got == ["listing:105", "listing:104", "listing:103", "listing:102", "listing:101", "listing:106",
+                   "listing:107"]
+    # The same order when only filters are given (no words: every match is equally relevant).
+    browse = keys(all_hits(engine, SearchQuery(filters={"commune": ["Mẫu Sơn"], "kind": ["listing"]})))
+    assert browse[:5] == ["listing:107", "listing:105", "listing:104", "listing:103", "listing:102"]
+
+
+def test_did_you_mean_when_a_correction_finds_clearly_more(engine, docs):
+    rare = listing_doc(50, "Hoai sơn khô", crop="na", form="dried", communes=["Bình Gia"], certs=[], months=[1],
+                       price=1, harvest="2026-01-01", created="2026-01-01", seller="Hộ Hoài", seller_id=30, zones=[])
+    engine.index([rare])
+    engine.refresh()
+    result = all_hits(engine, SearchQuery(text="hoai"))
+    assert keys(result) == ["listing:50"] and result.did_you_mean == "hoi"
+    assert all_hits(engine, SearchQuery(text="hoi")).did_you_mean is None
+
+
+BAD_TEXT = {
+    "very-long": " ".join(["hồi", "khô", "Văn", "Quan"] * 120),
+    "punctuation": "!!! ??? ... ,,, ;;; ---",
+    "mixed-scripts": "hồi 八角 анис star ανίσο نجمة",
+    "unbalanced-quotes": '"hoi kho',
+    "unbalanced-parentheses": "hoi (kho",
+    "fts5-syntax": 'hoi NEAR/2 kho {title_folded}: x AND OR NOT ^hoi "*" - + : *',
+    "es-syntax": 'title_folded:hoi~2 AND body_folded:/.*/ OR * [1 TO 5] \\',
+    "control-characters": "hoi\u0000\u0007\u200bkho\ufeff",
+    "million": "hoi " + "x" * 1_000_000,
+}
+
+
+@pytest.mark.parametrize("name", BAD_TEXT)
+def test_bad_text_gets_an_answer(engine, docs, name):
+    result = engine.search(SearchQuery(text=BAD_TEXT[name]))
+    assert isinstance(result, SearchResult) and result.total >= 0
+    if name in ("very-long", "mixed-scripts", "unbalanced-quotes", "unbalanced-parentheses", "fts5-syntax"):
+        assert "listing:1" in keys(all_hits(engine, SearchQuery(text=BAD_TEXT[name])))
