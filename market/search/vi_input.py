@@ -65,15 +65,26 @@ def _mark_last(letters: list[str], table: dict[str, str]) -> bool:
     return False
 
 
+def _telex_w(letters: list[str]) -> None:
+    """Telex "w": a horn or breve on the vowel before it ("uow" / "duongw" -> ươ), or "ư" on its own."""
+    text = "".join(letters)
+    if letters[-2:] in (["u", "o"], ["ư", "o"]):
+        letters[-2:] = ["ư", "ơ"]
+    elif letters and letters[-1] in ("a", "o", "u"):
+        letters[-1] = {"a": "ă", "o": "ơ", "u": "ư"}[letters[-1]]
+    elif "uo" in text:  # the mark typed after the syllable
+        at = text.rindex("uo")
+        letters[at:at + 2] = ["ư", "ơ"]
+    elif not _mark_last(letters, {"a": "ă", "o": "ơ", "u": "ư"}):
+        letters.append("ư")
+
+
 def decode_telex(word: str) -> str | None:
-    if not _ASCII_WORD.match(word) or word.isdigit():
+    first_vowel = next((i for i, ch in enumerate(word) if ch in "aeiouy"), None)
+    if not _ASCII_WORD.match(word) or first_vowel is None or any(ch.isdigit() for ch in word):
         return None
     letters: list[str] = []
-    tone = ""
-    changed = False
-    first_vowel = next((i for i, ch in enumerate(word) if ch in "aeiouy"), None)
-    if first_vowel is None:
-        return None
+    tone, changed = "", False
     for i, ch in enumerate(word):
         if ch in TONES and i > first_vowel:
             tone, changed = TONES[ch], True
@@ -84,23 +95,30 @@ def decode_telex(word: str) -> str | None:
         elif ch in CIRCUMFLEX and letters and letters[-1] == ch:
             letters[-1], changed = CIRCUMFLEX[ch], True
         elif ch == "w":
+            _telex_w(letters)
             changed = True
-            if letters[-2:] == ["u", "o"] or letters[-2:] == ["ư", "o"]:
-                letters[-2:] = ["ư", "ơ"]
-            elif letters and letters[-1] in ("a", "o", "u"):
-                letters[-1] = {"a": "ă", "o": "ơ", "u": "ư"}[letters[-1]]
-            elif "uo" in "".join(letters):  # "duongw": the mark typed after the syllable
-                at = "".join(letters).rindex("uo")
-                letters[at:at + 2] = ["ư", "ơ"]
-            elif not _mark_last(letters, {"a": "ă", "o": "ơ", "u": "ư"}):
-                letters.append("ư")
-        elif ch.isdigit():
-            return None
         else:
             letters.append(ch)
-    if not changed:
-        return None
-    return _assemble("".join(letters), tone)
+    return _assemble("".join(letters), tone) if changed else None
+
+
+def _vni_mark(letters: list[str], key: str) -> bool:
+    """Apply VNI key 6 (â ê ô), 7 (ơ ư, "uo" -> ươ), 8 (ă) or 9 (đ); False when it has nothing to mark."""
+    if key == "6":
+        return _mark_last(letters, CIRCUMFLEX)
+    if key == "7":
+        text = "".join(letters)
+        if "uo" in text:
+            at = text.rindex("uo")
+            letters[at:at + 2] = ["ư", "ơ"]
+            return True
+        return _mark_last(letters, HORN)
+    if key == "8":
+        return _mark_last(letters, BREVE)
+    if key == "9" and letters and letters[0] == "d":
+        letters[0] = "đ"
+        return True
+    return False
 
 
 def decode_vni(word: str) -> str | None:
@@ -111,25 +129,9 @@ def decode_vni(word: str) -> str | None:
     for ch in word:
         if ch in VNI_TONES:
             tone = VNI_TONES[ch]
-        elif ch == "6":
-            if not _mark_last(letters, CIRCUMFLEX):
-                return None
-        elif ch == "7":
-            text = "".join(letters)
-            if "uo" in text:
-                at = text.rindex("uo")
-                letters[at:at + 2] = ["ư", "ơ"]
-            elif not _mark_last(letters, HORN):
-                return None
-        elif ch == "8":
-            if not _mark_last(letters, BREVE):
-                return None
-        elif ch == "9":
-            if not letters or letters[0] != "d":
-                return None
-            letters[0] = "đ"
         elif ch.isdigit():
-            return None
+            if not _vni_mark(letters, ch):
+                return None
         else:
             letters.append(ch)
     return _assemble("".join(letters), tone)
