@@ -46,8 +46,10 @@ MAPPING = {
 
 SORTS = {
     # Relevance (integer scores, matching.py), then the signals a buyer trusts: sqlite_fts.TRUST_SQL.
-    "relevance": ["_score", {"verified": "desc"}, {"certified": "desc"}, {"available": "desc"},
-                  {"created_at": "desc"}, {"key": "asc"}],
+    # unmapped_type: an index made before these fields existed still answers until `flask search reindex`.
+    "relevance": ["_score", {"verified": "desc"}, {"certified": {"order": "desc", "unmapped_type": "boolean"}},
+                  {"available": {"order": "desc", "unmapped_type": "boolean"}}, {"created_at": "desc"},
+                  {"key": "asc"}],
     "price_asc": [{"price": {"order": "asc", "missing": "_last"}}, {"key": "asc"}],
     "price_desc": [{"price": {"order": "desc", "missing": "_last"}}, {"key": "asc"}],
     "harvest": [{"harvest_start": {"order": "asc", "missing": "_last"}}, {"key": "asc"}],
@@ -227,10 +229,15 @@ class ElasticsearchBackend(SearchBackend):
     def neighbours(self, term: str, edits: int) -> list[tuple[str, int]]:
         """Elasticsearch's term suggester lists the indexed words near `term` with their document counts;
         which of them count as corrections is decided in matching.py, as for FTS5."""
-        response = self._call(size=0, track_total_hits=False, suggest={"near": {"text": term, "term": {
-            "field": "words", "suggest_mode": "always", "max_edits": min(edits, 2), "prefix_length": 1,
-            "min_word_length": matching.MIN_CORRECT, "size": 50, "max_inspections": 20, "accuracy": 0.0,
-            "max_term_freq": 2_000_000_000, "string_distance": "damerau_levenshtein", "sort": "frequency"}}})
+        try:
+            response = self._call(size=0, track_total_hits=False, suggest={"near": {"text": term, "term": {
+                "field": "words", "suggest_mode": "always", "max_edits": min(edits, 2), "prefix_length": 1,
+                "min_word_length": matching.MIN_CORRECT, "size": 50, "max_inspections": 20, "accuracy": 0.0,
+                "max_term_freq": 2_000_000_000, "string_distance": "damerau_levenshtein", "sort": "frequency"}}})
+        except ApiError as exc:
+            if exc.status_code == 400:  # an index made before the `words` field: no corrections until reindexed
+                return []
+            raise
         return [(o["text"], o["freq"]) for entry in response["suggest"]["near"] for o in entry["options"]]
 
     # --- search --------------------------------------------------------------------------------
