@@ -31,7 +31,7 @@ class SearchBackend(ABC, matching.Vocabulary):
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Hits of one page, the total, facet counts over every match."""
-        plan = matching.plan(query.text, self) if query.terms else matching.Plan([])
+        plan = matching.plan(query.text, self, query.as_you_type) if query.terms else matching.Plan([])
         result = self._execute(query, plan, require_all=True)
         if not result.total and len(plan.words) > 1:
             partial = self._execute(query, plan, require_all=False)

@@ -7,8 +7,9 @@ For each word of the query (folded, see market.text.fold):
 - when the index knows neither, the indexed words one edit away (insertion, deletion, substitution or two
   letters swapped) that start with the same letter, from 3 letters on (two edits from 8 letters): the
   MAX_CORRECTIONS most frequent of the nearest ones;
-- the last word also as the start of a word (as-you-type), and then it is not corrected while some indexed
-  word starts with it.
+- the last word also as the start of a word when the index does not know it as a word (it is still being
+  typed), or always while suggesting as you type; then it is not corrected while some indexed word
+  starts with it.
 
 Scoring, the same integers on both engines: a document earns, for each query word it contains as typed (or
 decoded), 100 plus 3 when the word is in the title, 2 in the visible text, 1 only in the hidden words (aliases,
@@ -128,7 +129,7 @@ def nearest(term: str, candidates: list[tuple[str, int]], limit: int) -> list[tu
     return found
 
 
-def plan(text: str, vocabulary: Vocabulary) -> Plan:
+def plan(text: str, vocabulary: Vocabulary, as_you_type: bool = False) -> Plan:
     words = []
     raws = words_of(text)
     for position, raw in enumerate(raws):
@@ -144,6 +145,8 @@ def plan(text: str, vocabulary: Vocabulary) -> Plan:
     lookups = sorted({t for w in words for t in (w.term, fold(w.decoded) if w.decoded else None) if t})
     last = words[-1]
     counts, prefixed = vocabulary.counts(lookups, last.term if last.prefix else None)
+    if last.prefix and not as_you_type and counts.get(last.term):
+        last.prefix = False  # a whole word: matched as it is (a prefix costs a read of every word it starts)
     for word in words:
         if word.decoded:
             folded = fold(word.decoded)

@@ -27,6 +27,7 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = PER_PAGE
+    as_you_type: bool = False  # suggestions: the last word is always also the start of a word
 
     @property
     def terms(self) -> list[str]:

@@ -220,23 +220,36 @@ class SqliteFtsBackend(SearchBackend):
 
     def _scored(self, plan: "matching.Plan", require_all: bool) -> tuple[str, list[str]]:
         """SQL giving (id, rank) for the matches, rank = -(the score of matching.py): per word, the points of its
-        best field. Every word is required (require_all), or any."""
+        best field, as typed or loosely (corrections, prefix). Every word is required (require_all), or any.
+
+        One MATCH finds the documents; each word adds a CASE whose conditions are `rowid IN (MATCH on one
+        column)`: SQLite reads each of those once into a temporary index and probes it per document, so
+        the cost grows with the words, not with the words squared."""
         words = [(*self._expressions(w), w.points) for w in plan.words]
-        every = " AND ".join(f"({exact} OR {loose})" if loose else exact for exact, loose, _points in words)
-        scope = f" AND ({every})" if require_all and len(words) > 1 else ""
-        parts, params = [], []
-        for position, (exact, loose, points_as_typed) in enumerate(words):
-            for base, expression in ((points_as_typed, exact), (matching.LOOSE_POINTS, loose)):
-                if expression is None:
-                    continue
-                for column in ("title_folded", "body_folded", None):
-                    points = base + (matching.FIELD_POINTS[column] if column else 1)
-                    match = f"{{{column}}}: {expression}" if column else expression
-                    parts.append(f"SELECT rowid AS id, {position} AS w, {points} AS p FROM doc_fts WHERE doc_fts MATCH ?")
-                    params.append(f"({match}){scope}" if scope else match)
-        sql = ("SELECT id, -sum(best) FROM (SELECT id, w, max(p) AS best FROM ("
-               + " UNION ALL ".join(parts) + ") GROUP BY id, w) GROUP BY id")
-        return sql, params
+        joiner = " AND " if require_all else " OR "
+        every = joiner.join(f"({exact} OR {loose})" if loose else exact for exact, loose, _points in words)
+        params: list[str] = []
+
+        def within(expression: str, column: str | None = None) -> str:
+            params.append(f"{{{column}}}: {expression}" if column else expression)
+            return "rowid IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?)"
+
+        title, body = "title_folded", "body_folded"
+        cases = []
+        for exact, loose, typed in words:
+            loose_points = matching.LOOSE_POINTS
+            whens = [(within(exact, title), typed + 3), (within(exact, body), typed + 2)]
+            if loose or not require_all:
+                whens.append((within(exact), typed + 1))
+            if loose:
+                whens += [(within(loose, title), loose_points + 3), (within(loose, body), loose_points + 2)]
+                if not require_all:
+                    whens.append((within(loose), loose_points + 1))
+            # With every word required, a document reaching the ELSE holds the word somewhere else: hidden.
+            otherwise = (loose_points + 1 if loose else typed + 1) if require_all else 0
+            cases.append("CASE " + " ".join(f"WHEN {c} THEN {p}" for c, p in whens) + f" ELSE {otherwise} END")
+        params.append(every)
+        return f"SELECT rowid AS id, -({' + '.join(cases)}) AS rank FROM doc_fts WHERE doc_fts MATCH ?", params
 
     def _fill_hits(self, conn, query: SearchQuery, scored: tuple[str, list[str]] | None) -> None:
         """temp.hit := the matches: filters as sets of ids intersected on the narrow tables, the text from

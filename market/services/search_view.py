@@ -123,7 +123,7 @@ SUGGEST_LIMIT = 8
 def suggestions_for(text: str, locale: str) -> list[dict]:
     """What the search box offers while a buyer types: the crops and communes of the matching documents whose
     names match the words, then organisations and products, each with where it leads."""
-    query = SearchQuery(text=text, per_page=SUGGEST_LIMIT)
+    query = SearchQuery(text=text, per_page=SUGGEST_LIMIT, as_you_type=True)
     if len("".join(query.terms)) < 2:  # one letter starts too many words to be worth a list
         return []
     backend = get_backend()
@@ -137,7 +137,7 @@ def suggestions_for(text: str, locale: str) -> list[dict]:
             if has_match(label, result.terms):
                 out.append({"kind": name, "label": label, "url": url_for("search.page", **{name: value}),
                             "kind_label": facet_titles()[name]})
-    named = backend.search(SearchQuery(text=text, per_page=SUGGEST_LIMIT,
+    named = backend.search(SearchQuery(text=text, per_page=SUGGEST_LIMIT, as_you_type=True,
                                        filters={"kind": ["organisation", "product"]}))
     kinds = {"organisation": _("Organisation"), "product": _("OCOP product")}
     if not named.partial:
