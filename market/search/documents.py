@@ -238,7 +238,8 @@ def keys_touched_by(session, obj) -> list[str]:
 
 
 def keys_changing_validity(session, on: date) -> list[str]:
-    """Documents whose certificates became valid today or expired yesterday: no row changed, the date did."""
+    """Documents whose certificates became valid today or expired yesterday, and listings whose harvest ended
+    yesterday (no longer `available`): no row changed, the date did."""
     from datetime import timedelta
 
     yesterday = on - timedelta(days=1)
@@ -248,4 +249,6 @@ def keys_changing_validity(session, on: date) -> list[str]:
         sa.select(listing_zone.c.listing_id).where(listing_zone.c.zone_id.in_(zone_ids)))] if zone_ids else []
     keys += [key_of("product", i) for i in session.scalars(sa.select(OcopProduct.id).where(
         sa.or_(OcopProduct.certificate_expires_on == yesterday, OcopProduct.certificate_issued_on == on)))]
+    keys += [key_of("listing", i) for i in session.scalars(
+        sa.select(SupplyListing.id).where(SupplyListing.harvest_end == yesterday))]
     return keys
