@@ -227,18 +227,25 @@ class ElasticsearchBackend(SearchBackend):
         return found, buckets["prefix"]["doc_count"] if prefix else 0
 
     def neighbours(self, term: str, edits: int) -> list[tuple[str, int]]:
-        """Elasticsearch's term suggester lists the indexed words near `term` with their document counts;
-        which of them count as corrections is decided in matching.py, as for FTS5."""
+        return self.neighbours_of({term: edits})[term]
+
+    def neighbours_of(self, wanted: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
+        """Elasticsearch's term suggester lists the indexed words near each term with their document counts,
+        all in one request; which of them count as corrections is decided in matching.py, as for FTS5."""
+        terms = list(wanted)
+        suggest = {f"t{i}": {"text": term, "term": {
+            "field": "words", "suggest_mode": "always", "max_edits": min(wanted[term], 2), "prefix_length": 1,
+            "min_word_length": matching.MIN_CORRECT, "size": 50, "max_inspections": 20, "accuracy": 0.0,
+            "max_term_freq": 2_000_000_000, "string_distance": "damerau_levenshtein", "sort": "frequency"}}
+            for i, term in enumerate(terms)}
         try:
-            response = self._call(size=0, track_total_hits=False, suggest={"near": {"text": term, "term": {
-                "field": "words", "suggest_mode": "always", "max_edits": min(edits, 2), "prefix_length": 1,
-                "min_word_length": matching.MIN_CORRECT, "size": 50, "max_inspections": 20, "accuracy": 0.0,
-                "max_term_freq": 2_000_000_000, "string_distance": "damerau_levenshtein", "sort": "frequency"}}})
+            response = self._call(size=0, track_total_hits=False, suggest=suggest)
         except ApiError as exc:
             if exc.status_code == 400:  # an index made before the `words` field: no corrections until reindexed
-                return []
+                return {term: [] for term in terms}
             raise
-        return [(o["text"], o["freq"]) for entry in response["suggest"]["near"] for o in entry["options"]]
+        return {term: [(o["text"], o["freq"]) for entry in response["suggest"][f"t{i}"] for o in entry["options"]]
+                for i, term in enumerate(terms)}
 
     # --- search --------------------------------------------------------------------------------
     @staticmethod

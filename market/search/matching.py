@@ -49,10 +49,29 @@ def allowed_edits(term: str) -> int:
     return 0 if len(term) < MIN_CORRECT or len(term) > MAX_WORD else 1 if len(term) < 8 else 2
 
 
+def _one_edit(a: str, b: str) -> int:
+    """edit_distance(a, b, 1) in one pass: 0, 1 or 2 (more than one)."""
+    if a == b:
+        return 0
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return 2
+    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    if len(a) == len(b):
+        if a[at + 1:] == b[at + 1:]:
+            return 1  # one letter changed
+        swapped = at + 1 < len(a) and a[at] == b[at + 1] and a[at + 1] == b[at] and a[at + 2:] == b[at + 2:]
+        return 1 if swapped else 2
+    return 1 if a[at:] == b[at + 1:] else 2  # one letter more in b
+
+
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal string alignment distance (a swap of two neighbouring letters is one edit), cut at limit + 1."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    if limit == 1:
+        return _one_edit(a, b)
     before = None
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -65,7 +84,7 @@ def edit_distance(a: str, b: str, limit: int) -> int:
         if min(current) > limit:
             return limit + 1
         before, previous = previous, current
-    return previous[-1]
+    return min(previous[-1], limit + 1)
 
 
 @dataclass
@@ -115,6 +134,10 @@ class Vocabulary:
         (a superset: the distance is checked here)."""
         raise NotImplementedError
 
+    def neighbours_of(self, wanted: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
+        """`neighbours` of several terms ({term: edits}); an engine may answer them in one request."""
+        return {term: self.neighbours(term, edits) for term, edits in wanted.items()}
+
 
 def nearest(term: str, candidates: list[tuple[str, int]], limit: int) -> list[tuple[str, int, int]]:
     """(word, distance, documents) of the candidates within `limit` edits, nearest then most frequent first."""
@@ -154,31 +177,39 @@ def plan(text: str, vocabulary: Vocabulary, as_you_type: bool = False) -> Plan:
                 word.forms.append(folded)
             else:
                 word.decoded = None
+    _correct(words, counts, prefixed, vocabulary)
+    return Plan(words, counts)
+
+
+def _correct(words: list[Word], counts: dict[str, int], prefixed: int, vocabulary: Vocabulary) -> None:
+    """Corrections for the words the index does not know (all asked of the engine at once)."""
+    unknown = {}
+    for word in words:
         known = any(counts.get(f) for f in word.forms) or (word.prefix and prefixed > counts.get(word.term, 0))
         edits = allowed_edits(word.term)
-        if known or not edits or word.filler or not word.term.isalpha():
-            continue
-        best = nearest(word.term, vocabulary.neighbours(word.term, edits), edits)
+        if not known and edits and not word.filler and word.term.isalpha():
+            unknown[word.term] = edits
+    near = vocabulary.neighbours_of(unknown) if unknown else {}
+    for word in words:
+        best = nearest(word.term, near[word.term], unknown[word.term]) if word.term in near else []
         if best:
-            closest = best[0][1]
-            word.corrections = [c for c, d, _docs in best if d == closest][:MAX_CORRECTIONS]
-    return Plan(words, counts)
+            word.corrections = [c for c, d, _docs in best if d == best[0][1]][:MAX_CORRECTIONS]
 
 
 def did_you_mean(found_plan: Plan, vocabulary: Vocabulary) -> list[str] | None:
     """For a weak answer: each known word replaced by a far more frequent word one edit away (a real word
     mistyped into another real word, "hong" for "hoi" is not one: both frequent). None when nothing changes."""
+    wanted = {w.term: 1 for w in found_plan.words if found_plan.counts.get(w.term) and allowed_edits(w.term)
+              and not w.corrections and not w.decoded and not w.filler and w.term.isalpha()}
+    near = vocabulary.neighbours_of(wanted) if wanted else {}
     changed, out = False, []
     for word in found_plan.words:
         best = None
         have = found_plan.counts.get(word.term, 0)
-        edits = min(allowed_edits(word.term), 1)
-        if have and edits and not word.corrections and not word.decoded and word.term.isalpha():
-            for candidate, _distance, docs in nearest(word.term, vocabulary.neighbours(word.term, edits), edits):
-                if docs >= 5 * have + 2:
-                    best = candidate
-                    break
-        if best:
-            changed = True
+        for candidate, _distance, docs in nearest(word.term, near.get(word.term, []), 1):
+            if docs >= 5 * have + 2:
+                best = candidate
+                break
+        changed = changed or best is not None
         out.append(best or word.raw)
     return out if changed else None

@@ -13,7 +13,7 @@ from market.search.query import FACETS, Hit, SearchQuery, SearchResult
 # Bumped when the tables below change: an index file of another version is emptied and rebuilt in this shape
 # (run `flask search reindex` to fill it again).
 SCHEMA_VERSION = "2"
-TABLES = ("doc", "doc_value", "doc_fts", "doc_vocab", "meta", "facet_code", "doc_codes")
+TABLES = ("doc", "doc_value", "doc_fts", "doc_vocab", "doc_vocab_col", "meta", "facet_code", "doc_codes")
 SCHEMA = """
 PRAGMA journal_mode=WAL;
 CREATE TABLE IF NOT EXISTS doc (
@@ -31,6 +31,8 @@ CREATE INDEX IF NOT EXISTS doc_value_doc ON doc_value(doc_id, name, value);
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_fts USING fts5(title_folded, body_folded, hidden_folded,
     tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_vocab USING fts5vocab(doc_fts, 'row');
+-- Per column: whether a word occurs in the hidden words at all (scoring skips a check when it does not).
+CREATE VIRTUAL TABLE IF NOT EXISTS doc_vocab_col USING fts5vocab(doc_fts, 'col');
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 -- One character per (facet, value): facet counts are a group_concat of short strings, not a GROUP BY.
 CREATE TABLE IF NOT EXISTS facet_code (
@@ -210,43 +212,57 @@ class SqliteFtsBackend(SearchBackend):
             (term[0], chr(ord(term[0]) + 1), len(term) - edits, len(term) + edits)).fetchall()
 
     # --- search --------------------------------------------------------------------------------
-    @staticmethod
-    def _expressions(word: "matching.Word") -> tuple[str, str | None]:
-        """A word as FTS5 expressions: its forms as typed, and the looser ones (corrections, the start of a
-        word). Every form is folded alphanumerics, so quoting is safe."""
-        exact = " OR ".join(f'"{form}"' for form in word.forms)
+    def _hidden(self, forms: list[str], prefix: str | None) -> bool:
+        """Whether any of these words (or a word starting with prefix) occurs in some document's hidden words."""
+        conn = self._conn()
+        for form in forms:
+            if conn.execute("SELECT 1 FROM doc_vocab_col WHERE term = ? AND col = 'hidden_folded'", (form,)).fetchone():
+                return True
+        return bool(prefix) and conn.execute(
+            "SELECT 1 FROM doc_vocab_col WHERE term >= ? AND term < ? AND col = 'hidden_folded' LIMIT 1",
+            (prefix, prefix + "\U0010ffff")).fetchone() is not None
+
+    def _classes(self, word: "matching.Word") -> list[tuple[str, int, bool]]:
+        """A word's forms as FTS5 expressions, by the points they earn: as typed, then loosely (corrections, the
+        start of a word); with whether they occur in hidden words. Every form is folded alphanumerics, so
+        quoting is safe."""
+        classes = [("(" + " OR ".join(f'"{form}"' for form in word.forms) + ")", word.points,
+                    self._hidden(word.forms, None))]
         loose = [f'"{form}"' for form in word.corrections] + ([f'"{word.term}"*'] if word.prefix else [])
-        return f"({exact})", ("(" + " OR ".join(loose) + ")") if loose else None
+        if loose:
+            classes.append(("(" + " OR ".join(loose) + ")", matching.LOOSE_POINTS,
+                            self._hidden(word.corrections, word.term if word.prefix else None)))
+        return classes
 
     def _scored(self, plan: "matching.Plan", require_all: bool) -> tuple[str, list[str]]:
         """SQL giving (id, rank) for the matches, rank = -(the score of matching.py): per word, the points of its
         best field, as typed or loosely (corrections, prefix). Every word is required (require_all), or any.
 
         One MATCH finds the documents; each word adds a CASE whose conditions are `rowid IN (MATCH on one
-        column)`: SQLite reads each of those once into a temporary index and probes it per document, so
-        the cost grows with the words, not with the words squared."""
-        words = [(*self._expressions(w), w.points) for w in plan.words]
+        column)`: SQLite reads each of those once into a temporary index and probes it per document, so the
+        cost grows with the words, not with the words squared. A form that occurs in no hidden words needs
+        no check of the visible text: found, and not in the title, it is in the visible text."""
+        words = [self._classes(w) for w in plan.words]
         joiner = " AND " if require_all else " OR "
-        every = joiner.join(f"({exact} OR {loose})" if loose else exact for exact, loose, _points in words)
+        every = joiner.join("(" + " OR ".join(e for e, _p, _h in classes) + ")" for classes in words)
         params: list[str] = []
 
         def within(expression: str, column: str | None = None) -> str:
             params.append(f"{{{column}}}: {expression}" if column else expression)
             return "rowid IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?)"
 
-        title, body = "title_folded", "body_folded"
         cases = []
-        for exact, loose, typed in words:
-            loose_points = matching.LOOSE_POINTS
-            whens = [(within(exact, title), typed + 3), (within(exact, body), typed + 2)]
-            if loose or not require_all:
-                whens.append((within(exact), typed + 1))
-            if loose:
-                whens += [(within(loose, title), loose_points + 3), (within(loose, body), loose_points + 2)]
-                if not require_all:
-                    whens.append((within(loose), loose_points + 1))
-            # With every word required, a document reaching the ELSE holds the word somewhere else: hidden.
-            otherwise = (loose_points + 1 if loose else typed + 1) if require_all else 0
+        for classes in words:
+            whens, otherwise = [], 0
+            for position, (expression, points, hidden) in enumerate(classes):
+                whens.append((within(expression, "title_folded"), points + 3))
+                if hidden:
+                    whens.append((within(expression, "body_folded"), points + 2))
+                elsewhere = points + 1 if hidden else points + 2  # found, but not in the title (nor the text)
+                if require_all and position == len(classes) - 1:
+                    otherwise = elsewhere  # every word is there: reaching the end, it is this class, elsewhere
+                else:
+                    whens.append((within(expression), elsewhere))
             cases.append("CASE " + " ".join(f"WHEN {c} THEN {p}" for c, p in whens) + f" ELSE {otherwise} END")
         params.append(every)
         return f"SELECT rowid AS id, -({' + '.join(cases)}) AS rank FROM doc_fts WHERE doc_fts MATCH ?", params
@@ -347,7 +363,7 @@ def _upgrade(conn) -> None:
     version = has_meta and conn.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
     if not has_meta or (version and version[0] == SCHEMA_VERSION):
         return
-    for table in ("doc_vocab", *(t for t in TABLES if t != "doc_vocab")):
+    for table in ("doc_vocab", "doc_vocab_col", *(t for t in TABLES if t not in ("doc_vocab", "doc_vocab_col"))):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
