@@ -31,8 +31,7 @@ class SearchBackend(ABC, matching.Vocabulary):
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Hits of one page, the total, facet counts over every match."""
-        plan = matching.plan(query.text, self, query.as_you_type) if query.terms else matching.Plan([])
-        result = self._execute(query, plan, require_all=True)
+        plan, result = self._plan_and_run(query)
         if not result.total and len(plan.words) > 1:
             partial = self._execute(query, plan, require_all=False)
             if partial.total:
@@ -47,6 +46,12 @@ class SearchBackend(ABC, matching.Vocabulary):
                 if better >= max(2 * (0 if result.partial else result.total), 1) + 2:
                     result.did_you_mean = text
         return result
+
+    def _plan_and_run(self, query: SearchQuery) -> tuple["matching.Plan", SearchResult]:
+        """Plan the words (asking the engine which it knows), then run them with every word required. An
+        engine whose questions cost a round trip may answer them together with a first search instead."""
+        plan = matching.plan(query.text, self, query.as_you_type) if query.terms else matching.Plan([])
+        return plan, self._execute(query, plan, require_all=True)
 
     @abstractmethod
     def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:

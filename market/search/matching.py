@@ -17,7 +17,7 @@ English names); a word found only through a correction or as the start of a long
 same 3 / 2 / 1. All words first: when no document has every word, the best partial matches are shown, with a
 note. Among equal scores the signals a buyer trusts decide (SearchBackend, docs/architecture.md).
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from market.search.vi_input import decode
 from market.text import fold
@@ -152,7 +152,23 @@ def nearest(term: str, candidates: list[tuple[str, int]], limit: int) -> list[tu
     return found
 
 
-def plan(text: str, vocabulary: Vocabulary, as_you_type: bool = False) -> Plan:
+@dataclass
+class Draft:
+    """The words before the engine has told which of them it knows: every decoding included, the last word a
+    prefix only when suggesting. `lookups` and `prefix` are what to count (Vocabulary.counts)."""
+    words: list[Word]
+    lookups: list[str]
+    prefix: str | None
+    as_you_type: bool
+
+    def as_plan(self) -> Plan:
+        """The draft searched as it is (Elasticsearch's first guess: right unless a word is unknown)."""
+        words = [replace(w, forms=[*w.forms, *(f for f in [fold(w.decoded or "")] if f and f not in w.forms)],
+                         prefix=w.prefix and self.as_you_type) for w in self.words]
+        return Plan(words)
+
+
+def draft(text: str, as_you_type: bool = False) -> Draft:
     words = []
     raws = words_of(text)
     for position, raw in enumerate(raws):
@@ -163,12 +179,17 @@ def plan(text: str, vocabulary: Vocabulary, as_you_type: bool = False) -> Plan:
         words.append(Word(raw=raw, term=term, forms=[term], decoded=decoded,
                           prefix=position == len(raws) - 1 and len(term) <= MAX_WORD,
                           filler=term in FILLER and len(raws) > 1))
+    lookups = sorted({t for w in words for t in (w.term, fold(w.decoded) if w.decoded else None) if t})
+    return Draft(words, lookups, words[-1].term if words and words[-1].prefix else None, as_you_type)
+
+
+def finish(start: Draft, counts: dict[str, int], prefixed: int, vocabulary: Vocabulary) -> Plan:
+    """The plan, once the engine has counted the draft's words (corrections asked of it when needed)."""
+    words = [replace(w, forms=list(w.forms), corrections=[]) for w in start.words]
     if not words:
         return Plan([])
-    lookups = sorted({t for w in words for t in (w.term, fold(w.decoded) if w.decoded else None) if t})
     last = words[-1]
-    counts, prefixed = vocabulary.counts(lookups, last.term if last.prefix else None)
-    if last.prefix and not as_you_type and counts.get(last.term):
+    if last.prefix and not start.as_you_type and counts.get(last.term):
         last.prefix = False  # a whole word: matched as it is (a prefix costs a read of every word it starts)
     for word in words:
         if word.decoded:
@@ -181,14 +202,34 @@ def plan(text: str, vocabulary: Vocabulary, as_you_type: bool = False) -> Plan:
     return Plan(words, counts)
 
 
+def plan(text: str, vocabulary: Vocabulary, as_you_type: bool = False) -> Plan:
+    start = draft(text, as_you_type)
+    if not start.words:
+        return Plan([])
+    counts, prefixed = vocabulary.counts(start.lookups, start.prefix)
+    return finish(start, counts, prefixed, vocabulary)
+
+
+def searches_alike(first: Plan, final: Plan) -> bool:
+    """Whether two plans find and score the same documents: the same prefixes, no corrections, and forms that
+    differ only by words no document holds (a decoding the index does not know)."""
+    return all(a.prefix == b.prefix and not b.corrections and set(b.forms) <= set(a.forms)
+               and not any(final.counts.get(f) for f in set(a.forms) - set(b.forms))
+               for a, b in zip(first.words, final.words, strict=True))
+
+
+def correctable(word: Word) -> bool:
+    """Whether the word would be corrected if the index did not know it."""
+    return bool(allowed_edits(word.term)) and not word.filler and word.term.isalpha()
+
+
 def _correct(words: list[Word], counts: dict[str, int], prefixed: int, vocabulary: Vocabulary) -> None:
     """Corrections for the words the index does not know (all asked of the engine at once)."""
     unknown = {}
     for word in words:
         known = any(counts.get(f) for f in word.forms) or (word.prefix and prefixed > counts.get(word.term, 0))
-        edits = allowed_edits(word.term)
-        if not known and edits and not word.filler and word.term.isalpha():
-            unknown[word.term] = edits
+        if not known and correctable(word):
+            unknown[word.term] = allowed_edits(word.term)
     near = vocabulary.neighbours_of(unknown) if unknown else {}
     for word in words:
         best = nearest(word.term, near[word.term], unknown[word.term]) if word.term in near else []
