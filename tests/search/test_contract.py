@@ -652,3 +652,19 @@ def test_bad_text_gets_an_answer(engine, docs, name):
     assert isinstance(result, SearchResult) and result.total >= 0
     if name in ("very-long", "mixed-scripts", "unbalanced-quotes", "unbalanced-parentheses", "fts5-syntax"):
         assert "listing:1" in keys(all_hits(engine, SearchQuery(text=BAD_TEXT[name])))
+
+
+@pytest.mark.parametrize("text", ["hoi", "hooif kho", "qyut bac", "macada", "tinh da", "que61 van lang", "hoi quyt",
+                                  "cinamon", "mua hoi"])
+def test_elasticsearch_in_one_round_trip_answers_as_the_plain_plan(elastic, text):
+    """Elasticsearch counts the words with its first search; the answer must be the plan's all the same."""
+    from market.search.base import SearchBackend
+
+    elastic.index(market_docs())
+    elastic.refresh()
+    query = SearchQuery(text=text, per_page=50)
+    quick_plan, quick = elastic._plan_and_run(query)
+    plain_plan, plain = SearchBackend._plan_and_run(elastic, query)
+    assert [(w.forms, w.corrections, w.prefix) for w in quick_plan.words] == \
+        [(w.forms, w.corrections, w.prefix) for w in plain_plan.words]
+    assert keys(quick) == keys(plain) and quick.total == plain.total and quick.facets == plain.facets
