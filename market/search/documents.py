@@ -49,17 +49,34 @@ def harvest_months(start: date, end: date) -> list[int]:
 
 
 def _vi(value) -> str:
-    """Lazy labels in Vietnamese and English both go into the text, so buyers find either, whatever the
-    language of the request whose commit builds the document."""
+    """A lazy label in Vietnamese, whatever the language of the request whose commit builds the document: the
+    visible text of a result."""
     with force_locale("vi"):
-        vi = str(value)
+        return str(value)
+
+
+def _en(value) -> str:
+    """The English label when it differs from the Vietnamese one: hidden words, found but never shown."""
     with force_locale("en"):
         en = str(value)
-    return vi if vi == en else f"{vi} {en}"
+    return "" if en == _vi(value) else en
 
 
 def _text(*parts) -> str:
     return " ".join(str(p) for p in parts if p)
+
+
+def _crop_hidden(crop) -> list[str]:
+    """A crop's English name and aliases: buyers type them ("star anise", "hôi"), results never show them."""
+    return [crop.name_en, *(crop.aliases or [])] if crop else []
+
+
+def _fields(title: str, body: str, hidden: str) -> dict:
+    """The text fields of a document. `body` is what a person sees on the result (description, names, places,
+    labels in Vietnamese); `hidden_folded` only matches (aliases, English names and labels) and is never shown
+    or highlighted."""
+    return {"title": title, "body": body[:4000], "title_folded": fold(title), "body_folded": fold(body)[:4000],
+            "hidden_folded": fold(hidden)[:2000]}
 
 
 def listing_document(listing: SupplyListing, on: date) -> dict | None:
@@ -69,24 +86,29 @@ def listing_document(listing: SupplyListing, on: date) -> dict | None:
     certs = sorted({c.kind for c in listing.valid_certificates(on)})
     communes = sorted({z.commune.name for z in listing.zones}) or [listing.organisation.commune.name]
     title = listing.title
-    body = _text(listing.description, crop.name_vi, crop.name_en, " ".join(crop.aliases or []),
-                 _vi(PRODUCT_FORMS.get(listing.product_form, "")), listing.grade, " ".join(communes),
+    form = PRODUCT_FORMS.get(listing.product_form, "")
+    body = _text(listing.description, crop.name_vi, _vi(form), listing.grade, " ".join(communes),
                  listing.organisation.name, " ".join(z.code for z in listing.zones),
                  " ".join(_vi(CERTIFICATE_LABELS[c]) for c in certs))
+    hidden = _text(*_crop_hidden(crop), _en(form), " ".join(_en(CERTIFICATE_LABELS[c]) for c in certs))
     return {
         "key": key_of("listing", listing.id), "kind": "listing", "object_id": listing.id,
-        "title": title, "body": body[:4000], "title_folded": fold(title), "body_folded": fold(body)[:4000],
+        **_fields(title, body, hidden),
         "url": f"/listings/{listing.id}",
         "crop": [crop.key], "form": [listing.product_form], "commune": communes, "cert": certs, "stars": [],
         "month": harvest_months(listing.harvest_start, listing.harvest_end),
         "price": listing.price_per_unit, "quantity": listing.quantity,
         "seller": listing.organisation.name, "seller_id": listing.organisation_id,
         "verified": all(z.state(on) == "verified" for z in listing.zones),
+        "certified": bool(certs),
+        # Open to orders and its harvest not over: in season or coming.
+        "available": listing.status == ListingStatus.OPEN and listing.harvest_end >= on,
         "retail": False,
         "harvest_start": listing.harvest_start.isoformat(), "created_at": listing.created_at.isoformat(),
-        # summary: what a result shows under its title, in the seller's words (the body mixes both languages
-        # so that either finds it, and would print English words on a Vietnamese page).
-        "data": {"summary": (listing.description or "")[:600], "unit": listing.unit, "harvest_start": listing.harvest_start.isoformat(),
+        # summary and place: what a result shows under its title (snippets come from them, the title and the
+        # seller only; never from the hidden words).
+        "data": {"summary": (listing.description or "")[:600], "place": ", ".join(communes), "unit": listing.unit,
+                 "harvest_start": listing.harvest_start.isoformat(),
                  "harvest_end": listing.harvest_end.isoformat(), "status": listing.status,
                  "quantity": listing.quantity, "crop_vi": crop.name_vi, "crop_en": crop.name_en},
     }
@@ -101,19 +123,22 @@ def product_document(product: OcopProduct, on: date) -> dict | None:
     ocop_state = ocop.state_of(product, on)
     commune = product.organisation.commune.name if product.organisation.commune else None
     crop = product.crop
-    body = _text(product.description, _vi(CATEGORIES.get(product.category, "")), crop.name_vi if crop else "",
-                 crop.name_en if crop else "", f"OCOP {product.stars} sao", commune, product.organisation.name)
+    category = CATEGORIES.get(product.category, "")
+    body = _text(product.description, _vi(category), crop.name_vi if crop else "", f"OCOP {product.stars} sao",
+                 commune, product.organisation.name)
+    hidden = _text(_en(category), *_crop_hidden(crop))
     return {
         "key": key_of("product", product.id), "kind": "product", "object_id": product.id,
-        "title": product.name, "body": body[:4000], "title_folded": fold(product.name),
-        "body_folded": fold(body)[:4000], "url": f"/products/{product.id}",
+        **_fields(product.name, body, hidden), "url": f"/products/{product.id}",
         "crop": [crop.key] if crop else [], "form": [], "commune": [commune] if commune else [],
         "cert": ["ocop"] if valid else [], "stars": [verified.stars] if verified else [], "month": list(range(1, 13)),
         "price": product.price, "quantity": float(product.stock),
         "seller": product.organisation.name, "seller_id": product.organisation_id,
-        "verified": valid, "retail": valid and verified.stars in RETAIL_STARS,
+        "verified": valid, "certified": valid, "available": product.stock > 0,
+        "retail": valid and verified.stars in RETAIL_STARS,
         "harvest_start": None, "created_at": product.created_at.isoformat(),
-        "data": {"summary": (product.description or "")[:600], "unit": product.unit, "stars": verified.stars if verified else product.stars, "stock": product.stock,
+        "data": {"summary": (product.description or "")[:600], "place": commune or "", "unit": product.unit,
+                 "stars": verified.stars if verified else product.stars, "stock": product.stock,
                  "min_order_qty": product.min_order_qty, "certificate_valid": valid,
                  "tourist_shops_allowed": product.tourist_shops_allowed, "ocop_state": ocop_state},
     }
@@ -123,15 +148,17 @@ def organisation_document(org: Organisation, on: date) -> dict | None:
     if org.status != OrgStatus.VERIFIED or org.kind in OrgKind.AUTHORITIES:
         return None
     commune = org.commune.name if org.commune else None
-    body = _text(org.description, _vi(ORG_KIND_LABELS.get(org.kind, "")), commune, org.address)
+    kind = ORG_KIND_LABELS.get(org.kind, "")
+    body = _text(org.description, _vi(kind), commune, org.address)
     return {
         "key": key_of("organisation", org.id), "kind": "organisation", "object_id": org.id,
-        "title": org.name, "body": body[:4000], "title_folded": fold(org.name), "body_folded": fold(body)[:4000],
+        **_fields(org.name, body, _en(kind)),
         "url": f"/orgs/{org.id}",
         "crop": [], "form": [], "commune": [commune] if commune else [], "cert": [], "stars": [], "month": [],
         "price": None, "quantity": None, "seller": org.name, "seller_id": org.id, "verified": True,
-        "retail": False, "harvest_start": None, "created_at": org.created_at.isoformat(),
-        "data": {"summary": (org.description or "")[:600], "org_kind": org.kind},
+        "certified": False, "available": False, "retail": False, "harvest_start": None, "created_at": org.created_at.isoformat(),
+        "data": {"summary": (org.description or "")[:600], "place": _text(commune, org.address),
+                 "org_kind": org.kind},
     }
 
 
@@ -211,7 +238,8 @@ def keys_touched_by(session, obj) -> list[str]:
 
 
 def keys_changing_validity(session, on: date) -> list[str]:
-    """Documents whose certificates became valid today or expired yesterday: no row changed, the date did."""
+    """Documents whose certificates became valid today or expired yesterday, and listings whose harvest ended
+    yesterday (no longer `available`): no row changed, the date did."""
     from datetime import timedelta
 
     yesterday = on - timedelta(days=1)
@@ -221,4 +249,6 @@ def keys_changing_validity(session, on: date) -> list[str]:
         sa.select(listing_zone.c.listing_id).where(listing_zone.c.zone_id.in_(zone_ids)))] if zone_ids else []
     keys += [key_of("product", i) for i in session.scalars(sa.select(OcopProduct.id).where(
         sa.or_(OcopProduct.certificate_expires_on == yesterday, OcopProduct.certificate_issued_on == on)))]
+    keys += [key_of("listing", i) for i in session.scalars(
+        sa.select(SupplyListing.id).where(SupplyListing.harvest_end == yesterday))]
     return keys

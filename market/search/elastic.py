@@ -5,10 +5,9 @@ from collections.abc import Callable, Iterable
 
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
+from market.search import matching
 from market.search.base import SearchBackend, SearchUnavailable
 from market.search.query import FACETS, Hit, SearchQuery, SearchResult
-
-FUZZINESS = "AUTO:5,8"  # the same typo tolerance as the embedded engine (sqlite_fts.allowed_edits)
 
 MAPPING = {
     "dynamic": "strict",
@@ -18,8 +17,12 @@ MAPPING = {
         "object_id": {"type": "long"},
         "title": {"type": "keyword", "index": False},
         "body": {"type": "text", "index": False},
-        "title_folded": {"type": "text", "analyzer": "standard"},
-        "body_folded": {"type": "text", "analyzer": "standard"},
+        "title_folded": {"type": "text", "analyzer": "standard", "copy_to": "words"},
+        "body_folded": {"type": "text", "analyzer": "standard", "copy_to": "words"},
+        "hidden_folded": {"type": "text", "analyzer": "standard", "copy_to": "words"},
+        # Every folded word of a document once: the vocabulary typo tolerance corrects against (as FTS5's
+        # fts5vocab over the three columns), with document counts.
+        "words": {"type": "text", "analyzer": "standard"},
         "url": {"type": "keyword", "index": False},
         "crop": {"type": "keyword"},
         "form": {"type": "keyword"},
@@ -32,15 +35,21 @@ MAPPING = {
         "seller": {"type": "keyword"},
         "seller_id": {"type": "long"},
         "verified": {"type": "boolean"},
+        "certified": {"type": "boolean"},
+        "available": {"type": "boolean"},
         "retail": {"type": "boolean"},
         "harvest_start": {"type": "date"},
-        "created_at": {"type": "date"},
+        "created_at": {"type": "date_nanos"},  # microseconds, as SQLite compares them: the same ties
         "data": {"type": "object", "enabled": False},
     },
 }
 
 SORTS = {
-    "relevance": ["_score", {"created_at": "desc"}, {"key": "asc"}],
+    # Relevance (integer scores, matching.py), then the signals a buyer trusts: sqlite_fts.TRUST_SQL.
+    # unmapped_type: an index made before these fields existed still answers until `flask search reindex`.
+    "relevance": ["_score", {"verified": "desc"}, {"certified": {"order": "desc", "unmapped_type": "boolean"}},
+                  {"available": {"order": "desc", "unmapped_type": "boolean"}}, {"created_at": "desc"},
+                  {"key": "asc"}],
     "price_asc": [{"price": {"order": "asc", "missing": "_last"}}, {"key": "asc"}],
     "price_desc": [{"price": {"order": "desc", "missing": "_last"}}, {"key": "asc"}],
     "harvest": [{"harvest_start": {"order": "asc", "missing": "_last"}}, {"key": "asc"}],
@@ -196,39 +205,125 @@ class ElasticsearchBackend(SearchBackend):
             filters.append({"term": {"retail": True}})
         return filters
 
-    @staticmethod
-    def _text_query(terms: list[str]) -> list[dict]:
-        """Every word must match, in the title or the body (as FTS5 matches the row), with the embedded
-        engine's typo tolerance; the last word may also be the start of one (as-you-type). Words arrive
-        folded, lower-case and alphanumeric, so prefix queries need no analysis."""
-        clauses = []
-        for position, term in enumerate(terms):
-            options = [{"multi_match": {"query": term, "fields": ["title_folded^4", "body_folded"],
-                                        "fuzziness": FUZZINESS, "prefix_length": 1, "operator": "and"}}]
-            if position == len(terms) - 1:
-                options += [{"prefix": {"title_folded": {"value": term, "boost": 4}}},
-                            {"prefix": {"body_folded": {"value": term}}}]
-            clauses.append({"bool": {"should": options, "minimum_should_match": 1}})
-        return clauses
+    # --- vocabulary (matching.Vocabulary) -----------------------------------------------------
+    def _call(self, **body) -> dict:
+        try:
+            self.ensure_index()
+            return self.client.search(index=self.alias, **body)
+        except (*UNREACHABLE, ApiError) as exc:
+            if not _unavailable(exc):
+                raise
+            raise SearchUnavailable(str(exc)) from exc
 
-    def search(self, query: SearchQuery) -> SearchResult:
-        must = self._text_query(query.terms)
+    @staticmethod
+    def _count_aggs(terms: list[str], prefix: str | None) -> dict:
+        """Aggregations counting the documents of each term (and of the prefix) over the whole index."""
+        filters = {f"t{i}": {"term": {"words": term}} for i, term in enumerate(terms)}
+        if prefix:
+            filters["prefix"] = {"prefix": {"words": prefix}}
+        return {"vocabulary": {"global": {}, "aggs": {"words": {"filters": {"filters": filters}}}}}
+
+    @staticmethod
+    def _counted(response: dict, terms: list[str], prefix: str | None) -> tuple[dict[str, int], int]:
+        buckets = response["aggregations"]["vocabulary"]["words"]["buckets"]
+        found = {term: buckets[f"t{i}"]["doc_count"] for i, term in enumerate(terms) if buckets[f"t{i}"]["doc_count"]}
+        return found, buckets["prefix"]["doc_count"] if prefix else 0
+
+    def counts(self, terms: list[str], prefix: str | None) -> tuple[dict[str, int], int]:
+        if not terms and not prefix:
+            return {}, 0
+        response = self._call(size=0, track_total_hits=False, aggs=self._count_aggs(terms, prefix))
+        return self._counted(response, terms, prefix)
+
+    def neighbours(self, term: str, edits: int) -> list[tuple[str, int]]:
+        return self.neighbours_of({term: edits})[term]
+
+    @staticmethod
+    def _suggest(wanted: dict[str, int], mode: str = "always") -> dict:
+        return {f"n{i}": {"text": term, "term": {
+            "field": "words", "suggest_mode": mode, "max_edits": min(edits, 2), "prefix_length": 1,
+            "min_word_length": matching.MIN_CORRECT, "size": 50, "max_inspections": 20, "accuracy": 0.0,
+            "max_term_freq": 2_000_000_000, "string_distance": "damerau_levenshtein", "sort": "frequency"}}
+            for i, (term, edits) in enumerate(wanted.items())}
+
+    @staticmethod
+    def _suggested(response: dict, wanted: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
+        return {term: [(o["text"], o["freq"]) for entry in response["suggest"][f"n{i}"] for o in entry["options"]]
+                for i, term in enumerate(wanted)}
+
+    def neighbours_of(self, wanted: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
+        """Elasticsearch's term suggester lists the indexed words near each term with their document counts,
+        all in one request; which of them count as corrections is decided in matching.py, as for FTS5."""
+        try:
+            response = self._call(size=0, track_total_hits=False, suggest=self._suggest(wanted))
+        except ApiError as exc:
+            if exc.status_code == 400:  # an index made before the `words` field: no corrections until reindexed
+                return {term: [] for term in wanted}
+            raise
+        return self._suggested(response, wanted)
+
+    # --- search --------------------------------------------------------------------------------
+    @staticmethod
+    def _word_clause(word: "matching.Word") -> dict:
+        """A word earns the points of the best field it is in (matching.py): title, visible text, hidden; as
+        typed, or (fewer points) through a correction or as the start of a word."""
+        def loose(name: str) -> dict | None:
+            options = [{"terms": {name: word.corrections}}] if word.corrections else []
+            if word.prefix:
+                options.append({"prefix": {name: {"value": word.term}}})
+            return {"bool": {"should": options, "minimum_should_match": 1}} if options else None
+        queries = []
+        for name, points in matching.FIELD_POINTS.items():
+            queries.append({"constant_score": {"filter": {"terms": {name: word.forms}},
+                                               "boost": word.points + points}})
+            if (other := loose(name)) is not None:
+                queries.append({"constant_score": {"filter": other, "boost": matching.LOOSE_POINTS + points}})
+        return {"dis_max": {"tie_breaker": 0, "queries": queries}}
+
+    def _plan_and_run(self, query: SearchQuery) -> tuple["matching.Plan", SearchResult]:
+        """One round trip in the usual case: the draft's words are searched and counted in the same request;
+        only when the counts change the plan (an unknown word to correct, an unfinished last word) does a
+        second search run, with the final plan. The answer is the one the plan gives either way."""
+        start = matching.draft(query.text, query.as_you_type) if query.terms else None
+        if start is None or not start.words:
+            return super()._plan_and_run(query)
+        first = start.as_plan()
+        # The words that would be corrected if the index lacks them: their neighbours come in the same request
+        # (the suggester answers only for missing words, so known ones cost nothing).
+        wanted = {w.term: matching.allowed_edits(w.term) for w in start.words if matching.correctable(w)}
+        result, counted, near = self._run(query, first, True, (start.lookups, start.prefix), wanted)
+        final = matching.finish(start, *counted, _Prefetched(self, near))
+        if matching.searches_alike(first, final):
+            return final, result
+        return final, self._execute(query, final, require_all=True)
+
+    def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:
+        return self._run(query, plan, require_all)[0]
+
+    def _run(self, query: SearchQuery, plan: "matching.Plan", require_all: bool,
+             count: tuple[list[str], str | None] | None = None, wanted: dict[str, int] | None = None
+             ) -> tuple[SearchResult, tuple[dict[str, int], int], dict[str, list[tuple[str, int]]]]:
+        clauses = [self._word_clause(w) for w in plan.words]
+        if not clauses:
+            text = {"must": [{"match_all": {}}]}
+        elif require_all:
+            text = {"must": clauses}
+        else:
+            text = {"should": clauses, "minimum_should_match": 1}
         body = {
-            "query": {"bool": {"must": must or [{"match_all": {}}], "filter": self._filters(query)}},
+            "query": {"bool": {**text, "filter": self._filters(query)}},
             "sort": SORTS[query.sort],
             "from": query.offset, "size": query.per_page, "track_total_hits": True,
             "aggs": {name: {"terms": {"field": name, "size": 100}} for name in FACETS},
             "_source": ["key", "kind", "object_id", "title", "url", "data", "body", "price", "seller"],
         }
+        if count:
+            body["aggs"].update(self._count_aggs(*count))
+        if wanted:
+            body["suggest"] = self._suggest(wanted, mode="missing")
         if query.offset + query.per_page > 10_000:
             body["from"], body["size"] = 0, 0  # beyond the window: count and facets only, no hits
-        try:
-            self.ensure_index()
-            response = self.client.search(index=self.alias, **body)
-        except (*UNREACHABLE, ApiError) as exc:
-            if not _unavailable(exc):
-                raise
-            raise SearchUnavailable(str(exc)) from exc
+        response = self._call(**body)
         hits = []
         for item in response["hits"]["hits"]:
             src = item["_source"]
@@ -239,4 +334,25 @@ class ElasticsearchBackend(SearchBackend):
         facets = {name: sorted(((b["key_as_string"] if "key_as_string" in b else str(b["key"]), b["doc_count"])
                                 for b in response["aggregations"][name]["buckets"]), key=lambda i: (-i[1], i[0]))
                   for name in FACETS}
-        return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets, engine=self.name)
+        counted = self._counted(response, *count) if count else ({}, 0)
+        near = self._suggested(response, wanted) if wanted else {}
+        result = SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets, engine=self.name)
+        return result, counted, near
+
+
+class _Prefetched(matching.Vocabulary):
+    """Neighbours already fetched with the first search; anything else is asked of the engine."""
+
+    def __init__(self, backend: ElasticsearchBackend, near: dict[str, list[tuple[str, int]]]):
+        self.backend, self.near = backend, near
+
+    def counts(self, terms, prefix):
+        return self.backend.counts(terms, prefix)
+
+    def neighbours(self, term, edits):
+        return self.neighbours_of({term: edits})[term]
+
+    def neighbours_of(self, wanted):
+        missing = {t: e for t, e in wanted.items() if t not in self.near}
+        return {**{t: self.near[t] for t in wanted if t in self.near},
+                **(self.backend.neighbours_of(missing) if missing else {})}

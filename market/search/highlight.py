@@ -32,6 +32,10 @@ def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
+def has_match(text: str, terms: list[str]) -> bool:
+    return bool(text) and bool(_spans(text, terms))
+
+
 def highlight(text: str, terms: list[str]) -> Markup:
     if not text:
         return Markup("")

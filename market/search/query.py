@@ -10,6 +10,7 @@ KINDS = ("listing", "product", "organisation")
 FACETS = ("kind", "crop", "form", "commune", "cert", "stars", "month")
 SORTS = ("relevance", "price_asc", "price_desc", "harvest", "newest")
 MAX_TEXT = 500
+MAX_SCAN = 4000  # a longer text given to an engine directly is cut here: 20 words never need more
 MAX_PAGE = 500
 PER_PAGE = 20
 MAX_PER_PAGE = 50
@@ -26,11 +27,14 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = PER_PAGE
+    as_you_type: bool = False  # suggestions: the last word is always also the start of a word
 
     @property
     def terms(self) -> list[str]:
-        """Folded words of the text, punctuation dropped: what both engines match."""
-        return [t for t in "".join(ch if ch.isalnum() else " " for ch in fold(self.text)).split() if t][:20]
+        """Folded words of the text, punctuation dropped: what both engines match (before Telex/VNI decoding
+        and typo tolerance, market/search/matching.py)."""
+        return [t for t in "".join(ch if ch.isalnum() else " " for ch in fold(self.text[:MAX_SCAN])).split()
+                if t][:20]
 
     @property
     def offset(self) -> int:
@@ -135,4 +139,8 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]]
     engine: str
     available: bool = True
-    corrected_terms: dict[str, str] = field(default_factory=dict)
+    corrected_terms: dict[str, str] = field(default_factory=dict)  # unknown word -> the indexed words searched
+    decoded: dict[str, str] = field(default_factory=dict)           # Telex/VNI spelling -> the Vietnamese word
+    partial: bool = False           # no document has every word: the best partial matches instead
+    did_you_mean: str | None = None  # a corrected text that finds clearly more
+    terms: list[str] = field(default_factory=list)  # every folded form searched (for highlighting)

@@ -6,9 +6,14 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from market.search import matching
 from market.search.base import SearchBackend
 from market.search.query import FACETS, Hit, SearchQuery, SearchResult
 
+# Bumped when the tables below change: an index file of another version is emptied and rebuilt in this shape
+# (run `flask search reindex` to fill it again).
+SCHEMA_VERSION = "2"
+TABLES = ("doc", "doc_value", "doc_fts", "doc_vocab", "doc_vocab_col", "meta", "facet_code", "doc_codes")
 SCHEMA = """
 PRAGMA journal_mode=WAL;
 CREATE TABLE IF NOT EXISTS doc (
@@ -23,17 +28,22 @@ CREATE TABLE IF NOT EXISTS doc_value (
     name TEXT NOT NULL, value TEXT NOT NULL, doc_id INTEGER NOT NULL, PRIMARY KEY (name, value, doc_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS doc_value_doc ON doc_value(doc_id, name, value);
-CREATE VIRTUAL TABLE IF NOT EXISTS doc_fts USING fts5(title_folded, body_folded, tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS doc_fts USING fts5(title_folded, body_folded, hidden_folded,
+    tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_vocab USING fts5vocab(doc_fts, 'row');
+-- Per column: whether a word occurs in the hidden words at all (scoring skips a check when it does not).
+CREATE VIRTUAL TABLE IF NOT EXISTS doc_vocab_col USING fts5vocab(doc_fts, 'col');
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 -- One character per (facet, value): facet counts are a group_concat of short strings, not a GROUP BY.
 CREATE TABLE IF NOT EXISTS facet_code (
     code INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT NOT NULL, UNIQUE (name, value));
 -- The narrow side of a document: its facet codes and sort keys, so a search never reads the wide rows
 -- (body, JSON) of every match, only of the page it shows.
+-- The ranking signals after relevance (verified, certified, available, recency, key) live here too.
 CREATE TABLE IF NOT EXISTS doc_codes (
     id INTEGER PRIMARY KEY, codes TEXT NOT NULL, price INTEGER, harvest_start TEXT, created_at TEXT,
-    retail INTEGER NOT NULL DEFAULT 0);
+    retail INTEGER NOT NULL DEFAULT 0, verified INTEGER NOT NULL DEFAULT 0, certified INTEGER NOT NULL DEFAULT 0,
+    available INTEGER NOT NULL DEFAULT 0, key TEXT NOT NULL DEFAULT '');
 """
 # Per connection: the matches of the current search, evaluated once for count, page and facets.
 TEMP_SCHEMA = """
@@ -42,32 +52,15 @@ CREATE TEMP TABLE IF NOT EXISTS allowed (id INTEGER PRIMARY KEY);
 """
 CODE_OFFSET = 0x2F  # code 1 is "0": printable, and the first ~200 codes stay one byte a character
 
+# Relevance, then the signals a buyer trusts, the same order as Elasticsearch's (elastic.SORTS).
+TRUST_SQL = "c.verified DESC, c.certified DESC, c.available DESC, c.created_at DESC, c.key"
 SORT_SQL = {  # on temp.hit h and doc_codes c
-    "relevance": "h.rank, h.id DESC",
+    "relevance": f"h.rank, {TRUST_SQL}",
     "price_asc": "c.price IS NULL, c.price ASC, h.id",
     "price_desc": "c.price IS NULL, c.price DESC, h.id",
     "harvest": "c.harvest_start IS NULL, c.harvest_start ASC, h.id",
     "newest": "c.created_at DESC, h.id DESC",
 }
-
-
-def allowed_edits(term: str) -> int:
-    """Typo tolerance, the same rule as Elasticsearch's fuzziness AUTO:5,8."""
-    return 0 if len(term) < 5 else 1 if len(term) < 8 else 2
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
 
 
 class SqliteFtsBackend(SearchBackend):
@@ -86,7 +79,9 @@ class SqliteFtsBackend(SearchBackend):
         if conn is None:
             os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            _upgrade(conn)
             conn.executescript(SCHEMA)
+            conn.execute("INSERT OR REPLACE INTO meta(name, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
             conn.executescript(TEMP_SCHEMA)
             self._local.conn = conn
         return conn
@@ -133,17 +128,19 @@ class SqliteFtsBackend(SearchBackend):
                  doc["quantity"], doc["seller"], doc["harvest_start"], doc["created_at"], int(doc["retail"]),
                  int(doc["verified"]), json.dumps(doc["data"], ensure_ascii=False)))
             doc_id = cursor.lastrowid
-            conn.execute("INSERT INTO doc_fts(rowid, title_folded, body_folded) VALUES (?,?,?)",
-                         (doc_id, doc["title_folded"], doc["body_folded"]))
+            conn.execute("INSERT INTO doc_fts(rowid, title_folded, body_folded, hidden_folded) VALUES (?,?,?,?)",
+                         (doc_id, doc["title_folded"], doc["body_folded"], doc.get("hidden_folded") or ""))
             values = {("kind", doc["kind"])}
             for name in FACETS:
                 if name != "kind":
                     values.update((name, str(v)) for v in doc.get(name) or [])
             conn.executemany("INSERT INTO doc_value(name, value, doc_id) VALUES (?,?,?)",
                              [(n, v, doc_id) for n, v in values])
-            conn.execute("INSERT INTO doc_codes(id, codes, price, harvest_start, created_at, retail) VALUES (?,?,?,?,?,?)",
+            conn.execute("INSERT INTO doc_codes(id, codes, price, harvest_start, created_at, retail, verified, "
+                         "certified, available, key) VALUES (?,?,?,?,?,?,?,?,?,?)",
                          (doc_id, "".join(sorted(self._code(conn, n, v) for n, v in values)), doc["price"],
-                          doc["harvest_start"], doc["created_at"], int(doc["retail"])))
+                          doc["harvest_start"], doc["created_at"], int(doc["retail"]), int(doc["verified"]),
+                          int(bool(doc.get("certified"))), int(bool(doc.get("available"))), doc["key"]))
 
     def _remove(self, conn, doc_id: int) -> None:
         conn.execute("DELETE FROM doc_codes WHERE id = ?", (doc_id,))
@@ -195,36 +192,82 @@ class SqliteFtsBackend(SearchBackend):
         except sqlite3.Error as exc:
             return {"ok": False, "engine": self.name, "error": str(exc)}
 
-    # --- search --------------------------------------------------------------------------------
-    def _correct(self, conn, term: str) -> str | None:
-        """The indexed word nearest to a misspelt one, or None when it is known or nothing is near."""
-        limit = allowed_edits(term)
-        if not limit or conn.execute("SELECT 1 FROM doc_vocab WHERE term = ?", (term,)).fetchone():
-            return None
-        best = None
+    # --- vocabulary (matching.Vocabulary) -----------------------------------------------------
+    def counts(self, terms: list[str], prefix: str | None) -> tuple[dict[str, int], int]:
+        conn = self._conn()
+        found = {}
+        for term in terms:
+            row = conn.execute("SELECT doc FROM doc_vocab WHERE term = ?", (term,)).fetchone()
+            if row:
+                found[term] = row[0]
+        prefixed = 0
+        if prefix:
+            prefixed = conn.execute("SELECT count(*) FROM doc_fts WHERE doc_fts MATCH ?", (f'"{prefix}"*',)).fetchone()[0]
+        return found, prefixed
+
+    def neighbours(self, term: str, edits: int) -> list[tuple[str, int]]:
         # A term range (not substr(term, 1, 1) = ?): fts5vocab seeks to it instead of reading every doclist.
-        for candidate, docs in conn.execute(
-                "SELECT term, doc FROM doc_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
-                (term[0], chr(ord(term[0]) + 1), len(term) - limit, len(term) + limit)):
-            distance = edit_distance(term, candidate, limit)
-            if distance <= limit and (best is None or (distance, -docs) < best[0]):
-                best = ((distance, -docs), candidate)
-        return best[1] if best else None
+        return self._conn().execute(
+            "SELECT term, doc FROM doc_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
+            (term[0], chr(ord(term[0]) + 1), len(term) - edits, len(term) + edits)).fetchall()
 
-    def _match_expression(self, conn, terms: list[str], corrected: dict) -> str:
-        parts = []
-        for position, term in enumerate(terms):
-            options = [f'"{term}"']
-            if position == len(terms) - 1:
-                options.append(f'"{term}"*')  # as-you-type: the last word may be unfinished
-            fixed = self._correct(conn, term)
-            if fixed:
-                corrected[term] = fixed
-                options.append(f'"{fixed}"')
-            parts.append("(" + " OR ".join(options) + ")")
-        return " AND ".join(parts)
+    # --- search --------------------------------------------------------------------------------
+    def _hidden(self, forms: list[str], prefix: str | None) -> bool:
+        """Whether any of these words (or a word starting with prefix) occurs in some document's hidden words."""
+        conn = self._conn()
+        for form in forms:
+            if conn.execute("SELECT 1 FROM doc_vocab_col WHERE term = ? AND col = 'hidden_folded'", (form,)).fetchone():
+                return True
+        return bool(prefix) and conn.execute(
+            "SELECT 1 FROM doc_vocab_col WHERE term >= ? AND term < ? AND col = 'hidden_folded' LIMIT 1",
+            (prefix, prefix + "\U0010ffff")).fetchone() is not None
 
-    def _fill_hits(self, conn, query: SearchQuery, match: str | None, rank: str) -> None:
+    def _classes(self, word: "matching.Word") -> list[tuple[str, int, bool]]:
+        """A word's forms as FTS5 expressions, by the points they earn: as typed, then loosely (corrections, the
+        start of a word); with whether they occur in hidden words. Every form is folded alphanumerics, so
+        quoting is safe."""
+        classes = [("(" + " OR ".join(f'"{form}"' for form in word.forms) + ")", word.points,
+                    self._hidden(word.forms, None))]
+        loose = [f'"{form}"' for form in word.corrections] + ([f'"{word.term}"*'] if word.prefix else [])
+        if loose:
+            classes.append(("(" + " OR ".join(loose) + ")", matching.LOOSE_POINTS,
+                            self._hidden(word.corrections, word.term if word.prefix else None)))
+        return classes
+
+    def _scored(self, plan: "matching.Plan", require_all: bool) -> tuple[str, list[str]]:
+        """SQL giving (id, rank) for the matches, rank = -(the score of matching.py): per word, the points of its
+        best field, as typed or loosely (corrections, prefix). Every word is required (require_all), or any.
+
+        One MATCH finds the documents; each word adds a CASE whose conditions are `rowid IN (MATCH on one
+        column)`: SQLite reads each of those once into a temporary index and probes it per document, so the
+        cost grows with the words, not with the words squared. A form that occurs in no hidden words needs
+        no check of the visible text: found, and not in the title, it is in the visible text."""
+        words = [self._classes(w) for w in plan.words]
+        joiner = " AND " if require_all else " OR "
+        every = joiner.join("(" + " OR ".join(e for e, _p, _h in classes) + ")" for classes in words)
+        params: list[str] = []
+
+        def within(expression: str, column: str | None = None) -> str:
+            params.append(f"{{{column}}}: {expression}" if column else expression)
+            return "rowid IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?)"
+
+        cases = []
+        for classes in words:
+            whens, otherwise = [], 0
+            for position, (expression, points, hidden) in enumerate(classes):
+                whens.append((within(expression, "title_folded"), points + 3))
+                if hidden:
+                    whens.append((within(expression, "body_folded"), points + 2))
+                elsewhere = points + 1 if hidden else points + 2  # found, but not in the title (nor the text)
+                if require_all and position == len(classes) - 1:
+                    otherwise = elsewhere  # every word is there: reaching the end, it is this class, elsewhere
+                else:
+                    whens.append((within(expression), elsewhere))
+            cases.append("CASE " + " ".join(f"WHEN {c} THEN {p}" for c, p in whens) + f" ELSE {otherwise} END")
+        params.append(every)
+        return f"SELECT rowid AS id, -({' + '.join(cases)}) AS rank FROM doc_fts WHERE doc_fts MATCH ?", params
+
+    def _fill_hits(self, conn, query: SearchQuery, scored: tuple[str, list[str]] | None) -> None:
         """temp.hit := the matches: filters as sets of ids intersected on the narrow tables, the text from
         doc_fts alone."""
         conn.execute("DELETE FROM temp.hit")
@@ -244,30 +287,27 @@ class SqliteFtsBackend(SearchBackend):
         if bounds:
             sets.append(f"SELECT id FROM doc_codes WHERE {' AND '.join(bounds)}")
         allowed = " INTERSECT ".join(sets)
-        if match is None:
+        if scored is None:
             conn.execute(f"INSERT OR IGNORE INTO temp.hit(id, rank) SELECT id, 0 FROM ({allowed or 'SELECT id FROM doc'})",
                          params)
         elif not sets:
-            conn.execute(f"INSERT INTO temp.hit(id, rank) SELECT rowid, {rank} FROM doc_fts WHERE doc_fts MATCH ?",
-                         [match])
+            conn.execute(f"INSERT INTO temp.hit(id, rank) {scored[0]}", scored[1])
         else:
             conn.execute("DELETE FROM temp.allowed")
             conn.execute(f"INSERT OR IGNORE INTO temp.allowed(id) {allowed}", params)
-            # CROSS JOIN keeps doc_fts the outer loop: the MATCH is read once, each row probes the allowed ids.
-            conn.execute(f"INSERT INTO temp.hit(id, rank) SELECT doc_fts.rowid, {rank} FROM doc_fts "
-                         f"CROSS JOIN temp.allowed a ON a.id = doc_fts.rowid WHERE doc_fts MATCH ?", [match])
+            # The text's matches once, each probing the allowed ids.
+            conn.execute(f"INSERT INTO temp.hit(id, rank) SELECT s.* FROM ({scored[0]}) s "
+                         f"JOIN temp.allowed a ON a.id = s.id", scored[1])
 
-    def search(self, query: SearchQuery) -> SearchResult:
+    def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:
         conn = self._conn()
-        corrected: dict[str, str] = {}
-        terms = query.terms
-        match = self._match_expression(conn, terms, corrected) if terms else None
-        rank = "bm25(doc_fts, 4.0, 1.0)" if terms else "0"
+        terms = plan.words
+        scored = self._scored(plan, require_all) if terms else None
         filtered = bool(terms or query.filters or query.price_min is not None or query.price_max is not None
                         or query.retail_only)
         if filtered:
             # The matches are evaluated once; count, page and facets all read them.
-            self._fill_hits(conn, query, match, rank)
+            self._fill_hits(conn, query, scored)
             total = conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
             page = conn.execute(f"SELECT h.id, h.rank FROM temp.hit h JOIN doc_codes c ON c.id = h.id "
                                 f"ORDER BY {SORT_SQL[query.sort]} LIMIT ? OFFSET ?",
@@ -275,7 +315,7 @@ class SqliteFtsBackend(SearchBackend):
         else:
             # Browsing everything: no need to copy every id; the page comes straight from the narrow table.
             total = conn.execute("SELECT count(*) FROM doc_codes").fetchone()[0]
-            order = SORT_SQL[query.sort].replace("h.rank, ", "").replace("h.", "c.")
+            order = TRUST_SQL if query.sort == "relevance" else SORT_SQL[query.sort].replace("h.", "c.")
             page = conn.execute(f"SELECT c.id, 0 FROM doc_codes c ORDER BY {order} LIMIT ? OFFSET ?",
                                 (query.per_page, query.offset)).fetchall()
         rows = {}
@@ -289,8 +329,7 @@ class SqliteFtsBackend(SearchBackend):
             hits.append(Hit(key=r[1], kind=r[2], object_id=r[3], title=r[4], url=r[5],
                             score=-doc_rank if terms else None,
                             data={**json.loads(r[6]), "body": r[7], "price": r[8], "seller": r[9]}))
-        return SearchResult(total=total, hits=hits, facets=self._facets(conn, filtered), engine=self.name,
-                            corrected_terms=corrected)
+        return SearchResult(total=total, hits=hits, facets=self._facets(conn, filtered), engine=self.name)
 
     def _decode(self, conn, char: str) -> tuple[str, str]:
         if char not in self._value_of:
@@ -315,6 +354,17 @@ class SqliteFtsBackend(SearchBackend):
         if not filtered:
             self._facet_cache = (generation, facets)
         return facets
+
+
+def _upgrade(conn) -> None:
+    """An index file written by another version of this module is emptied: its tables are dropped and made
+    again in this version's shape."""
+    has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+    version = has_meta and conn.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+    if not has_meta or (version and version[0] == SCHEMA_VERSION):
+        return
+    for table in ("doc_vocab", "doc_vocab_col", *(t for t in TABLES if t not in ("doc_vocab", "doc_vocab_col"))):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 class _transaction:

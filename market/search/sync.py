@@ -134,7 +134,8 @@ def drain(*, batch_size: int = 500, max_batches: int | None = None, on=None) -> 
 
 
 def enqueue_validity_changes(on=None) -> int:
-    """Queue documents whose certificates expired yesterday or start today (no row changed, the date did)."""
+    """Queue documents whose certificates expired yesterday or start today, and listings whose harvest ended
+    yesterday (no row changed, the date did)."""
     with Session(db.engine) as session:
         keys = sorted(set(documents.keys_changing_validity(session, on or today())))
         if keys:

@@ -2,13 +2,14 @@
 from datetime import date
 
 import sqlalchemy as sa
+from flask import url_for
 from flask_babel import gettext as _
 
 from market.extensions import db
 from market.labels import CERTIFICATE_LABELS, PRODUCT_FORMS
 from market.models import Crop
-from market.search import SearchQuery, SearchResult
-from market.search.highlight import highlight, snippet
+from market.search import SearchQuery, SearchResult, get_backend
+from market.search.highlight import has_match, highlight, snippet
 from market.search.query import FACETS
 
 
@@ -74,10 +75,22 @@ def _day(value):
     return date.fromisoformat(value) if value else None
 
 
+def visible_snippet(hit, terms: list[str]):
+    """The snippet under a result, only from text a person sees on it: the description where it matches, else
+    the seller and the place where they match, else the description's start. Hidden words (aliases, English
+    names) match but are never shown."""
+    summary = hit.data.get("summary") or ""
+    where = " · ".join(part for part in (hit.data.get("seller") if hit.kind != "organisation" else "",
+                                         hit.data.get("place")) if part)
+    if not has_match(summary, terms) and has_match(where, terms):
+        return snippet(where, terms)
+    return snippet(summary, terms)
+
+
 def hit_view(hit, terms: list[str]) -> dict:
     return {"id": hit.object_id, "kind": hit.kind, "title": hit.title, "url": hit.url,
             "harvest_start": _day(hit.data.get("harvest_start")), "harvest_end": _day(hit.data.get("harvest_end")),
-            "title_html": highlight(hit.title, terms), "snippet_html": snippet(hit.data.get("summary") or "", terms),
+            "title_html": highlight(hit.title, terms), "snippet_html": visible_snippet(hit, terms),
             "price": hit.data.get("price"), "seller": hit.data.get("seller"), "data": hit.data}
 
 
@@ -101,3 +114,33 @@ def suggestions(query: SearchQuery) -> list[dict]:
     if query.text and len(query.terms) > 1:
         out.append({"label": _("fewer words"), "args": query.to_args(q=" ".join(query.terms[:-1]), page=None)})
     return out
+
+
+SUGGEST_MAX_TEXT = 100
+SUGGEST_LIMIT = 8
+
+
+def suggestions_for(text: str, locale: str) -> list[dict]:
+    """What the search box offers while a buyer types: the crops and communes of the matching documents whose
+    names match the words, then organisations and products, each with where it leads."""
+    query = SearchQuery(text=text, per_page=SUGGEST_LIMIT, as_you_type=True)
+    if len("".join(query.terms)) < 2:  # one letter starts too many words to be worth a list
+        return []
+    backend = get_backend()
+    result = backend.search(query)
+    if result.partial or not result.total:
+        return []
+    out = []
+    for name in ("crop", "commune"):
+        for value, _count in result.facets.get(name, [])[:30]:
+            label = value_label(name, value, locale)
+            if has_match(label, result.terms):
+                out.append({"kind": name, "label": label, "url": url_for("search.page", **{name: value}),
+                            "kind_label": facet_titles()[name]})
+    named = backend.search(SearchQuery(text=text, per_page=SUGGEST_LIMIT, as_you_type=True,
+                                       filters={"kind": ["organisation", "product"]}))
+    kinds = {"organisation": _("Organisation"), "product": _("OCOP product")}
+    if not named.partial:
+        out += [{"kind": hit.kind, "label": hit.title, "url": hit.url, "kind_label": kinds[hit.kind]}
+                for hit in named.hits]
+    return out[:SUGGEST_LIMIT]

@@ -39,3 +39,26 @@ def test_search_without_diacritics_two_facets_open_result(page, factory):
     page.click("ol.hits .hit-title")
     page.wait_for_url("**/listings/*")
     assert page.locator("h1").inner_text() == "Hoa hồi khô vụ mùa, hữu cơ"
+
+
+def test_suggestions_as_you_type_in_telex(page, factory):
+    """The header's search box suggests while typing, Telex included; arrow keys and Enter open one."""
+    with factory.app.app_context():
+        demo_market.seed_demo()
+        demo_market.seed_demo_catalog()
+        db.session.commit()
+        sync.reindex()
+
+    page.goto("/")
+    page.click("#header-q")
+    page.keyboard.type("hooif", delay=30)
+    listbox = page.locator(".suggestions[role=listbox]")
+    listbox.wait_for(state="visible")
+    assert page.get_attribute("#header-q", "aria-expanded") == "true"
+    labels = page.locator(".suggestions [role=option] a").all_inner_texts()
+    assert any(label.startswith("Hồi") for label in labels)
+    page.keyboard.press("ArrowDown")
+    chosen = page.locator(".suggestions [aria-selected=true] a")
+    href = chosen.get_attribute("href")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{href}")

@@ -43,15 +43,17 @@ def listing_doc(object_id: int, title: str, *, crop: str, form: str, communes: l
                 months: list[int], price: int | None, harvest: str, created: str, seller: str, seller_id: int,
                 zones: list[str], description: str = "", grade: str = "Loại 1", quantity: float = 12.0) -> dict:
     name_vi, name_en, aliases = CROPS[crop]
-    body = _text(description, name_vi, name_en, " ".join(aliases), FORMS[form], grade, " ".join(communes), seller,
+    body = _text(description, name_vi, FORMS[form], grade, " ".join(communes), seller,
                  " ".join(zones), " ".join(CERTS[c] for c in certs))
+    hidden = _text(name_en, " ".join(aliases))
     return {
         "key": f"listing:{object_id}", "kind": "listing", "object_id": object_id,
         "title": title, "body": body[:4000], "title_folded": fold(title), "body_folded": fold(body)[:4000],
+        "hidden_folded": fold(hidden),
         "url": f"/listings/{object_id}",
         "crop": [crop], "form": [form], "commune": sorted(communes), "cert": sorted(certs), "stars": [],
         "month": months, "price": price, "quantity": quantity, "seller": seller, "seller_id": seller_id,
-        "verified": True, "retail": False, "harvest_start": harvest, "created_at": _stamp(created),
+        "verified": True, "certified": bool(certs), "available": True, "retail": False, "harvest_start": harvest, "created_at": _stamp(created),
         "data": {"unit": "tan", "harvest_start": harvest, "harvest_end": harvest, "status": "open",
                  "quantity": quantity, "crop_vi": name_vi, "crop_en": name_en},
     }
@@ -59,15 +61,17 @@ def listing_doc(object_id: int, title: str, *, crop: str, form: str, communes: l
 
 def product_doc(object_id: int, name: str, *, stars: int, valid: bool, price: int, commune: str, crop: str | None,
                 category: str, created: str, seller: str, seller_id: int, description: str = "") -> dict:
-    name_vi, name_en, _aliases = CROPS[crop] if crop else ("", "", [])
-    body = _text(description, CATEGORIES[category], name_vi, name_en, f"OCOP {stars} sao", commune, seller)
+    name_vi, name_en, aliases = CROPS[crop] if crop else ("", "", [])
+    body = _text(description, CATEGORIES[category], name_vi, f"OCOP {stars} sao", commune, seller)
     return {
         "key": f"product:{object_id}", "kind": "product", "object_id": object_id,
         "title": name, "body": body[:4000], "title_folded": fold(name), "body_folded": fold(body)[:4000],
+        "hidden_folded": fold(_text(name_en, " ".join(aliases))),
         "url": f"/products/{object_id}",
         "crop": [crop] if crop else [], "form": [], "commune": [commune], "cert": ["ocop"] if valid else [],
         "stars": [stars], "month": list(range(1, 13)), "price": price, "quantity": 10.0,
-        "seller": seller, "seller_id": seller_id, "verified": valid, "retail": valid and stars in (4, 5),
+        "seller": seller, "seller_id": seller_id, "verified": valid, "certified": valid, "available": True,
+        "retail": valid and stars in (4, 5),
         "harvest_start": None, "created_at": _stamp(created),
         "data": {"unit": "hộp", "stars": stars, "stock": 10, "min_order_qty": 1, "certificate_valid": valid,
                  "tourist_shops_allowed": True},
@@ -80,10 +84,10 @@ def organisation_doc(object_id: int, name: str, *, kind_label: str, commune: str
     return {
         "key": f"organisation:{object_id}", "kind": "organisation", "object_id": object_id,
         "title": name, "body": body[:4000], "title_folded": fold(name), "body_folded": fold(body)[:4000],
-        "url": f"/orgs/{object_id}",
+        "hidden_folded": "", "url": f"/orgs/{object_id}",
         "crop": [], "form": [], "commune": [commune], "cert": [], "stars": [], "month": [],
         "price": None, "quantity": None, "seller": name, "seller_id": object_id, "verified": True,
-        "retail": False, "harvest_start": None, "created_at": _stamp(created), "data": {"org_kind": "cooperative"},
+        "certified": False, "available": False, "retail": False, "harvest_start": None, "created_at": _stamp(created), "data": {"org_kind": "cooperative"},
     }
 
 
@@ -139,11 +143,19 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"[^\W_]+", text))
 
 
+def _doc_words(doc: dict) -> set[str]:
+    return _words(doc["title_folded"]) | _words(doc["body_folded"]) | _words(doc["hidden_folded"])
+
+
+_KNOWN = set().union(*(_doc_words(d) for d in market_docs()))  # the whole words of the corpus
+
+
 def matches_text(doc: dict, terms: list[str]) -> bool:
-    """Every word is a word of the title or the body; the last may be the start of one (as-you-type)."""
-    words = _words(doc["title_folded"]) | _words(doc["body_folded"])
+    """Every word is a word of the title, the body or the hidden words; the last may be the start of one when no
+    document has it as a whole word (it is still being typed)."""
+    words = _doc_words(doc)
     for position, term in enumerate(terms):
-        last = position == len(terms) - 1
+        last = position == len(terms) - 1 and term not in _KNOWN
         if term not in words and not (last and any(w.startswith(term) for w in words)):
             return False
     return True
@@ -243,17 +255,54 @@ def test_a_typo_before_the_last_word_is_tolerated(engine, docs):
     assert "listing:4" in keys(all_hits(engine, SearchQuery(text="vietgp chi")))
 
 
-def test_short_words_must_be_exact(engine, docs):
-    # Fewer than five letters: no typo allowed ("quyx" is not "quyt").
-    assert all_hits(engine, SearchQuery(text="quyx bac")).total == 0
+@pytest.mark.parametrize("text, wanted, corrected", [
+    ("quyx bac", "listing:5", {"quyx": "quyt"}),     # one letter changed in a four-letter syllable
+    ("qyut bac", "listing:5", {"qyut": "quyt"}),     # two letters swapped
+    ("hoii binh", "listing:2", {"hoii": "hoi"}),     # a doubled letter
+    ("naa chi", "listing:4", None),                  # Telex "naa" is "nâ": not indexed, so corrected to "na"
+])
+def test_a_short_syllable_tolerates_one_edit(engine, docs, text, wanted, corrected):
+    result = all_hits(engine, SearchQuery(text=text))
+    assert wanted in keys(result) and not result.partial
+    if corrected:
+        assert result.corrected_terms == corrected
 
 
-def test_every_word_must_match(engine, docs):
+def test_typo_tolerance_is_anchored_and_bounded(engine, docs):
+    assert all_hits(engine, SearchQuery(text="xuyt")).total == 0        # the first letter is never changed
+    assert all_hits(engine, SearchQuery(text="quyxx")).total == 0       # two edits in a short word: no
+    assert all_hits(engine, SearchQuery(text="hx")).total == 0          # under three letters: exact only
+    assert all_hits(engine, SearchQuery(text="hoi")).corrected_terms == {}  # a known word is never corrected
+
+
+@pytest.mark.parametrize("text, wanted, decoded", [
+    ("hooif", "listing:1", {"hooif": "hồi"}),
+    ("ho62i", "listing:1", {"ho62i": "hồi"}),
+    ("que61", "listing:3", {"que61": "quế"}),
+    ("quees vawn lanxg", "listing:3", {"quees": "quế", "vawn": "văn", "lanxg": "lãng"}),
+    ("thachj dden", "product:3", {"thachj": "thạch", "dden": "đen"}),
+])
+def test_telex_and_vni_are_decoded(engine, docs, text, wanted, decoded):
+    result = all_hits(engine, SearchQuery(text=text))
+    assert wanted in keys(result) and not result.partial
+    assert result.decoded == decoded
+
+
+def test_every_word_must_match_first(engine, docs):
     query = SearchQuery(text="hoi binh gia")
     result = all_hits(engine, query)
-    assert keys(result) == ["listing:2"]
+    assert keys(result) == ["listing:2"] and not result.partial
     assert expected_keys(docs, query) == {"listing:2"}
-    assert all_hits(engine, SearchQuery(text="hoi quyt")).total == 0
+
+
+def test_without_a_document_holding_every_word_the_best_partial_matches_come(engine, docs):
+    result = all_hits(engine, SearchQuery(text="hoi quyt"))
+    assert result.partial
+    assert set(keys(result)) == expected_keys(docs, SearchQuery(text="hoi")) | expected_keys(docs, SearchQuery(text="quyt"))
+    # More words matched rank first: "hồi Văn Quan" in the title beats "hồi" alone.
+    ranked = keys(all_hits(engine, SearchQuery(text="hoi van quan dong dang")))
+    assert ranked[0] in {"product:1", "organisation:1"}
+    assert ranked.index("listing:2") > ranked.index("product:1")
 
 
 def test_words_may_be_split_between_title_and_body(request, engine, docs):
@@ -265,6 +314,13 @@ def test_words_may_be_split_between_title_and_body(request, engine, docs):
 def test_the_last_word_may_be_unfinished(engine, docs):
     found = set(keys(all_hits(engine, SearchQuery(text="mac"))))  # typing "mắc ca"
     assert "listing:6" in found
+    # Not a word of the index: the start of one ("macada" -> macadamia, "tinh da" -> tinh dầu).
+    assert "listing:6" in keys(all_hits(engine, SearchQuery(text="macada")))
+    assert "product:1" in keys(all_hits(engine, SearchQuery(text="tinh da")))
+    # A whole word is matched as it is, unless suggesting as you type: "na" is not "nam".
+    assert "listing:4" in keys(all_hits(engine, SearchQuery(text="na")))
+    assert "listing:3" not in keys(all_hits(engine, SearchQuery(text="hoa")))  # "HTX Quế Hội Hoan"
+    assert "listing:3" in keys(all_hits(engine, SearchQuery(text="hoa", as_you_type=True)))
 
 
 # --- filters and facets --------------------------------------------------------------------------------
@@ -531,3 +587,84 @@ def test_no_deprecation_warnings(request, engine):
         assert engine.health()["ok"] is True
         engine.reindex(iter([market_docs()[:2]]))
         assert engine.count() == 2
+
+
+# --- ranking a buyer trusts, did you mean, bad queries ---------------------------------------------------
+
+def _honey(object_id: int, *, verified: bool, certified: bool, available: bool, created: str,
+           title: str = "Mật ong rừng Mẫu Sơn", description: str = "") -> dict:
+    doc = listing_doc(100 + object_id, title, crop="na", form="fresh", communes=["Mẫu Sơn"],
+                      certs=["vietgap"] if certified else [], months=[5], price=100_000 + object_id,
+                      harvest="2026-05-01", created=created, seller="HTX Ong Mẫu Sơn", seller_id=20,
+                      zones=[], description=description)
+    return dict(doc, verified=verified, certified=certified, available=available)
+
+
+def test_ranking_is_relevance_then_verified_certified_available_recent(engine):
+    docs = [
+        _honey(1, verified=False, certified=True, available=True, created="2026-02-09"),
+        _honey(2, verified=True, certified=False, available=True, created="2026-02-08"),
+        _honey(3, verified=True, certified=True, available=False, created="2026-02-07"),
+        _honey(4, verified=True, certified=True, available=True, created="2026-02-01"),
+        _honey(5, verified=True, certified=True, available=True, created="2026-02-05"),
+        # Relevance first: the words in the title beat every signal of a listing that has them in its text only.
+        _honey(6, verified=False, certified=False, available=False, created="2026-01-01",
+               title="Mật ong rừng"),
+        _honey(7, verified=True, certified=True, available=True, created="2026-03-01",
+               title="Sáp ong", description="mật rừng Mẫu Sơn"),
+    ]
+    engine.index(docs)
+    engine.refresh()
+    got = keys(all_hits(engine, SearchQuery(text="mat ong rung")))
+    assert got == ["listing:105", "listing:104", "listing:103", "listing:102", "listing:101", "listing:106",
+                   "listing:107"]
+    # The same order when only filters are given (no words: every match is equally relevant).
+    browse = keys(all_hits(engine, SearchQuery(filters={"commune": ["Mẫu Sơn"], "kind": ["listing"]})))
+    assert browse[:5] == ["listing:107", "listing:105", "listing:104", "listing:103", "listing:102"]
+
+
+def test_did_you_mean_when_a_correction_finds_clearly_more(engine, docs):
+    rare = listing_doc(50, "Hoai sơn khô", crop="na", form="dried", communes=["Bình Gia"], certs=[], months=[1],
+                       price=1, harvest="2026-01-01", created="2026-01-01", seller="Hộ Hoài", seller_id=30, zones=[])
+    engine.index([rare])
+    engine.refresh()
+    result = all_hits(engine, SearchQuery(text="hoai"))
+    assert keys(result) == ["listing:50"] and result.did_you_mean == "hoi"
+    assert all_hits(engine, SearchQuery(text="hoi")).did_you_mean is None
+
+
+BAD_TEXT = {
+    "very-long": " ".join(["hồi", "khô", "Văn", "Quan"] * 120),
+    "punctuation": "!!! ??? ... ,,, ;;; ---",
+    "mixed-scripts": "hồi 八角 анис star ανίσο نجمة",
+    "unbalanced-quotes": '"hoi kho',
+    "unbalanced-parentheses": "hoi (kho",
+    "fts5-syntax": 'hoi NEAR/2 kho {title_folded}: x AND OR NOT ^hoi "*" - + : *',
+    "es-syntax": 'title_folded:hoi~2 AND body_folded:/.*/ OR * [1 TO 5] \\',
+    "control-characters": "hoi\u0000\u0007\u200bkho\ufeff",
+    "million": "hoi " + "x" * 1_000_000,
+}
+
+
+@pytest.mark.parametrize("name", BAD_TEXT)
+def test_bad_text_gets_an_answer(engine, docs, name):
+    result = engine.search(SearchQuery(text=BAD_TEXT[name]))
+    assert isinstance(result, SearchResult) and result.total >= 0
+    if name in ("very-long", "mixed-scripts", "unbalanced-quotes", "unbalanced-parentheses", "fts5-syntax"):
+        assert "listing:1" in keys(all_hits(engine, SearchQuery(text=BAD_TEXT[name])))
+
+
+@pytest.mark.parametrize("text", ["hoi", "hooif kho", "qyut bac", "macada", "tinh da", "que61 van lang", "hoi quyt",
+                                  "cinamon", "mua hoi"])
+def test_elasticsearch_in_one_round_trip_answers_as_the_plain_plan(elastic, text):
+    """Elasticsearch counts the words with its first search; the answer must be the plan's all the same."""
+    from market.search.base import SearchBackend
+
+    elastic.index(market_docs())
+    elastic.refresh()
+    query = SearchQuery(text=text, per_page=50)
+    quick_plan, quick = elastic._plan_and_run(query)
+    plain_plan, plain = SearchBackend._plan_and_run(elastic, query)
+    assert [(w.forms, w.corrections, w.prefix) for w in quick_plan.words] == \
+        [(w.forms, w.corrections, w.prefix) for w in plain_plan.words]
+    assert keys(quick) == keys(plain) and quick.total == plain.total and quick.facets == plain.facets

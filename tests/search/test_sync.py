@@ -410,3 +410,29 @@ def test_checkout_and_expiry_move_the_stock_the_index_shows(app, factory, cat, s
         orders.expire_unpaid_orders()
         db.session.commit()
     assert stock_in_index() == 50
+
+
+def test_a_listing_whose_harvest_ended_yesterday_is_queued_and_no_longer_available(app, factory, cat, engine,
+                                                                                      searching):
+    org_id, owner_id, zone_id = seller(factory, cat)
+    with app.test_request_context():
+        actor, org = db.session.get(User, owner_id), db.session.get(Organisation, org_id)
+        listing = listings.create_listing(actor, org, listing_data([zone_id], title="Hoa hồi Khuổi Phầy"))
+        listings.change_status(actor, listing, ListingStatus.OPEN)
+        db.session.commit()
+        key, ends = f"listing:{listing.id}", listing.harvest_end
+    [doc] = _documents(app, key, ends)
+    assert doc["available"] is True, "its last harvest day: still in season"
+    with app.app_context():
+        assert sync.enqueue_validity_changes(on=ends) == 0
+        assert sync.enqueue_validity_changes(on=ends + timedelta(days=1)) == 1
+    assert [row.doc_key for row in outbox_rows(app)] == [key]
+    [doc] = _documents(app, key, ends + timedelta(days=1))
+    assert doc["available"] is False
+
+
+def _documents(app, key, on):
+    from market.search import documents
+
+    with app.test_request_context():
+        return documents.build(db.session, [key], on)[0]

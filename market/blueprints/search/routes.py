@@ -46,7 +46,7 @@ def page():
     context = {"query": query, "result": result, "errors": errors, "unavailable": unavailable,
                "stale": _stale(), "q": request.args.get("q", "")}
     if result is not None:
-        terms = query.terms + list(result.corrected_terms.values())
+        terms = result.terms
         context.update(hits=[search_view.hit_view(h, terms) for h in result.hits],
                        facets=search_view.facets_for_page(query, result, locale),
                        chips=search_view.chips(query, locale),
@@ -67,7 +67,7 @@ def api():
     if unavailable:
         return jsonify({"error": {"status": 503, "message": _(
             "Search is unavailable for a moment. Your changes are saved and will appear when it is back.")}}), 503
-    terms = query.terms + list(result.corrected_terms.values())
+    terms = result.terms
     return jsonify({
         "total": result.total,
         "page": query.page,
@@ -75,6 +75,24 @@ def api():
         "engine": result.engine,
         "stale": _stale(),
         "corrected": result.corrected_terms,
+        "decoded": result.decoded,
+        # No result has every word: these are the closest (the page says so).
+        "partial": result.partial,
+        "did_you_mean": result.did_you_mean,
         "hits": [search_view.hit_json(h, terms) for h in result.hits],
         "facets": {name: [{"value": v, "count": c} for v, c in values] for name, values in result.facets.items()},
     })
+
+
+@bp.get("/search/suggest")
+@access.rule(access.PUBLIC)
+def suggest():
+    """Suggestions as you type (static/js/suggest.js): crops, communes, organisations and products from the
+    same engine and the same matching as the search (folded, Telex, VNI, typos). Never an error page: bad or
+    empty input gets an empty list."""
+    text = (request.args.get("q") or "")[:search_view.SUGGEST_MAX_TEXT]
+    try:
+        items = search_view.suggestions_for(text, select_locale())
+    except SearchUnavailable:
+        return jsonify({"suggestions": [], "unavailable": True}), 503
+    return jsonify({"suggestions": items})
