@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.orgs.routes import bp as orgs_bp
     from market.blueprints.payments.routes import bp as payments_bp
     from market.blueprints.pwa.routes import bp as pwa_bp
+    from market.blueprints.saved_searches.routes import bp as saved_searches_bp
     from market.blueprints.search.routes import api_bp as search_api_bp
     from market.blueprints.search.routes import bp as search_bp
     from market.blueprints.shelves.routes import bp as shelves_bp
@@ -98,6 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(disputes_bp, url_prefix="/disputes")
     app.register_blueprint(todo_bp, url_prefix="/todo")
     app.register_blueprint(shelves_bp, url_prefix="/shelves")
+    app.register_blueprint(saved_searches_bp, url_prefix="/saved-searches")
 
     errors.init_app(app)
     security.init_app(app)

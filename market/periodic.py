@@ -8,6 +8,8 @@
 | `certificate_dates` | daily at 00:05 (UTC+7) | queues documents whose certificates expired yesterday or start today |
 | `prune_sessions` | daily at 03:00 (UTC+7) | closes log-in sessions older than the remember-me cookie's life |
 | `remind_renewals` | daily at 06:15 (UTC+7) | renewal reminders 90, 30 and 7 days before a zone code, zone certificate or OCOP certificate expires; each once |
+| `check_saved_searches` | hourly at :20 | inbox notifications for listings and products newly matching a saved search; each once |
+| `saved_search_digest` | daily at 07:00 (UTC+7) | the day's new matches of each person's saved searches in one e-mail, before the working day |
 
 Each writes in a transaction of its own through the write path and queues its effects after the commit.
 The `flask market ...` / `flask search sync` commands do the same work by hand.
@@ -18,7 +20,7 @@ from market import jobs
 from market.blueprints import write
 from market.payments import service as payments
 from market.search import sync
-from market.services import orders, reminders, sessions
+from market.services import orders, reminders, saved_searches, sessions
 
 
 @jobs.periodic(crontab(minute="*"))
@@ -49,3 +51,13 @@ def prune_sessions() -> int:
 @jobs.periodic(crontab(minute="15", hour="23"))  # 06:15 in Asia/Ho_Chi_Minh
 def remind_renewals() -> int:
     return write.commit(reminders.send_due).value
+
+
+@jobs.periodic(crontab(minute="20"))
+def check_saved_searches() -> dict:
+    return write.commit(saved_searches.check_all).value
+
+
+@jobs.periodic(crontab(minute="0", hour="0"))  # 07:00 in Asia/Ho_Chi_Minh
+def saved_search_digest() -> int:
+    return write.commit(saved_searches.send_digests).value

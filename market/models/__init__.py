@@ -55,6 +55,7 @@ from market.models.notifications import Notification
 from market.models.orders import CartItem, OrderItem, OrderStatus, ShopOrder
 from market.models.payments import Payment, PaymentMethod, PaymentStatus, StripeEvent
 from market.models.reminders import SentReminder
+from market.models.saved_searches import SavedSearch, SavedSearchSeen
 from market.models.search import SearchOutbox
 from market.models.shelves import PlacementStatus, ShelfPlacement
 from market.models.trust import OcopCertificate, OcopLevel, Revision, RevisionStatus, VerifiedAgainst
@@ -74,4 +75,5 @@ __all__ = [
     "crop_commune", "listing_zone", "product_zone",
     "PlacementStatus", "SentReminder", "ShelfPlacement",
     "OcopCertificate", "OcopLevel", "Revision", "RevisionStatus", "VerifiedAgainst",
+    "SavedSearch", "SavedSearchSeen",
 ]
