@@ -196,3 +196,15 @@ def test_visitors_are_sent_to_log_in(client, world):
     assert "/auth/login" in client.get("/saved-searches/").headers["Location"]
     page = client.get("/search?q=hoi").get_data(as_text=True)
     assert "to save this search" in page or "để lưu tìm kiếm này" in page
+
+
+def test_the_commands_check_and_send_the_digest(app, runner, world, outbox):
+    f, buyer = world["factory"], world["buyer"]
+    save(app, buyer, q="hoi kho")
+    f.listing(world["seller"], [world["zone"]], title="Hồi khô hàng tuyển")
+    world["engine"].refresh()
+    result = runner.invoke(args=["saved-searches", "check"])
+    assert result.exit_code == 0 and "new results announced: 1" in result.output
+    result = runner.invoke(args=["saved-searches", "digest"])
+    assert result.exit_code == 0 and "digests sent: 1" in result.output
+    assert len(outbox) == 1 and "Hồi khô hàng tuyển" in outbox[0].body
