@@ -53,8 +53,23 @@ def _shadow_class(model):
     return type(f"{model.__name__}Row", (), namespace)
 
 
+def _per_day(method):
+    """A shadow is a snapshot: what one of its methods answers for a date stays the answer (a zone's state is
+    asked by each of its listings)."""
+    def memoized(self, on):
+        memo = self.__dict__.setdefault("_per_day", {})
+        key = (method.__name__, on)
+        if key not in memo:
+            memo[key] = method(self, on)
+        return memo[key]
+
+    return memoized
+
+
 _SHADOWS = {model: _shadow_class(model) for model in
             (SupplyListing, OcopProduct, Organisation, GrowingZone, Certificate, OcopCertificate, Crop, Commune)}
+for _name in ("state", "valid_certificates"):
+    setattr(_SHADOWS[GrowingZone], _name, _per_day(getattr(GrowingZone, _name)))
 
 
 def _columns(model) -> list[tuple[str, sa.Column]]:
