@@ -897,6 +897,7 @@ def parse_cli(argv=None):
     parser.add_argument("--warmup", type=int, default=20, help="untimed searches per query type and engine (20)")
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the corpus and queries")
     parser.add_argument("--no-like", action="store_true", help="skip the LIKE baseline")
+    parser.add_argument("--like-runs", type=int, default=48, help="timed runs of the LIKE baseline per type (48)")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the embedded engine's per-statement times")
     parser.add_argument("--profile", action="store_true", help="also cProfile the embedded engine")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder with the databases")
@@ -1081,14 +1082,19 @@ def main(argv=None) -> int:  # noqa: C901 - one block per benchmark stage
                 note(f"queries ({key})")
                 inputs = [MultiDict(a) for a in queries[key]]
                 contestants = [(e["key"], search_runner(app, e["backend"])) for e in engines]
+                likes = []
                 if like_conn is not None and key in ("a", "c"):
-                    contestants.append(("like-original", like_runner(like_conn, "original")))
+                    likes.append(("like-original", like_runner(like_conn, "original")))
                 if like_conn is not None and key == "b":
-                    contestants += [("like-folded", like_runner(like_conn, "folded")),
-                                    ("like-original", like_runner(like_conn, "original"))]
+                    likes += [("like-folded", like_runner(like_conn, "folded")),
+                              ("like-original", like_runner(like_conn, "original"))]
                 print(f"({key}) {title}: {len(inputs)} inputs, {args.runs} runs each on "
-                      f"{', '.join(name for name, _run in contestants)} ...", flush=True)
+                      f"{', '.join(name for name, _run in contestants)}"
+                      + (f"; {args.like_runs} on {', '.join(name for name, _run in likes)}" if likes else "")
+                      + " ...", flush=True)
                 measured = measure_interleaved(contestants, inputs, args.runs, args.warmup)
+                if likes:  # LIKE takes up to seconds at full size: fewer runs (still every input alike)
+                    measured.update(measure_interleaved(likes, inputs, args.like_runs, min(args.warmup, 4)))
                 for name, r in measured.items():
                     print(f"    {name:16} p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
                           f"median hits {r['median_total_hits']}", flush=True)
