@@ -1,18 +1,20 @@
 #!/usr/bin/env python
-"""Search benchmark: the embedded SQLite FTS5 engine and Elasticsearch against a plain SQL LIKE search,
-on a realistic Lạng Sơn market built in a throwaway database.
+"""Search benchmark: the embedded SQLite FTS5 engine and Elasticsearch against a plain SQL LIKE search doing
+the same job, on a realistic Lạng Sơn market built in a throwaway database.
 
     .venv/bin/python bench/search_bench.py [--listings 100000 --products 10000 --elasticsearch-url URL]
+    .venv/bin/python bench/search_bench.py --growth   # 10k/100k/1M listings on Elasticsearch, 10k/100k embedded
 
 What it does (bench/README.md explains the choices):
 1. builds a fresh SQLite market in a temporary folder (migrations, plan, demo accounts, then generated
    cooperatives, growing zones with certificates, supply listings and OCOP products inserted with
    SQLAlchemy Core, with SEARCH_SYNC_ON_COMMIT off; the search outbox is emptied afterwards);
-2. times a full reindex (market.search.sync.reindex) of each engine: SQLite FTS5, and Elasticsearch when a
-   node is given;
-3. runs five query types (and misspelt text, for information), each many times with varied inputs after a
-   warm-up, timing backend.search(parse_args(...)); the naive LIKE search runs alongside for the text
-   queries; engines take turns on every input so that other load on the machine falls on all alike;
+2. times building every document (market.search.bulk_documents) and a full reindex
+   (market.search.sync.reindex) of each engine: documents per second;
+3. runs eight query types (diacritics, folded, facets, filters, sort, typos, Telex/VNI, extra words), each
+   many times with varied inputs after a warm-up, through the search page's own path; the naive LIKE search
+   (count + first page + facets) runs for (a)-(c); engines take turns on every input so that other load on
+   the machine falls on all alike;
 4. records where the embedded engine spends its time (per statement) and its query plans;
 5. writes bench/results/search-<timestamp>.json and prints a Markdown table and the goals met or not.
 Nothing is cached between searches by the benchmark; every timed search runs its queries.
