@@ -1,7 +1,6 @@
 """The embedded engine: SQLite FTS5 in its own file under instance/, no server needed."""
 import json
 import os
-import queue
 import sqlite3
 import threading
 from collections import Counter
@@ -183,40 +182,17 @@ class SqliteFtsBackend(SearchBackend):
             self._bump_generation(conn)
 
     def reindex(self, batches: Iterable[list[dict]], progress: Callable[[int], None] | None = None) -> int:
-        """One transaction: readers (WAL) keep seeing the old index until the new one is complete. The batches
-        are built (by the caller's generator, in this thread) while a writer thread inserts the previous one:
-        SQLite tokenises and writes without holding Python's GIL, so the two overlap on a second core."""
+        # One transaction: readers (WAL) keep seeing the old index until the new one is complete.
         conn = self._conn()
         total = 0
-        pending: queue.Queue = queue.Queue(maxsize=2)
-        failed: list[BaseException] = []
-
-        def writer() -> None:
-            while (batch := pending.get()) is not None:
-                if not failed:
-                    try:
-                        self._write(conn, batch, fresh=True)
-                    except BaseException as exc:  # noqa: BLE001 - handed to the reindexing thread
-                        failed.append(exc)
-
         with _transaction(conn):
             for table in ("doc_fts", "doc_value", "doc_codes", "doc"):
                 conn.execute(f"DELETE FROM {table}")
-            thread = threading.Thread(target=writer, name="sqlite-fts-reindex", daemon=True)
-            thread.start()
-            try:
-                for batch in batches:
-                    if failed:
-                        break
-                    pending.put(batch)
-                    total += len(batch)
-                    if progress:
-                        progress(len(batch))
-            finally:
-                pending.put(None)
-                thread.join()
-            if failed:
-                raise failed[0]
+            for batch in batches:
+                self._write(conn, batch, fresh=True)
+                total += len(batch)
+                if progress:
+                    progress(len(batch))
             self._bump_generation(conn)
         conn.execute("INSERT INTO doc_fts(doc_fts) VALUES('optimize')")
         return total

@@ -456,8 +456,8 @@ def test_reindex_of_nothing_leaves_an_empty_index(engine, docs):
 
 
 def test_a_reindex_that_fails_half_way_leaves_the_old_index(engine, docs):
-    """The documents of a reindex are built while the engine writes the previous batch: a failure in either
-    leaves the live index as it was."""
+    """A reindex that fails while its documents are built, or a document the engine refuses, leaves the live
+    index as it was."""
     before = set(keys(all_hits(engine, SearchQuery())))
     assert before
 
