@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.blueprints.payments.routes import bp as payments_bp
     from market.blueprints.pwa.routes import bp as pwa_bp
     from market.blueprints.reporting.routes import bp as reporting_bp
+    from market.blueprints.saved_searches.routes import bp as saved_searches_bp
     from market.blueprints.search.routes import api_bp as search_api_bp
     from market.blueprints.search.routes import bp as search_bp
     from market.blueprints.shelves.routes import bp as shelves_bp
@@ -100,6 +101,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(shelves_bp, url_prefix="/shelves")
     app.register_blueprint(reporting_bp, url_prefix="/reporting")
     app.register_blueprint(gs1_bp)  # GS1 Digital Link paths (/01/..., /414/...) sit at the root, as the standard has them
+    app.register_blueprint(saved_searches_bp, url_prefix="/saved-searches")
 
     from market.blueprints import api
 

@@ -171,6 +171,32 @@ def search_status() -> None:
     click.echo(f"outbox: {sync.backlog()}")
 
 
+saved_searches_cli = AppGroup("saved-searches", help="Alerts of saved searches.")
+
+
+@saved_searches_cli.command("check")
+def saved_searches_check() -> None:
+    """Check every saved search now: inbox notifications for new matches (the worker does it hourly)."""
+    from market.blueprints import write
+    from market.services import saved_searches
+
+    result = write.commit(saved_searches.check_all).value
+    click.echo(f"saved searches checked: {result['checked']} of {result['searches']}, new results announced: "
+               f"{result['announced']}" + (" (search engine unavailable: run again later)" if result["unavailable"] else ""))
+
+
+@saved_searches_cli.command("digest")
+def saved_searches_digest() -> None:
+    """Check, then e-mail each person the new matches of their saved searches since the last digest
+    (the worker does it daily at 07:00 Vietnam time)."""
+    from market.blueprints import write
+    from market.services import saved_searches
+
+    sent = write.commit(saved_searches.send_digests).value
+    click.echo(f"saved-search digests sent: {sent}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(market_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(saved_searches_cli)

@@ -9,6 +9,8 @@
 | `prune_sessions` | daily at 03:00 (UTC+7) | closes log-in sessions older than the remember-me cookie's life |
 | `remind_renewals` | daily at 06:15 (UTC+7) | renewal reminders 90, 30 and 7 days before a zone code, zone certificate or OCOP certificate expires; each once |
 | `remind_reports` | daily at 07:30 (UTC+7) | reminds commune offices whose yearly report (open round) is not submitted, from the first reporting day; once per commune per day |
+| `check_saved_searches` | hourly at :20 | inbox notifications for listings and products newly matching a saved search; each once |
+| `saved_search_digest` | daily at 07:00 (UTC+7) | the day's new matches of each person's saved searches in one e-mail, before the working day |
 
 Each writes in a transaction of its own through the write path and queues its effects after the commit.
 The `flask market ...` / `flask search sync` commands do the same work by hand.
@@ -19,7 +21,7 @@ from market import jobs
 from market.blueprints import write
 from market.payments import service as payments
 from market.search import sync
-from market.services import orders, reminders, reporting, sessions
+from market.services import orders, reminders, reporting, saved_searches, sessions
 
 
 @jobs.periodic(crontab(minute="*"))
@@ -55,3 +57,11 @@ def remind_renewals() -> int:
 @jobs.periodic(crontab(minute="30", hour="0"))  # 07:30 in Asia/Ho_Chi_Minh
 def remind_reports() -> int:
     return write.commit(reporting.send_reminders).value
+@jobs.periodic(crontab(minute="20"))
+def check_saved_searches() -> dict:
+    return write.commit(saved_searches.check_all).value
+
+
+@jobs.periodic(crontab(minute="0", hour="0"))  # 07:00 in Asia/Ho_Chi_Minh
+def saved_search_digest() -> int:
+    return write.commit(saved_searches.send_digests).value

@@ -71,6 +71,7 @@ from market.models.reporting import (
     RoundStatus,
     commune_report_upload,
 )
+from market.models.saved_searches import SavedSearch, SavedSearchSeen
 from market.models.search import SearchOutbox
 from market.models.shelves import PlacementStatus, ShelfPlacement
 from market.models.trust import OcopCertificate, OcopLevel, Revision, RevisionStatus, VerifiedAgainst
@@ -93,6 +94,7 @@ __all__ = [
     "CommuneReport", "CommuneReportStatus", "ReportingRound", "RoundReminder", "RoundStatus", "commune_report_upload",
     "ProductLot",
     "CapabilityStatus", "ChainRole", "FactChange", "ProcessingCapability",
+    "SavedSearch", "SavedSearchSeen",
 ]
 from market.models.api_tokens import ApiToken, TokenScope  # noqa: E402
 

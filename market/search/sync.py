@@ -19,7 +19,7 @@ from market.extensions import db
 from market.models import Certificate, GrowingZone, OcopProduct, Organisation, SearchOutbox, SupplyListing
 from market.models.trust import OcopCertificate
 from market.models.types import utcnow
-from market.search import documents
+from market.search import bulk_documents, documents
 from market.search.base import SearchUnavailable
 from market.search.registry import get_backend
 
@@ -156,14 +156,8 @@ def reindex(progress=None) -> int:
     on = today()
     with Session(db.engine) as session:
         started = session.scalar(sa.select(sa.func.max(OUTBOX.c.id))) or 0
-
-        def batches():
-            for keys in documents.all_keys(session):
-                docs, _removals = documents.build(session, keys, on)
-                yield docs
-                session.expunge_all()
-
-        total = get_backend().reindex(batches(), progress=progress)
+        # Set-based: each table read once, not ORM objects row by row (the same documents: bulk_documents).
+        total = get_backend().reindex(bulk_documents.batches(session, on), progress=progress)
         # What was queued before the rebuild began is in the new index; later changes stay queued.
         session.execute(OUTBOX.delete().where(OUTBOX.c.id <= started))
         session.commit()

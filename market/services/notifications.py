@@ -34,6 +34,11 @@ def notify(org: Organisation, kind: str, message: str, link: str | None = None, 
     return count
 
 
+def notify_person(user_id: int, kind: str, message: str, link: str | None = None) -> None:
+    """One inbox row for one person, no e-mail (saved-search alerts: their e-mail is a daily digest)."""
+    db.session.add(Notification(user_id=user_id, kind=kind, message=message[:1000], link=link))
+
+
 def page(endpoint: str, **values) -> str:
     """The path of a page for a notification's link, from its route name (`page("contracts.show",
     contract_id=7)` -> "/contracts/7"). Built from the URL map, so it is the same inside a request, in a CLI

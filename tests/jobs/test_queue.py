@@ -71,7 +71,7 @@ def test_the_periodic_work_is_declared_in_code():
 
     names = set(jobs.huey._registry._registry)
     for job in ("drain_search_outbox", "expire_orders", "retry_refunds", "certificate_dates", "prune_sessions",
-                "remind_renewals"):
+                "remind_renewals", "check_saved_searches", "saved_search_digest"):
         assert f"market.periodic.{job}" in names
     assert {"market.services.mail.send_job", "market.payments.service.refund_job",
             "market.search.sync.push_job"} <= names

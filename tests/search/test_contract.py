@@ -511,6 +511,28 @@ def test_reindex_of_nothing_leaves_an_empty_index(engine, docs):
     assert engine.search(SearchQuery()).total == 0
 
 
+def test_a_reindex_that_fails_half_way_leaves_the_old_index(engine, docs):
+    """A reindex that fails while its documents are built, or a document the engine refuses, leaves the live
+    index as it was."""
+    before = set(keys(all_hits(engine, SearchQuery())))
+    assert before
+
+    def batches():
+        yield [dict(d, key=f"{d['kind']}:{d['object_id'] + 100}", object_id=d["object_id"] + 100) for d in docs[:3]]
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        engine.reindex(batches())
+    engine.refresh()
+    assert set(keys(all_hits(engine, SearchQuery()))) == before
+    broken = [{k: v for k, v in dict(docs[0], key="listing:999", object_id=999, price="not a number").items()
+               if k != "title"}]  # Elasticsearch refuses the price, SQLite misses the title
+    with pytest.raises(Exception):  # noqa: B017 - each engine refuses in its own words
+        engine.reindex(iter([docs[:2], broken]))
+    engine.refresh()
+    assert set(keys(all_hits(engine, SearchQuery()))) == before
+
+
 def _es_indices(engine) -> set[str]:
     if engine.name != "elasticsearch":
         return set()

@@ -1,0 +1,3 @@
+from market.blueprints.saved_searches.routes import bp
+
+__all__ = ["bp"]
