@@ -341,6 +341,14 @@ class SqliteFtsBackend(SearchBackend):
             conn.execute(f"INSERT INTO temp.hit(id, rank) SELECT s.* FROM ({scored[0]}) s "
                          f"JOIN temp.allowed a ON a.id = s.id", scored[1])
 
+    def _total(self, query: SearchQuery, plan: "matching.Plan") -> int:
+        if not plan.words:
+            return super()._total(query, plan)
+        every = self._scored(plan, require_all=True)[1][-1]  # the MATCH that finds them, without the scoring
+        conn = self._conn()
+        self._fill_hits(conn, query, ("SELECT rowid AS id, 0 AS rank FROM doc_fts WHERE doc_fts MATCH ?", [every]))
+        return conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
+
     def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:
         conn = self._conn()
         terms = plan.words
