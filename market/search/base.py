@@ -41,8 +41,7 @@ class SearchBackend(ABC, matching.Vocabulary):
             words = matching.did_you_mean(plan, self)
             if words:
                 text = " ".join(words)
-                better = self._execute(replace(query, text=text, page=1, per_page=1),
-                                       matching.plan(text, self), require_all=True).total
+                better = self._total(replace(query, text=text, page=1, per_page=1), matching.plan(text, self))
                 if better >= max(2 * (0 if result.partial else result.total), 1) + 2:
                     result.did_you_mean = text
         return result
@@ -52,6 +51,10 @@ class SearchBackend(ABC, matching.Vocabulary):
         engine whose questions cost a round trip may answer them together with a first search instead."""
         plan = matching.plan(query.text, self, query.as_you_type) if query.terms else matching.Plan([])
         return plan, self._execute(query, plan, require_all=True)
+
+    def _total(self, query: SearchQuery, plan: "matching.Plan") -> int:
+        """How many documents have every planned word (within the filters): no page, no facets, no scores."""
+        return self._execute(query, plan, require_all=True).total
 
     @abstractmethod
     def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:

@@ -313,12 +313,11 @@ class ElasticsearchBackend(SearchBackend):
             return final, result
         return final, self._execute(query, final, require_all=True)
 
-    def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:
-        return self._run(query, plan, require_all)[0]
+    def _total(self, query: SearchQuery, plan: "matching.Plan") -> int:
+        response = self._call(query=self._query(query, plan, True), size=0, track_total_hits=True)
+        return response["hits"]["total"]["value"]
 
-    def _run(self, query: SearchQuery, plan: "matching.Plan", require_all: bool,
-             count: tuple[list[str], str | None] | None = None, wanted: dict[str, int] | None = None
-             ) -> tuple[SearchResult, tuple[dict[str, int], int], dict[str, list[tuple[str, int]]]]:
+    def _query(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> dict:
         clauses = [self._word_clause(w) for w in plan.words]
         if not clauses:
             text = {"must": [{"match_all": {}}]}
@@ -326,8 +325,16 @@ class ElasticsearchBackend(SearchBackend):
             text = {"must": clauses}
         else:
             text = {"should": clauses, "minimum_should_match": 1}
+        return {"bool": {**text, "filter": self._filters(query)}}
+
+    def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:
+        return self._run(query, plan, require_all)[0]
+
+    def _run(self, query: SearchQuery, plan: "matching.Plan", require_all: bool,
+             count: tuple[list[str], str | None] | None = None, wanted: dict[str, int] | None = None
+             ) -> tuple[SearchResult, tuple[dict[str, int], int], dict[str, list[tuple[str, int]]]]:
         body = {
-            "query": {"bool": {**text, "filter": self._filters(query)}},
+            "query": self._query(query, plan, require_all),
             "sort": SORTS[query.sort],
             "from": query.offset, "size": query.per_page, "track_total_hits": True,
             "aggs": {name: {"terms": {"field": name, "size": 100}} for name in FACETS},

@@ -50,6 +50,7 @@ TEMP_SCHEMA = """
 CREATE TEMP TABLE IF NOT EXISTS hit (id INTEGER PRIMARY KEY, rank REAL);
 CREATE TEMP TABLE IF NOT EXISTS allowed (id INTEGER PRIMARY KEY);
 """
+VOCAB_CACHE_SIZE = 20_000  # remembered vocabulary answers before starting afresh
 CODE_OFFSET = 0x2F  # code 1 is "0": printable, and the first ~200 codes stay one byte a character
 
 # Relevance, then the signals a buyer trusts, the same order as Elasticsearch's (elastic.SORTS).
@@ -70,6 +71,9 @@ class SqliteFtsBackend(SearchBackend):
         self.path = path
         self._local = threading.local()
         self._facet_cache: tuple[str, dict] | None = None
+        # What the vocabulary questions answered, per index generation (any write empties it): reading a
+        # frequent word's document count, or every word starting with a letter, reads their whole doclists.
+        self._vocab_cache: tuple[str, dict] | None = None
         self._code_of: dict[tuple[str, str], str] = {}
         self._value_of: dict[str, tuple[str, str]] = {}
 
@@ -204,34 +208,61 @@ class SqliteFtsBackend(SearchBackend):
             return {"ok": False, "engine": self.name, "error": str(exc)}
 
     # --- vocabulary (matching.Vocabulary) -----------------------------------------------------
+    def _remembered(self, conn) -> dict:
+        """The vocabulary answers of this index generation (a write, here or in another process, bumps it)."""
+        generation = self._generation(conn)
+        cache = self._vocab_cache
+        if cache is None or cache[0] != generation or len(cache[1]) > VOCAB_CACHE_SIZE:
+            cache = self._vocab_cache = (generation, {})
+        return cache[1]
+
     def counts(self, terms: list[str], prefix: str | None) -> tuple[dict[str, int], int]:
         conn = self._conn()
+        known = self._remembered(conn)
         found = {}
         for term in terms:
-            row = conn.execute("SELECT doc FROM doc_vocab WHERE term = ?", (term,)).fetchone()
-            if row:
-                found[term] = row[0]
+            if ("doc", term) not in known:
+                row = conn.execute("SELECT doc FROM doc_vocab WHERE term = ?", (term,)).fetchone()
+                known["doc", term] = row[0] if row else 0
+            if known["doc", term]:
+                found[term] = known["doc", term]
         prefixed = 0
         if prefix:
-            prefixed = conn.execute("SELECT count(*) FROM doc_fts WHERE doc_fts MATCH ?", (f'"{prefix}"*',)).fetchone()[0]
+            if ("prefix", prefix) not in known:
+                known["prefix", prefix] = conn.execute("SELECT count(*) FROM doc_fts WHERE doc_fts MATCH ?",
+                                                       (f'"{prefix}"*',)).fetchone()[0]
+            prefixed = known["prefix", prefix]
         return found, prefixed
 
     def neighbours(self, term: str, edits: int) -> list[tuple[str, int]]:
-        # A term range (not substr(term, 1, 1) = ?): fts5vocab seeks to it instead of reading every doclist.
-        return self._conn().execute(
-            "SELECT term, doc FROM doc_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
-            (term[0], chr(ord(term[0]) + 1), len(term) - edits, len(term) + edits)).fetchall()
+        conn = self._conn()
+        known = self._remembered(conn)
+        letter = term[0]
+        if ("letter", letter) not in known:
+            # A term range (not substr(term, 1, 1) = ?): fts5vocab seeks to it instead of reading every doclist.
+            known["letter", letter] = conn.execute("SELECT term, doc FROM doc_vocab WHERE term >= ? AND term < ?",
+                                                   (letter, chr(ord(letter) + 1))).fetchall()
+        low, high = len(term) - edits, len(term) + edits
+        return [(t, d) for t, d in known["letter", letter] if low <= len(t) <= high]
 
     # --- search --------------------------------------------------------------------------------
     def _hidden(self, forms: list[str], prefix: str | None) -> bool:
         """Whether any of these words (or a word starting with prefix) occurs in some document's hidden words."""
         conn = self._conn()
+        known = self._remembered(conn)
         for form in forms:
-            if conn.execute("SELECT 1 FROM doc_vocab_col WHERE term = ? AND col = 'hidden_folded'", (form,)).fetchone():
+            if ("hidden", form) not in known:
+                known["hidden", form] = conn.execute(
+                    "SELECT 1 FROM doc_vocab_col WHERE term = ? AND col = 'hidden_folded'", (form,)).fetchone() is not None
+            if known["hidden", form]:
                 return True
-        return bool(prefix) and conn.execute(
-            "SELECT 1 FROM doc_vocab_col WHERE term >= ? AND term < ? AND col = 'hidden_folded' LIMIT 1",
-            (prefix, prefix + "\U0010ffff")).fetchone() is not None
+        if not prefix:
+            return False
+        if ("hidden*", prefix) not in known:
+            known["hidden*", prefix] = conn.execute(
+                "SELECT 1 FROM doc_vocab_col WHERE term >= ? AND term < ? AND col = 'hidden_folded' LIMIT 1",
+                (prefix, prefix + "\U0010ffff")).fetchone() is not None
+        return known["hidden*", prefix]
 
     def _classes(self, word: "matching.Word") -> list[tuple[str, int, bool]]:
         """A word's forms as FTS5 expressions, by the points they earn: as typed, then loosely (corrections, the
@@ -309,6 +340,14 @@ class SqliteFtsBackend(SearchBackend):
             # The text's matches once, each probing the allowed ids.
             conn.execute(f"INSERT INTO temp.hit(id, rank) SELECT s.* FROM ({scored[0]}) s "
                          f"JOIN temp.allowed a ON a.id = s.id", scored[1])
+
+    def _total(self, query: SearchQuery, plan: "matching.Plan") -> int:
+        if not plan.words:
+            return super()._total(query, plan)
+        every = self._scored(plan, require_all=True)[1][-1]  # the MATCH that finds them, without the scoring
+        conn = self._conn()
+        self._fill_hits(conn, query, ("SELECT rowid AS id, 0 AS rank FROM doc_fts WHERE doc_fts MATCH ?", [every]))
+        return conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
 
     def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:
         conn = self._conn()
