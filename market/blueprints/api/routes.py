@@ -219,6 +219,14 @@ def _crop_id(key: str | None):
     return db.session.scalar(sa.select(Crop.id).where(Crop.key == key)) if key else None
 
 
+def _filtered(query, args: dict, columns: dict):
+    """Equality filters for the query arguments given, by argument name (a crop is given by its key)."""
+    for name, column in columns.items():
+        if name in args:
+            query = query.where(column == (_crop_id(args[name]) if name == "crop" else args[name]))
+    return query
+
+
 # --- public data ------------------------------------------------------------------------------------------
 
 @bp.get("/listings")
@@ -227,15 +235,9 @@ def _crop_id(key: str | None):
 @_answers(schemas.ListingPage, description="Listings everyone sees in the catalog.")
 @_errors(400, 429)
 def listings(**args):
-    query = visibility.public_listings()
-    if "crop" in args:
-        query = query.where(SupplyListing.crop_id == _crop_id(args["crop"]))
-    if "commune" in args:
-        query = query.where(Organisation.commune_id == args["commune"])
-    if "organisation" in args:
-        query = query.where(SupplyListing.organisation_id == args["organisation"])
-    if "status" in args:
-        query = query.where(SupplyListing.status == args["status"])
+    query = _filtered(visibility.public_listings(), args, {
+        "crop": SupplyListing.crop_id, "commune": Organisation.commune_id,
+        "organisation": SupplyListing.organisation_id, "status": SupplyListing.status})
     on = today()
     return jsonify(_page(query, SupplyListing, args, lambda item: listing_json(item, on)))
 
@@ -257,13 +259,8 @@ def listing(listing_id: int):
 @_answers(schemas.ProductPage, description="OCOP products everyone sees in the catalog.")
 @_errors(400, 429)
 def products(**args):
-    query = visibility.public_products()
-    if "stars" in args:
-        query = query.where(OcopProduct.stars == args["stars"])
-    if "category" in args:
-        query = query.where(OcopProduct.category == args["category"])
-    if "organisation" in args:
-        query = query.where(OcopProduct.organisation_id == args["organisation"])
+    query = _filtered(visibility.public_products(), args, {
+        "stars": OcopProduct.stars, "category": OcopProduct.category, "organisation": OcopProduct.organisation_id})
     on = today()
     return jsonify(_page(query, OcopProduct, args, lambda item: product_json(item, on)))
 
@@ -285,13 +282,8 @@ def product(product_id: int):
 @_answers(schemas.ZonePage, description="Growing zones of verified organisations, with their certificates.")
 @_errors(400, 429)
 def zones(**args):
-    query = visibility.public_zones()
-    if "crop" in args:
-        query = query.where(GrowingZone.crop_id == _crop_id(args["crop"]))
-    if "commune" in args:
-        query = query.where(GrowingZone.commune_id == args["commune"])
-    if "organisation" in args:
-        query = query.where(GrowingZone.organisation_id == args["organisation"])
+    query = _filtered(visibility.public_zones(), args, {
+        "crop": GrowingZone.crop_id, "commune": GrowingZone.commune_id, "organisation": GrowingZone.organisation_id})
     on = today()
     return jsonify(_page(query, GrowingZone, args, lambda item: zone_json(item, on)))
 
@@ -325,9 +317,8 @@ def _side(query, model, side: str | None):
           public=False)
 @_errors(400, 401, 429)
 def contract_list(**args):
-    query = _side(visibility.contracts_for(current_user), Contract, args.get("side"))
-    if "state" in args:
-        query = query.where(Contract.state == args["state"])
+    query = _filtered(_side(visibility.contracts_for(current_user), Contract, args.get("side")), args,
+                      {"state": Contract.state})
     return jsonify(_page(query, Contract, args, contract_json))
 
 
@@ -349,11 +340,8 @@ def contract(contract_id: int):
 @_errors(400, 401, 429)
 def deliveries(**args):
     visible = visibility.contracts_for(current_user).with_only_columns(Contract.id)
-    query = sa.select(Delivery).where(Delivery.contract_id.in_(visible))
-    if "contract" in args:
-        query = query.where(Delivery.contract_id == args["contract"])
-    if "status" in args:
-        query = query.where(Delivery.status == args["status"])
+    query = _filtered(sa.select(Delivery).where(Delivery.contract_id.in_(visible)), args,
+                      {"contract": Delivery.contract_id, "status": Delivery.status})
     return jsonify(_page(query, Delivery, args, delivery_json))
 
 
@@ -376,9 +364,8 @@ def confirm_delivery(contract_id: int, delivery_id: int):
 @_answers(schemas.OrderPage, description="The organisation's shop orders, bought and sold.", public=False)
 @_errors(400, 401, 429)
 def orders(**args):
-    query = _side(visibility.orders_for(current_user), ShopOrder, args.get("side"))
-    if "status" in args:
-        query = query.where(ShopOrder.status == args["status"])
+    query = _filtered(_side(visibility.orders_for(current_user), ShopOrder, args.get("side")), args,
+                      {"status": ShopOrder.status})
     return jsonify(_page(query, ShopOrder, args, order_json))
 
 

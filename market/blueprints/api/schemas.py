@@ -251,7 +251,9 @@ class ListingArgs(PageArgs):
 
 
 class ProductArgs(PageArgs):
-    stars = Int(validate=validate.Range(min=3, max=5))
+    stars = Int(validate=validate.Range(min=3, max=5), metadata={
+        "description": "The stars the seller declares (`stars`); what the department vouches for is "
+                       "`certificate.verified_stars`."})
     category = Str(validate=validate.Length(max=60))
     organisation = Int(validate=validate.Range(min=1, max=2**31 - 1))
 
