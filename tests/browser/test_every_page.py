@@ -89,6 +89,10 @@ PAGES = [
     ("GS1 zone location", None, "/gs1/zones/{zone_id}"),
     ("EPCIS events", "cooperative", "/gs1/orgs/{seller}/events"),
     ("product lots", "cooperative", "/gs1/orgs/{seller}/lots"),
+    ("processing facility", "cooperative", "/orgs/{seller}/processing"),
+    ("access tokens", "cooperative", "/auth/account/tokens/"),
+    ("API description", None, "/developers/api"),
+    ("saved searches", "shop", "/saved-searches/"),
 ]
 
 REPORT: list[tuple[str, int, int, float | None, float | None]] = []
