@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from market.clock import LOCAL_TZ, today
@@ -313,6 +314,35 @@ class Lot:
         if self.listing is not None:
             return self.listing.title
         return self.contract.reference
+
+    @property
+    def zones(self) -> list[GrowingZone]:
+        """The zones the lot came from: a product lot's source, else the item's own zones."""
+        if self.product_lot is not None:
+            source = self.product_lot.source_listing or self.product_lot.source_delivery
+            if source is not None:
+                return list(source.zones)
+        if self.product is not None:
+            return list(self.product.zones)
+        if self.deliveries and self.kind == "delivery":
+            return sorted({z for d in self.deliveries for z in d.zones}, key=lambda z: z.code)
+        if self.listing is not None:
+            return list(self.listing.zones)
+        return []
+
+
+MAX_EXPORT_DAYS = 366
+
+
+def export_range(start: date | None, end: date | None) -> tuple[date, date, str | None]:
+    """An organisation's export period: the last 90 days by default, at most a year; the reason when refused."""
+    end = end or today()
+    start = start or end - timedelta(days=90)
+    if start > end:
+        return start, end, _("The start date is after the end date.")
+    if (end - start).days >= MAX_EXPORT_DAYS:
+        return start, end, _("Export at most one year at a time.")
+    return start, end, None
 
 
 def _contract_deliveries(contract_ids, lot: str | None) -> list[Delivery]:

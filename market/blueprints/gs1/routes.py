@@ -8,7 +8,6 @@ the lot's page; `Accept: application/linkset+json` (or `?linkType=linkset`) answ
 an unknown or hidden key 404; HTML for people, JSON for linkset requests.
 """
 import json
-from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -31,7 +30,6 @@ bp = Blueprint("gs1", __name__)
 LINKSET = "application/linkset+json"
 JSON_LD = "application/ld+json"
 VOC = "https://gs1.org/voc/"
-MAX_EXPORT_DAYS = 366
 
 
 # --- answering errors --------------------------------------------------------------------------------
@@ -109,27 +107,13 @@ def linkset(found: epcis.Lot) -> dict:
         VOC + "epcis": [_link(_epcis_url(found), _("EPCIS 2.0 event history"), JSON_LD)],
         VOC + "traceability": [_link(_epcis_url(found), _("Traceability events (EPCIS 2.0)"), JSON_LD)],
     }
-    zones = _zones_of(found)
+    zones = found.zones
     certificates = [(zone, c) for zone in zones for c in zone.valid_certificates(today())]
     if certificates:
         entry[VOC + "certificationInfo"] = [
             _link(url_for("gs1.zone", zone_id=zone.id, _external=True) + f"#certificate-{c.id}",
                   f"{c.number} · {zone.code}") for zone, c in certificates]
     return {"linkset": [entry]}
-
-
-def _zones_of(found: epcis.Lot) -> list[GrowingZone]:
-    if found.product_lot is not None:
-        source = found.product_lot.source_listing or found.product_lot.source_delivery
-        if source is not None:
-            return list(source.zones)
-    if found.product is not None:
-        return list(found.product.zones)
-    if found.deliveries and found.kind == "delivery":
-        return sorted({z for d in found.deliveries for z in d.zones}, key=lambda z: z.code)
-    if found.listing is not None:
-        return list(found.listing.zones)
-    return []
 
 
 def _answer(found: epcis.Lot) -> Response:
@@ -279,23 +263,13 @@ class ExportForm(Form):
     end = DateField(_l("To"), validators=[Optional()])
 
 
-def _range(form: ExportForm) -> tuple[date, date, str | None]:
-    end = form.end.data or today()
-    start = form.start.data or end - timedelta(days=90)
-    if start > end:
-        return start, end, _("The start date is after the end date.")
-    if (end - start).days >= MAX_EXPORT_DAYS:
-        return start, end, _("Export at most one year at a time.")
-    return start, end, None
-
-
 @bp.get("/gs1/orgs/<int:org_id>/events")
 @access.rule(access.member())
 def events(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     form = ExportForm(request.args)
     form.validate()
-    start, end, problem = _range(form)
+    start, end, problem = epcis.export_range(form.start.data, form.end.data)
     found = [] if problem else epcis.organisation_events(org, start, end)
     if problem:
         form.end.errors = list(form.end.errors) + [problem]
@@ -309,7 +283,7 @@ def events_download(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     form = ExportForm(request.args)
     form.validate()
-    start, end, problem = _range(form)
+    start, end, problem = epcis.export_range(form.start.data, form.end.data)
     if problem or form.errors:
         return jsonify({"error": {"status": 400, "message": problem or _("Enter dates as YYYY-MM-DD.")}}), 400
     document = epcis.document(epcis.organisation_events(org, start, end))
