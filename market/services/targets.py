@@ -851,6 +851,9 @@ def commune_for(user, requested: int | None) -> int | None:
     """The commune a person may see: the department any (or all), commune staff only their own."""
     from market.services.errors import PermissionDenied
 
+    # An unknown id (a stale link, "0") is an input error, not a scope: it must never reach a snapshot.
+    if requested is not None and db.session.get(Commune, requested) is None:
+        raise ValidationFailed({"commune": _("No commune or ward has this number.")})
     if user.is_department_staff:
         return requested
     own = [c.id for c in user.office_communes]
@@ -859,6 +862,13 @@ def commune_for(user, requested: int | None) -> int | None:
     if requested and requested not in own:
         raise PermissionDenied(_("Commune staff see their own commune's figures only."))
     return requested or own[0]
+
+
+def crop_for(requested: int | None) -> int | None:
+    """The crop a scope covers, if the request names one that exists."""
+    if requested is not None and db.session.get(Crop, requested) is None:
+        raise ValidationFailed({"crop": _("No crop has this number.")})
+    return requested
 
 
 def commune_name(commune_id: int | None) -> str | None:

@@ -270,6 +270,25 @@ def test_a_bad_date_is_a_400_in_the_api_and_a_flash_on_the_page(client, world, s
         assert _count(ReportSnapshot) == 0
 
 
+@pytest.mark.parametrize("arg,field,message", [
+    ("commune=0", "commune", "No commune or ward has this number."),
+    ("commune=99999", "commune", "No commune or ward has this number."),
+    ("crop=99999", "crop", "No crop has this number."),
+])
+def test_an_unknown_commune_or_crop_is_refused_and_never_kept_as_a_snapshot(client, world, staff, arg, field, message):
+    # Found by the fuzz test: "commune=0" reached the snapshot insert and failed on the foreign key (a 500).
+    expected = world.gettext(message)
+    response = client.get(f"/api/v1/targets?{arg}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {field: expected}
+    page = export(client, "csv", f"{Q}&{arg}")
+    assert page.status_code == 302 and page.headers["Location"] == "/dashboard/"
+    with client.session_transaction() as session:
+        assert session["_flashes"] == [("error", expected)]
+    with world.context():
+        assert _count(ReportSnapshot) == 0
+
+
 @pytest.mark.figures
 def test_the_flash_shows_on_the_dashboard(client, world, staff):
     page = client.get("/dashboard/?as_of=2025-12-31", follow_redirects=True)

@@ -24,7 +24,7 @@ def _scope() -> targets.Scope:
     """The scope from ?as_of=&commune=&crop=, checked against who is asking."""
     as_of = targets.check_as_of(reports.parse_as_of(request.values.get("as_of")))
     commune_id = targets.commune_for(current_user, request.values.get("commune", type=int))
-    crop_id = request.values.get("crop", type=int)
+    crop_id = targets.crop_for(request.values.get("crop", type=int))
     return targets.Scope(as_of=as_of, commune_id=commune_id, crop_id=crop_id)
 
 
