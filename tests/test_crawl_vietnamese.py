@@ -138,6 +138,8 @@ def _crawl(client, starts: list[str]) -> dict[str, str]:
         response.close()
         if response.status_code != 200 or not html:
             continue
+        title = re.search(r"<title>(.*?)</title>", html, re.S)
+        assert title and "<" not in title.group(1), f"{url}: markup inside <title>"  # a block left open
         text, links = _read(html)
         pages[url] = text
         queue.extend(links)
