@@ -3,11 +3,14 @@
 Each item is (kind, text, link). Signers see contracts to sign; negotiators (owner, manager, signer) offers to
 answer, deliveries to inspect and disputes to answer; receivers (owner, manager) payments to confirm and shop
 orders to ship; everyone certificates expiring within CERTIFICATE_WARNING_DAYS and, for cooperatives, open
-sourcing requests their zones fit; department staff the disputes referred to them."""
+sourcing requests their zones fit; commune offices their commune's report in an open reporting round;
+department staff the verification queue (what waits, by kind, each linking to its part of the queue), the
+reports communes have not yet sent in the open round, and the disputes referred to them."""
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from market.clock import today
@@ -36,8 +39,19 @@ from market.models import (
     SourcingRequest,
     User,
 )
+from market.numbers import format_number
 from market.permissions import NEGOTIATORS, RECEIVERS, SIGNERS
-from market.services import conversations, sourcing
+from market.services import (
+    capabilities,
+    conversations,
+    ocop,
+    organisations,
+    products,
+    reporting,
+    revisions,
+    sourcing,
+    zones,
+)
 from market.services.notifications import page
 
 CERTIFICATE_WARNING_DAYS = 60
@@ -64,7 +78,21 @@ def for_organisation(user: User, org: Organisation) -> list[Item]:
     items += _certificates(org)
     if org.kind in OrgKind.SELLERS and org.is_verified:
         items += _requests(org)
+    if org.kind == OrgKind.COMMUNE_OFFICE and org.is_verified and org.commune is not None:
+        items += _commune_report(org)
     return items
+
+
+def _commune_report(org: Organisation) -> list[Item]:
+    round_ = reporting.open_round_now()
+    if round_ is None:
+        return []
+    report = reporting.report_of(round_, org.commune)
+    if reporting.state(round_, report) in (reporting.SUBMITTED, reporting.SUBMITTED_LATE):
+        return []
+    return [Item("report", _("Send %(commune)s's report for %(year)s by %(due)s.", commune=org.commune.display_name,
+                             year=round_.year, due=format_date(round_.reports_due)),
+                 page("reporting.commune_report", round_id=round_.id, commune_id=org.commune.id))]
 
 
 def _parties(org: Organisation):
@@ -151,10 +179,44 @@ def _requests(org: Organisation) -> list[Item]:
             if not any(o.seller_id == org.id for o in request.offers)]
 
 
+def _queue_items() -> list[Item]:
+    """One line per kind of record waiting for the department's check, each leading to its part of the queue."""
+    pending_zones, pending_certificates = zones.review_queue()
+    waiting = [
+        ("verify_organisations", len(organisations.pending_organisations()),
+         _("%(n)s organisations wait for verification."), ""),
+        ("verify_zones", len(pending_zones), _("%(n)s growing zones wait for verification."), ""),
+        ("verify_certificates", len(pending_certificates), _("%(n)s zone certificates wait for verification."), ""),
+        ("zone_revisions", len(zones.pending_revisions()), _("%(n)s changes to verified zones wait for a decision."),
+         "#revisions"),
+        ("verify_facilities", len(capabilities.queue()), _("%(n)s processing facilities wait for verification."),
+         "#capabilities"),
+        ("verify_ocop", len(ocop.queue()), _("%(n)s OCOP certificates wait for verification."), "#ocop-queue"),
+        ("ocop_revisions", len(revisions.queue(products.REVISION_KIND)),
+         _("%(n)s changes to verified OCOP products wait for review."), "#ocop-queue"),
+    ]
+    return [Item(kind, text % {"n": format_number(count)}, page("department.queue") + anchor)
+            for kind, count, text, anchor in waiting if count]
+
+
+def _round_items() -> list[Item]:
+    round_ = reporting.open_round_now()
+    if round_ is None:
+        return []
+    missing = sum(1 for row in reporting.overview(round_)  # only communes with an office account report here
+                  if row.has_office and row.state not in (reporting.SUBMITTED, reporting.SUBMITTED_LATE))
+    if not missing:
+        return [Item("compile_round", _("Every commune has reported for %(year)s: compile and lock the report.",
+                                        year=round_.year), page("reporting.round_page", round_id=round_.id))]
+    return [Item("round", _("%(n)s communes and wards have not yet sent their report for %(year)s (due %(due)s).",
+                            n=format_number(missing), year=round_.year, due=format_date(round_.reports_due)),
+                 page("reporting.round_page", round_id=round_.id))]
+
+
 def department_items(user: User) -> list[Item]:
     if not user.is_department_staff:
         return []
-    return [Item("mediate", _("Mediate the dispute on %(ref)s between %(a)s and %(b)s.", ref=d.contract.reference,
+    return _queue_items() + _round_items() + [Item("mediate", _("Mediate the dispute on %(ref)s between %(a)s and %(b)s.", ref=d.contract.reference,
                               a=d.contract.buyer.name, b=d.contract.seller.name),
                  page("contracts.show", contract_id=d.contract_id) + f"#dispute-{d.id}")
             for d in db.session.scalars(sa.select(Dispute).where(Dispute.state == DisputeState.REFERRED)

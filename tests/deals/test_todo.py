@@ -3,25 +3,30 @@ states are compared in SQL: both engines."""
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from market.clock import today
 from market.extensions import db
 from market.models import (
+    Commune,
     ContractState,
     DeliveryStatus,
+    GrowingZone,
     OrderStatus,
     Organisation,
     OrgKind,
+    OrgStatus,
     Payment,
     PaymentMethod,
     PaymentStatus,
+    ReviewStatus,
     Role,
     ShopOrder,
     SourcingOffer,
     SourcingRequest,
     User,
 )
-from market.services import todo
+from market.services import reporting, todo
 from tests.factories import crop_id, get
 
 pytestmark = pytest.mark.both_engines
@@ -81,3 +86,35 @@ def test_the_seller_is_asked_to_ship_paid_orders_and_confirm_transfers(req, shop
     assert sorted(i.kind for i in items) == ["payment", "ship"]
     assert any(f"/orders/{unpaid}" == i.link for i in items if i.kind == "payment")
     assert kinds(get(User, member), get(Organisation, seller)) == []
+
+
+def test_department_staff_are_led_to_each_part_of_the_queue_and_to_the_reports_not_sent(req, factory):
+    staff = get(User, factory.department_staff())
+    assert [i.kind for i in todo.department_items(staff)] == []  # nothing waits: no line at all
+    cooperative = factory.org()
+    factory.org(status=OrgStatus.PENDING)
+    factory.zone(cooperative, status=ReviewStatus.PENDING)
+    factory.zone(cooperative, status=ReviewStatus.PENDING)
+    office = factory.org(kind=OrgKind.COMMUNE_OFFICE, commune="Chi Lăng", name="UBND xã Chi Lăng")
+    officer = get(User, factory.member(office))
+    round_ = reporting.open_round(staff, {"year": today().year, "as_of": today(), "reports_from": today(),
+                                          "reports_due": today() + timedelta(days=3),
+                                          "compile_by": today() + timedelta(days=10)})
+    db.session.commit()
+    items = {i.kind: i for i in todo.department_items(staff)}
+    assert set(items) == {"verify_organisations", "verify_zones", "round"}
+    assert items["verify_zones"].text.startswith("2 ") and items["verify_zones"].link == "/department/"
+    assert items["round"].text.startswith("1 ") and items["round"].link == f"/reporting/rounds/{round_.id}"
+
+    # The commune office is asked for its report until it is sent; then the department is asked to compile.
+    office_org, commune = get(Organisation, office), get(Organisation, office).commune
+    [ask] = [i for i in todo.for_organisation(officer, office_org) if i.kind == "report"]
+    assert ask.link == f"/reporting/rounds/{round_.id}/communes/{commune.id}"
+    reporting.submit(officer, round_, db.session.get(Commune, commune.id), "Báo cáo năm của xã Chi Lăng.")
+    db.session.commit()
+    assert "report" not in kinds(officer, office_org)
+    assert "compile_round" in [i.kind for i in todo.department_items(staff)]
+    for zone in db.session.scalars(sa.select(GrowingZone).where(GrowingZone.organisation_id == cooperative)):
+        zone.status = ReviewStatus.VERIFIED
+    db.session.commit()
+    assert "verify_zones" not in [i.kind for i in todo.department_items(staff)]
