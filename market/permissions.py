@@ -6,10 +6,12 @@ from market.models import (
     DeliveryStatus,
     DisputeState,
     Membership,
+    OfferStatus,
     Organisation,
     OrgKind,
     PaymentMethod,
     PaymentStatus,
+    RequestStatus,
     Role,
     User,
 )
@@ -210,6 +212,19 @@ def can_refer_dispute(user, dispute) -> bool:
 
 def can_mediate(user, dispute) -> bool:
     return dispute.state == DisputeState.REFERRED and can_review(user)
+
+
+# --- sourcing requests ------------------------------------------------------------------------------
+
+def can_close_request(user, request) -> bool:
+    """The buyer's negotiators close an open request (its submitted offers are declined with it)."""
+    return _user(user) and request.status == RequestStatus.OPEN and user.has_role(request.buyer, *NEGOTIATORS)
+
+
+def can_accept_offer(user, offer) -> bool:
+    """The buyer's negotiators turn a submitted offer into a contract proposal."""
+    return (_user(user) and offer.status == OfferStatus.SUBMITTED
+            and user.has_role(offer.request.buyer, *NEGOTIATORS))
 
 
 def buyer_organisations(user, roles=NEGOTIATORS) -> list[Organisation]:

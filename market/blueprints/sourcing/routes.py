@@ -114,8 +114,7 @@ def _show(item: SourcingRequest, offer_form: OfferForm | None = None):
                                   .order_by(Commune.name)).all() if item.preferred_commune_ids else []
     return render_template(
         "sourcing/show.html", item=item, offers=offers, buyer_side=buyer_side, offer_form=offer_form,
-        may_close=item.status == RequestStatus.OPEN and current_user.has_role(item.buyer, *NEGOTIATORS),
-        may_accept=current_user.has_role(item.buyer, *NEGOTIATORS), communes=communes,
+        communes=communes,
         action_form=ActionForm(formdata=None), **LABELS)
 
 
