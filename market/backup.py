@@ -10,6 +10,9 @@ An archive (.tar.gz) holds
 - `instance/`: the instance settings (the generated `secret_key`: sessions and links stay valid). Keep the
   archive as secret as the database.
 
+`nightly` is what the worker runs every night (market/periodic.py): an archive in BACKUP_DIR (default
+instance/backups), then the oldest archives beyond BACKUP_KEEP removed, so the disk does not fill up.
+
 `restore` brings an archive back on an EMPTY instance (a database without tables, or with none of the
 market's rows; it refuses otherwise) and then rebuilds the search index from the restored database.
 """
@@ -92,6 +95,26 @@ def _upload_folder() -> Path:
     from market.services.uploads import upload_folder
 
     return upload_folder()
+
+
+def default_path(folder: Path | None = None) -> Path:
+    """`<folder>/market-<engine>-<UTC time>.tar.gz`; the folder defaults to BACKUP_DIR."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = Path(folder or current_app.config["BACKUP_DIR"])
+    return folder / f"market-{_engine_name()}-{stamp}.tar.gz"
+
+
+def nightly() -> dict:
+    """Write tonight's archive, then keep only the newest BACKUP_KEEP archives of this engine in the folder.
+    Returns what was done (the worker logs it)."""
+    output = default_path()
+    manifest = create(output)
+    keep = max(1, int(current_app.config["BACKUP_KEEP"]))
+    archives = sorted(output.parent.glob(f"market-{_engine_name()}-*.tar.gz"))  # the UTC stamp sorts by time
+    removed = archives[:-keep]
+    for old in removed:
+        old.unlink()
+    return {"archive": str(output), "upload_files": manifest["upload_files"], "removed": [p.name for p in removed]}
 
 
 def create(output: Path) -> dict:

@@ -85,18 +85,12 @@ def retry_refunds() -> None:
 
 @market_cli.command("backup")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="The archive to write (default: backups/market-<engine>-<UTC time>.tar.gz in the instance folder).")
+              help="The archive to write (default: market-<engine>-<UTC time>.tar.gz in BACKUP_DIR, instance/backups).")
 def backup_command(output: Path | None) -> None:
     """Write a consistent archive of the database, the uploaded files and the instance settings."""
-    from datetime import UTC, datetime
-
-    from flask import current_app
-
     from market import backup
 
-    if output is None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        output = Path(current_app.instance_path) / "backups" / f"market-{db.engine.dialect.name}-{stamp}.tar.gz"
+    output = output or backup.default_path()
     try:
         manifest = backup.create(output)
     except backup.BackupError as exc:

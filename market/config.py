@@ -105,6 +105,9 @@ class Config:
 
     # Uploaded photos and PDF certificates; served only through the media blueprint.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    # The worker's nightly backup (market/periodic.py): where, and how many archives to keep.
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
+    BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", 14))
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
 

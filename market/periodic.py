@@ -11,13 +11,14 @@
 | `remind_reports` | daily at 07:30 (UTC+7) | reminds commune offices whose yearly report (open round) is not submitted, from the first reporting day; once per commune per day |
 | `check_saved_searches` | hourly at :20 | inbox notifications for listings and products newly matching a saved search; each once |
 | `saved_search_digest` | daily at 07:00 (UTC+7) | the day's new matches of each person's saved searches in one e-mail, before the working day |
+| `nightly_backup` | daily at 02:30 (UTC+7) | an archive of the database, uploads and settings in BACKUP_DIR, keeping the newest BACKUP_KEEP; copy them off the machine |
 
 Each writes in a transaction of its own through the write path and queues its effects after the commit.
 The `flask market ...` / `flask search sync` commands do the same work by hand.
 """
 from huey import crontab
 
-from market import jobs
+from market import backup, jobs
 from market.blueprints import write
 from market.payments import service as payments
 from market.search import sync
@@ -57,6 +58,8 @@ def remind_renewals() -> int:
 @jobs.periodic(crontab(minute="30", hour="0"))  # 07:30 in Asia/Ho_Chi_Minh
 def remind_reports() -> int:
     return write.commit(reporting.send_reminders).value
+
+
 @jobs.periodic(crontab(minute="20"))
 def check_saved_searches() -> dict:
     return write.commit(saved_searches.check_all).value
@@ -65,3 +68,8 @@ def check_saved_searches() -> dict:
 @jobs.periodic(crontab(minute="0", hour="0"))  # 07:00 in Asia/Ho_Chi_Minh
 def saved_search_digest() -> int:
     return write.commit(saved_searches.send_digests).value
+
+
+@jobs.periodic(crontab(minute="30", hour="19"))  # 02:30 in Asia/Ho_Chi_Minh, the quietest hour
+def nightly_backup() -> dict:
+    return backup.nightly()

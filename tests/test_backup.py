@@ -6,6 +6,7 @@ import io
 import tarfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from PIL import Image
 from sqlalchemy.engine import make_url
 from werkzeug.datastructures import FileStorage
 
-from market import create_app
+from market import create_app, periodic
 from market.extensions import db
 from market.models import AuditEvent, Organisation, Upload, User
 from market.services import uploads
@@ -135,3 +136,25 @@ def test_a_backup_taken_during_writes_restores_every_committed_row_and_file(app,
             db.session.remove()
             db.engine.dispose()
         drop_database(app, target)
+
+
+def test_the_nightly_backup_writes_an_archive_and_keeps_only_the_newest(app, factory, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "BACKUP_DIR", str(tmp_path / "backups"))
+    monkeypatch.setitem(app.config, "BACKUP_KEEP", 2)
+    factory.org(name="HTX Sao lưu")
+    engine = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    older = [folder / f"market-{engine}-2026010{n}T193000Z.tar.gz" for n in (1, 2, 3)]
+    for path in older:
+        path.write_bytes(b"an older night")
+    other_engine = folder / "market-other-20250101T193000Z.tar.gz"
+    other_engine.write_bytes(b"kept: another engine's archive")
+    with app.app_context():
+        done = periodic.nightly_backup.call_local()
+    tonight = Path(done["archive"])
+    assert tonight.parent == folder and tarfile.is_tarfile(tonight)
+    with tarfile.open(tonight) as archive:
+        assert "manifest.json" in archive.getnames()
+    assert sorted(done["removed"]) == [older[0].name, older[1].name]
+    assert sorted(p.name for p in folder.iterdir()) == sorted([older[2].name, tonight.name, other_engine.name])
