@@ -22,7 +22,7 @@ from market.models import (
     product_zone,
 )
 from market.models.trust import OcopCertificate
-from market.services import ocop
+from market.services import holds, ocop
 from market.text import fold
 
 RETAIL_STARS = (4, 5)
@@ -122,8 +122,9 @@ def listing_document(listing: SupplyListing, on: date) -> dict | None:
         "seller": listing.organisation.name, "seller_id": listing.organisation_id,
         "verified": all(z.state(on) == "verified" for z in listing.zones),
         "certified": bool(certs),
-        # Open to orders and its harvest not over: in season or coming.
-        "available": listing.status == ListingStatus.OPEN and listing.harvest_end >= on,
+        # Open to orders and its harvest not over (in season or coming), and no recall holding it back.
+        "available": listing.status == ListingStatus.OPEN and listing.harvest_end >= on
+        and not holds.listing_holds(listing),
         "retail": False,
         "harvest_start": listing.harvest_start.isoformat(), "created_at": listing.created_at.isoformat(),
         # summary and place: what a result shows under its title (snippets come from them, the title and the
@@ -155,7 +156,7 @@ def product_document(product: OcopProduct, on: date) -> dict | None:
         "cert": ["ocop"] if valid else [], "stars": [verified.stars] if verified else [], "month": list(range(1, 13)),
         "price": product.price, "quantity": float(product.stock),
         "seller": product.organisation.name, "seller_id": product.organisation_id,
-        "verified": valid, "certified": valid, "available": product.stock > 0,
+        "verified": valid, "certified": valid, "available": product.stock > 0 and not holds.product_holds(product),
         "retail": valid and verified.stars in RETAIL_STARS,
         "harvest_start": None, "created_at": product.created_at.isoformat(),
         "data": {"summary": (product.description or "")[:600], "place": commune or "", "unit": product.unit,
@@ -191,7 +192,8 @@ _LOADERS = {
                  selectinload(SupplyListing.crop))),
     "product": (OcopProduct, product_document,
                 (selectinload(OcopProduct.organisation).selectinload(Organisation.commune),
-                 selectinload(OcopProduct.crop))),
+                 selectinload(OcopProduct.crop),
+                 selectinload(OcopProduct.zones).selectinload(GrowingZone.certificates))),
     "organisation": (Organisation, organisation_document, (selectinload(Organisation.commune),)),
 }
 
