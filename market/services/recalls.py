@@ -171,11 +171,11 @@ def recall(actor: User, item, reason: str, effective_on: date | None = None):
     department may name an earlier day it learnt of late); tell everyone depending on it."""
     require_department(actor)
     reason = _clean_reason(reason)
-    if item.status != ReviewStatus.RECALLED:  # a repeated recall is refused below with the status message
-        day = effective_day(item, effective_on)
-    else:
-        day = today()
-    takes_effect(item, day)
+    if item.status != ReviewStatus.VERIFIED:
+        raise ValidationFailed({"status": [_("This cannot be done while the status is %(status)s.",
+                                             status=status_label(item.status))]})
+    day = effective_day(item, effective_on)
+    takes_effect(item, day)  # set last: nothing below refuses
     dated = {"effective_on": day.isoformat()}
     if isinstance(item, GrowingZone):
         zones.recall_zone(actor, item, reason, **dated)

@@ -1,4 +1,6 @@
 """The department's work: verifying organisations (later: zones, certificates, targets)."""
+from datetime import date
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -6,7 +8,7 @@ from flask_login import current_user, login_required
 
 from market import access
 from market.blueprints import confirm, write
-from market.blueprints.department.forms import CheckFacilityForm, RejectForm, VerifyForm
+from market.blueprints.department.forms import CheckFacilityForm, RecallForm, RejectForm, VerifyForm
 from market.blueprints.workspace.forms import ReasonForm
 from market.clock import today
 from market.extensions import db
@@ -53,7 +55,7 @@ def queue():
                            pending_ocop=ocop.queue(), ocop_conflicts=ocop.conflicts(),
                            product_revisions=revisions.queue(products.REVISION_KIND), revision_target=revisions.target,
                            recent_ocop=ocop.recent(), today=today(), recalled=recalls.recalled(),
-                           describe=recalls.describe, kind_of=recalls.kind_of, verify_form=VerifyForm(), reason_form=ReasonForm(),
+                           recalled_on=verification.recalled_on, describe=recalls.describe, kind_of=recalls.kind_of, verify_form=VerifyForm(), reason_form=ReasonForm(),
                            pending_capabilities=capabilities.queue(), verified_capabilities=capabilities.verified(),
                            facility_form=CheckFacilityForm(), checked_labels=capabilities.CHECKED_AGAINST_LABELS)
 
@@ -150,7 +152,8 @@ def ocop_certificate(certificate_id: int):
     return render_template("department/ocop_certificate.html", certificate=certificate, on=on,
                            record=verification.record(certificate, on), products=ocop.products_of(certificate),
                            conflicts=[p for p, c in ocop.conflicts() if c.id == certificate.id],
-                           history=_history(certificate), verify_form=VerifyForm(), reason_form=ReasonForm())
+                           history=_history(certificate), verify_form=VerifyForm(), reason_form=ReasonForm(),
+                           iso_day=date.fromisoformat)
 
 
 @bp.post("/ocop/<int:certificate_id>/<any(verify, reject):action>")
@@ -188,10 +191,12 @@ def _back_to(item) -> str:
 @access.rule(access.DEPARTMENT)
 def confirm_recall(what: str, item_id: int, action: str):
     item = _recallable(what, item_id)
-    form = ReasonForm()
+    form = RecallForm()
+    if not form.is_submitted():
+        form.effective_on.data = today()
     if form.validate_on_submit():
         handler = recalls.recall if action == "recall" else recalls.lift
-        done = write.run(lambda: handler(current_user, item, form.reason.data), form=form,
+        done = write.run(lambda: handler(current_user, item, form.reason.data, form.effective_on.data), form=form,
                          success=_("The recall is recorded; the seller and the buyers depending on it were told.")
                          if action == "recall" else _("The recall is lifted; the seller and the buyers were told."))
         if done:
