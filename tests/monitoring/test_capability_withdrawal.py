@@ -12,7 +12,6 @@ from market.extensions import db
 from market.models import (
     AuditEvent,
     CapabilityStatus,
-    ContractState,
     FactChange,
     Notification,
     OrgKind,
@@ -124,3 +123,16 @@ def test_a_declaration_still_waiting_can_be_taken_back(client, world):
     # A withdrawn facility cannot be withdrawn again: the form is gone and the service refuses.
     response = _withdraw(client, org, cap)
     assert response.status_code == 400 and _status(world, cap) == CapabilityStatus.WITHDRAWN
+
+
+def test_the_department_can_date_its_withdrawal_too(client, world, linked):
+    org, cap = linked
+    log_in(client, world.department_staff())
+    response = submit(client, f"/department/capabilities/{cap}/withdraw", {"reason": REASON, "closed_on": "abc"},
+                      form_page="/department/", follow_redirects=True)
+    assert _status(world, cap) == CapabilityStatus.VERIFIED and 'class="flash' in response.get_data(as_text=True)
+    response = submit(client, f"/department/capabilities/{cap}/withdraw",
+                      {"reason": REASON, "closed_on": "2026-10-01"}, form_page="/department/")
+    assert response.status_code == 302 and _status(world, cap) == CapabilityStatus.WITHDRAWN
+    assert world.values(as_of=date(2026, 9, 30))["linkage_orgs"] == 1
+    assert world.values(as_of=date(2026, 10, 1))["linkage_orgs"] == 0

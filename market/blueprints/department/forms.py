@@ -29,3 +29,10 @@ class RecallForm(Form):
     effective_on = DateField(_l("Takes effect from"), validators=[Optional()],
                              description=_l("Today unless it took effect earlier: the figures from that day on "
                                             "change, earlier ones never."))
+
+
+class WithdrawFacilityForm(Form):
+    """The department withdraws a verified processing facility: why, and from which day (default today)."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(min=5, max=2000)])
+    closed_on = DateField(_l("No longer processing from"), validators=[Optional()])

@@ -8,7 +8,13 @@ from flask_login import current_user, login_required
 
 from market import access
 from market.blueprints import confirm, write
-from market.blueprints.department.forms import CheckFacilityForm, RecallForm, RejectForm, VerifyForm
+from market.blueprints.department.forms import (
+    CheckFacilityForm,
+    RecallForm,
+    RejectForm,
+    VerifyForm,
+    WithdrawFacilityForm,
+)
 from market.blueprints.workspace.forms import ReasonForm
 from market.clock import today
 from market.extensions import db
@@ -254,10 +260,14 @@ def _decide(revision: Revision, action: str, accept, reject):
 @access.rule(access.DEPARTMENT)
 def capability_review(capability_id: int, action: str):
     capability = db.get_or_404(ProcessingCapability, capability_id)
-    form = CheckFacilityForm() if action == "verify" else ReasonForm()
+    form = CheckFacilityForm() if action == "verify" else WithdrawFacilityForm() if action == "withdraw" \
+        else ReasonForm()
     if not form.validate_on_submit():
-        flash(_("Say why, so the applicant can put it right.") if action != "verify"
-              else _("Say what the facility was checked against."), "error")
+        if action == "withdraw" and form.errors.get("closed_on"):
+            flash(" ".join(str(e) for e in form.errors["closed_on"]), "error")
+        else:
+            flash(_("Say why, so the applicant can put it right.") if action != "verify"
+                  else _("Say what the facility was checked against."), "error")
         return redirect(url_for("department.queue", _anchor="capabilities"))
     if action == "verify":
         write.run(lambda: capabilities.verify(current_user, capability, form.against.data),
@@ -265,7 +275,7 @@ def capability_review(capability_id: int, action: str):
     elif action == "reject":
         write.run(lambda: capabilities.reject(current_user, capability, form.reason.data), success=_("Done."))
     else:
-        write.run(lambda: capabilities.withdraw(current_user, capability, form.reason.data),
-                  success=_("%(org)s no longer counts as a processor from today; earlier dates keep it.",
+        write.run(lambda: capabilities.withdraw(current_user, capability, form.reason.data, form.closed_on.data),
+                  success=_("%(org)s no longer counts as a processor from that day; earlier dates keep it.",
                             org=capability.organisation.name))
     return redirect(url_for("department.queue", _anchor="capabilities"))
