@@ -237,3 +237,13 @@ def test_the_zone_recall_shows_in_the_department_queue_with_its_dates(client, ap
     assert "LS-BG-HOI-0700" in html.split("data-recalled")[1]
     with app.app_context():
         assert db.session.get(GrowingZone, world["zone"]).status == ReviewStatus.RECALLED
+
+
+def test_the_cart_says_which_line_a_recall_holds(client, app, world):
+    with app.test_request_context():
+        add_to_cart(world, world["grown"])
+        add_to_cart(world, world["plain"])
+        recall(world, GrowingZone, world["zone"])
+    log_in(client, world["shop_user"])
+    html = client.get(f"/orders/cart?buyer={world['shop']}").get_data(as_text=True)
+    assert html.count("data-held") == 1 and "LS-BG-HOI-0700" in html.split("data-held")[1][:400]

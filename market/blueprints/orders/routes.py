@@ -128,7 +128,8 @@ def _cart_page(buyer: Organisation | None, checkout_form: CheckoutForm | None = 
                                      shipping_address=buyer.address if buyer else "")
     return render_template("orders/cart.html", buyer=buyer, buyer_orgs=mine, groups=groups,
                            grand_total=sum(g["total"] for g in groups), checkout_form=checkout_form,
-                           quantity_form=QuantityForm(formdata=None), action_form=ActionForm())
+                           quantity_form=QuantityForm(formdata=None), action_form=ActionForm(),
+                           held={i.id: holds.why(h) for i in lines if (h := holds.product_holds(i.product))})
 
 
 @bp.get("/cart")
