@@ -230,6 +230,7 @@ AUDIT_VERBS = {
     "opened": _l("opened"), "answered": _l("answered"), "referred": _l("referred to the department"),
     "mediated": _l("mediation recorded"), "settled": _l("settled"), "default": _l("made the default"),
     "micro_wrong": _l("wrong test amount"), "imported": _l("imported"),
+    "withdrawn_by_organisation": _l("withdrawn by the organisation"),
 }
 AUDIT_DETAILS = {
     "reason": _l("Reason"), "changes": _l("Changes"), "kind": _l("Kind"), "ref": _l("Reference"),
@@ -242,6 +243,7 @@ AUDIT_DETAILS = {
     "since": _l("Since"), "ended_on": _l("Ended on"), "object_id": _l("Record"), "proposed": _l("Proposed"),
     "certificate": _l("Certificate"), "fields": _l("Fields"),
     "products": _l("What the facility makes"),
+    "effective_on": _l("Takes effect from"),
 }
 # Which vocabulary a detail's value comes from, when it is a stored code.
 AUDIT_DETAIL_KINDS = {"kind": None, "role": "role", "old": "status", "new": "status", "status": "status",

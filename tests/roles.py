@@ -249,6 +249,7 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
         "shelves.answer": {"action": "confirm"},
         **_gs1_args(listing, product, ids["zone_code"]),
         "department.capability_review": {"action": "verify"},
+        "orgs.withdraw_processing": {"org_id": orgs["enterprise"]},  # the capability is the enterprise's
     }
     if upload is None:
         per_endpoint.update({"media.file": {"upload_id": None}, "media.thumbnail": {"upload_id": None}})
@@ -256,7 +257,7 @@ def build(factory: Factory, app: Flask, upload_folder: str | None = None) -> Rol
     data = {"orders.add_to_cart": {"product_id": str(product)},
             "conversations.new": {"about": "listing", "subject_id": str(listing)}}
     return RoleWorld(users=users, orgs=orgs, args=args, per_endpoint=per_endpoint, query=query, data=data,
-                     member_of={"shelves.chain": "chain"})
+                     member_of={"shelves.chain": "chain", "orgs.withdraw_processing": "enterprise"})
 
 
 def _newer_objects(app: Flask, users: dict, orgs: dict, *, contract: int, zone: int, product: int, order: int,

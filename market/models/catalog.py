@@ -271,7 +271,8 @@ class SupplyListing(db.Model):
     )
 
     def valid_certificates(self, on: date) -> list[Certificate]:
-        return [c for zone in self.zones for c in zone.valid_certificates(on)]
+        """The valid certificates of its zones; a recalled zone vouches for nothing (services/holds.py)."""
+        return [c for zone in self.zones if zone.status != ReviewStatus.RECALLED for c in zone.valid_certificates(on)]
 
     def trust_warnings(self, on: date) -> list[str]:
         """Zone states a buyer must see: any zone not verified, or verified with an expired code."""

@@ -92,7 +92,9 @@ def _record_changes(session, _context, _instances):
             old, new = history.deleted[0], history.added[0] if history.added else None
             if old != new:
                 before[name], after[name] = encode(old), encode(new)
+        # The day a service named holds for this change only: a later change of the row in the same session
+        # takes effect when it is recorded unless a service says otherwise again.
+        effective_on = row.__dict__.pop(EFFECTIVE_ATTR, None)
         if before:
             session.add(FactChange(subject=row.__tablename__, subject_id=row.id, before=before, after=after,
-                                   effective_on=getattr(row, EFFECTIVE_ATTR, None) or today(),
-                                   recorded_by_id=_actor_id()))
+                                   effective_on=effective_on or today(), recorded_by_id=_actor_id()))

@@ -22,7 +22,7 @@ from market.models import (
     product_zone,
 )
 from market.models.trust import OcopCertificate
-from market.services import ocop
+from market.services import holds, ocop
 from market.text import fold
 
 RETAIL_STARS = (4, 5)
@@ -105,6 +105,7 @@ def listing_document(listing: SupplyListing, on: date) -> dict | None:
         return None
     crop = listing.crop
     certs = sorted({c.kind for c in listing.valid_certificates(on)})
+    held = bool(holds.listing_holds(listing))
     communes = sorted({z.commune.name for z in listing.zones}) or [listing.organisation.commune.name]
     title = listing.title
     form = PRODUCT_FORMS.get(listing.product_form, "")
@@ -122,8 +123,8 @@ def listing_document(listing: SupplyListing, on: date) -> dict | None:
         "seller": listing.organisation.name, "seller_id": listing.organisation_id,
         "verified": all(z.state(on) == "verified" for z in listing.zones),
         "certified": bool(certs),
-        # Open to orders and its harvest not over: in season or coming.
-        "available": listing.status == ListingStatus.OPEN and listing.harvest_end >= on,
+        # Open to orders and its harvest not over (in season or coming), and no recall holding it back.
+        "available": listing.status == ListingStatus.OPEN and listing.harvest_end >= on and not held,
         "retail": False,
         "harvest_start": listing.harvest_start.isoformat(), "created_at": listing.created_at.isoformat(),
         # summary and place: what a result shows under its title (snippets come from them, the title and the
@@ -131,7 +132,8 @@ def listing_document(listing: SupplyListing, on: date) -> dict | None:
         "data": {"summary": (listing.description or "")[:600], "place": ", ".join(communes), "unit": listing.unit,
                  "harvest_start": listing.harvest_start.isoformat(),
                  "harvest_end": listing.harvest_end.isoformat(), "status": listing.status,
-                 "quantity": listing.quantity, "crop_vi": crop.name_vi, "crop_en": crop.name_en},
+                 "quantity": listing.quantity, "crop_vi": crop.name_vi, "crop_en": crop.name_en,
+                 "recalled": held},
     }
 
 
@@ -142,6 +144,7 @@ def product_document(product: OcopProduct, on: date) -> dict | None:
     verified = ocop.verified_certificate(product, on)
     valid = verified is not None
     ocop_state = ocop.state_of(product, on)
+    held = bool(holds.product_holds(product))
     commune = product.organisation.commune.name if product.organisation.commune else None
     crop = product.crop
     category = CATEGORIES.get(product.category, "")
@@ -155,13 +158,14 @@ def product_document(product: OcopProduct, on: date) -> dict | None:
         "cert": ["ocop"] if valid else [], "stars": [verified.stars] if verified else [], "month": list(range(1, 13)),
         "price": product.price, "quantity": float(product.stock),
         "seller": product.organisation.name, "seller_id": product.organisation_id,
-        "verified": valid, "certified": valid, "available": product.stock > 0,
+        "verified": valid, "certified": valid, "available": product.stock > 0 and not held,
         "retail": valid and verified.stars in RETAIL_STARS,
         "harvest_start": None, "created_at": product.created_at.isoformat(),
         "data": {"summary": (product.description or "")[:600], "place": commune or "", "unit": product.unit,
                  "stars": verified.stars if verified else product.stars, "stock": product.stock,
                  "min_order_qty": product.min_order_qty, "certificate_valid": valid,
-                 "tourist_shops_allowed": product.tourist_shops_allowed, "ocop_state": ocop_state},
+                 "tourist_shops_allowed": product.tourist_shops_allowed, "ocop_state": ocop_state,
+                 "recalled": held},
     }
 
 
@@ -191,7 +195,8 @@ _LOADERS = {
                  selectinload(SupplyListing.crop))),
     "product": (OcopProduct, product_document,
                 (selectinload(OcopProduct.organisation).selectinload(Organisation.commune),
-                 selectinload(OcopProduct.crop))),
+                 selectinload(OcopProduct.crop),
+                 selectinload(OcopProduct.zones).selectinload(GrowingZone.certificates))),
     "organisation": (Organisation, organisation_document, (selectinload(Organisation.commune),)),
 }
 

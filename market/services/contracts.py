@@ -44,7 +44,7 @@ from market.models.terms import ContractTerms, DeliveryWindow, Item, Party, cano
 from market.models.types import utcnow
 from market.numbers import clean_number, format_number
 from market.permissions import NEGOTIATORS, PAYERS, SIGNERS, can_view_contract
-from market.services import audit, documents, gs1, notifications
+from market.services import audit, documents, gs1, holds, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 
@@ -123,6 +123,21 @@ def _num(errors, field, raw, *, low, high, integer=False):
     return clean_number(errors, field, raw, minimum=low, maximum=high, integer=integer)
 
 
+def _contract_zones(contract: Contract, raw_ids, crop) -> tuple[list[GrowingZone], str | None]:
+    """The seller's zones named in the terms, and what is wrong with them (None when nothing)."""
+    zone_ids = [int(z) for z in raw_ids or [] if str(z).isdigit()]
+    zones = list(db.session.scalars(sa.select(GrowingZone).where(GrowingZone.id.in_(zone_ids)))) if zone_ids else []
+    if len(zones) != len(set(zone_ids)) or any(z.organisation_id != contract.seller_id for z in zones):
+        return zones, _("The goods can only come from the seller's own zones.")
+    if any(z.status in (ReviewStatus.RECALLED, ReviewStatus.REJECTED) for z in zones):
+        return zones, _("A recalled or rejected zone cannot supply a contract.")
+    if held := holds.zones_holds(zones):
+        return zones, holds.refusal(held, ", ".join(z.code for z in zones))
+    if crop and any(z.crop_id != crop.id for z in zones):
+        return zones, _("Every zone must grow the contracted crop.")
+    return zones, None
+
+
 def clean_terms(contract: Contract, data: dict) -> ContractTerms:
     """Terms from a form or API body, checked; raises ValidationFailed with one message per field."""
     errors: dict[str, list[str]] = {}
@@ -148,14 +163,9 @@ def clean_terms(contract: Contract, data: dict) -> ContractTerms:
         errors["deposit_pct"] = [_("A deposit is a percentage from 0 to 100.")]
     payment_days = _num(errors, "payment_days", data.get("payment_days") if data.get("payment_days") not in (None, "")
                         else 0, low=0, high=365, integer=True)
-    zone_ids = [int(z) for z in data.get("zone_ids") or [] if str(z).isdigit()]
-    zones = list(db.session.scalars(sa.select(GrowingZone).where(GrowingZone.id.in_(zone_ids)))) if zone_ids else []
-    if len(zones) != len(set(zone_ids)) or any(z.organisation_id != contract.seller_id for z in zones):
-        errors["zone_ids"] = [_("The goods can only come from the seller's own zones.")]
-    elif any(z.status in (ReviewStatus.RECALLED, ReviewStatus.REJECTED) for z in zones):
-        errors["zone_ids"] = [_("A recalled or rejected zone cannot supply a contract.")]
-    elif crop and any(z.crop_id != crop.id for z in zones):
-        errors["zone_ids"] = [_("Every zone must grow the contracted crop.")]
+    zones, zone_error = _contract_zones(contract, data.get("zone_ids"), crop)
+    if zone_error:
+        errors["zone_ids"] = [zone_error]
     if errors:
         raise ValidationFailed(errors)
     return ContractTerms(
@@ -235,6 +245,10 @@ def start_contract(actor: User, buyer: Organisation, seller: Organisation, data:
         raise ValidationFailed({"seller": _("Choose a cooperative or producer as the other party.")})
     if listing is not None and (listing.organisation_id != seller.id or listing.status not in ListingStatus.PUBLIC):
         raise ValidationFailed({"listing": _("This listing is not open for contracts.")})
+    if listing is not None:
+        holds.refuse_if_held(holds.listing_holds(listing), "listing", listing.title)
+    if offer is not None:
+        holds.refuse_if_held(holds.offer_holds(offer), "offer", _("The offer"))
     contract = Contract(reference=_reference(), buyer=buyer, seller=seller, state=ContractState.DRAFT,
                         listing=listing, offer_id=offer.id if offer else None, created_by_id=actor.id)
     db.session.add(contract)
@@ -255,6 +269,7 @@ def propose(actor: User, contract: Contract) -> Contract:
         raise ValidationFailed({"state": _("Only a draft can be proposed.")})
     if org.id != contract.current.proposed_by_id:
         raise PermissionDenied(_("Only the side that drafted the terms sends them."))
+    holds.refuse_if_held(holds.contract_holds(contract), "contract", contract.reference)
     move(contract, ContractState.PROPOSED, by=side)
     other = contract.seller if side == "buyer" else contract.buyer
     audit.record("contract.proposed", actor, organisation=org, obj=contract, version=contract.current.number)
@@ -283,6 +298,7 @@ def counter_propose(actor: User, contract: Contract, data: dict, note: str | Non
     if contract.state != ContractState.PROPOSED:
         raise ValidationFailed({"state": _("Terms can only change while the contract is proposed.")})
     _require_verified(contract.buyer, contract.seller)
+    holds.refuse_if_held(holds.contract_holds(contract), "contract", contract.reference)
     terms = clean_terms(contract, data)
     if terms_hash(terms) == contract.current.terms_hash:
         raise ValidationFailed({"terms": _("Nothing changed in the terms.")})
@@ -307,6 +323,7 @@ def sign(actor: User, contract: Contract, *, version_id: int, password: str) -> 
         raise ValidationFailed({"password": _("The password is not right.")})
     if contract.state != ContractState.PROPOSED:
         raise ValidationFailed({"state": _("Only a proposed contract can be signed.")})
+    holds.refuse_if_held(holds.contract_holds(contract), "contract", contract.reference)
     _require_verified(contract.buyer, contract.seller)
     version = contract.current
     if version.id != version_id:

@@ -71,3 +71,23 @@ def first_verified_on(row, changes: list[FactChange] | None) -> date | None:
 
 def local_day(moment) -> date | None:
     return moment.astimezone(LOCAL_TZ).date() if moment is not None else None
+
+
+def status_since(row) -> date | None:
+    """The day `row`'s present status took effect in the world (a recall may be entered days after it took
+    effect, back-dated): the newest recorded change that set it; None when the row was created in it."""
+    for change in reversed(history(row.__tablename__, [row.id]).get(row.id, [])):
+        if change.after.get("status") == row.status:
+            return change.effective_on
+    return None
+
+
+def last_status_change_on(row) -> date | None:
+    """The effective day of the newest change of `row`'s status that counts for the figures (a first
+    verification of a retroactive record counts from the record's own dates, so it is left out): a later
+    back-dated change may not go before it, or the history would contradict itself."""
+    subject = row.__tablename__
+    days = [c.effective_on for c in history(subject, [row.id]).get(row.id, []) if "status" in c.before
+            and not (subject in RETROACTIVE and c.before.get("status") == PENDING
+                     and c.after.get("status") == VERIFIED)]
+    return max(days) if days else None

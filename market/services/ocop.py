@@ -107,7 +107,7 @@ def declare(actor: User | None, product: OcopProduct) -> OcopCertificate:
 
 
 def _decide(actor: User, certificate: OcopCertificate, status: str, reason: str | None, action: str,
-            allowed: tuple[str, ...], *, need_reason: bool) -> OcopCertificate:
+            allowed: tuple[str, ...], *, need_reason: bool, **details) -> OcopCertificate:
     require_department(actor)
     if certificate.status not in allowed:
         raise ValidationFailed({"status": [_("This cannot be done while the status is %(status)s.",
@@ -118,7 +118,7 @@ def _decide(actor: User, certificate: OcopCertificate, status: str, reason: str 
     certificate.status, certificate.status_reason = status, reason
     certificate.status_changed_at, certificate.status_changed_by_id = utcnow(), actor.id
     audit.record(action, actor, organisation=certificate.organisation, obj=certificate,
-                 number=certificate.number, reason=reason)
+                 number=certificate.number, reason=reason, **details)
     return certificate
 
 
@@ -149,14 +149,14 @@ def reject(actor: User, certificate: OcopCertificate, reason: str) -> OcopCertif
     return certificate
 
 
-def recall(actor: User, certificate: OcopCertificate, reason: str) -> OcopCertificate:
+def recall(actor: User, certificate: OcopCertificate, reason: str, **details) -> OcopCertificate:
     return _decide(actor, certificate, ReviewStatus.RECALLED, reason, "ocop.recalled", (ReviewStatus.VERIFIED,),
-                   need_reason=True)
+                   need_reason=True, **details)
 
 
-def lift_recall(actor: User, certificate: OcopCertificate, reason: str) -> OcopCertificate:
+def lift_recall(actor: User, certificate: OcopCertificate, reason: str, **details) -> OcopCertificate:
     return _decide(actor, certificate, ReviewStatus.VERIFIED, reason, "ocop.recall_lifted", (ReviewStatus.RECALLED,),
-                   need_reason=True)
+                   need_reason=True, **details)
 
 
 def _link_products(certificate: OcopCertificate) -> None:
@@ -259,7 +259,7 @@ def standing(product: OcopProduct, on: date | None = None) -> dict:
         return {"state": state, "verified": False, "stars": product.stars, "number": product.certificate_number,
                 "issued_on": product.certificate_issued_on, "expires_on": product.certificate_expires_on,
                 "level": None, "verified_by": None, "verified_at": None, "against": None, "reason": None,
-                "changed_at": None, "days_left": None}
+                "changed_at": None, "effective_on": None, "entered_on": None, "days_left": None}
     state = certificate.state(on)
     if state == ReviewStatus.PENDING:
         state = "declared"
@@ -273,6 +273,8 @@ def standing(product: OcopProduct, on: date | None = None) -> dict:
         "verified_by": verification.department_name() if certificate.verified_at else None,
         "verified_at": certificate.verified_at, "against": certificate.verified_against,
         "reason": certificate.status_reason, "changed_at": certificate.status_changed_at,
+        "effective_on": verification.recalled_on(certificate),
+        "entered_on": certificate.status_changed_at and verification.local_day(certificate.status_changed_at),
         "days_left": (certificate.expires_on - on).days if verified else None,
     }
 

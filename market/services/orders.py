@@ -30,7 +30,7 @@ from market.models.types import utcnow
 from market.numbers import BadValue, parse_number
 from market.permissions import PAYERS, can_view_order
 from market.search import sync
-from market.services import audit, documents, notifications
+from market.services import audit, documents, holds, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
 
@@ -55,6 +55,7 @@ def _check_orderable(buyer: Organisation, product: OcopProduct, quantity) -> int
         raise ValidationFailed({"product": _("This product is not on sale.")})
     if not product.certificate_valid(today()):
         raise ValidationFailed({"product": _("This product's OCOP certificate has expired; it cannot be sold.")})
+    holds.refuse_if_held(holds.product_holds(product), "product", product.name)
     if buyer.kind == OrgKind.TOURIST_SHOP and not product.tourist_shops_allowed:
         raise ValidationFailed({"product": _("The producer does not sell this product to tourist-site shops.")})
     try:

@@ -8,10 +8,12 @@ sourcing offer still submitted from the zone. Each organisation once, in its inb
 commit. Listings and products show the recall at once: the status change goes through the search outbox
 (the zone, the certificate and the OCOP certificate are tracked documents' sources).
 """
+from datetime import date
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from market.clock import today
+from market.clock import LOCAL_TZ, today
 from market.extensions import db
 from market.labels import status_label
 from market.models import (
@@ -32,8 +34,9 @@ from market.models import (
     offer_zone,
     product_zone,
 )
+from market.models.history import takes_effect
 from market.models.types import utcnow
-from market.services import audit, notifications, ocop, zones
+from market.services import audit, facts, holds, notifications, ocop, zones
 from market.services.errors import ValidationFailed
 from market.services.organisations import require_department
 
@@ -90,13 +93,7 @@ def affected_buyers(item) -> list[Organisation]:
                                    .order_by(Organisation.name)))
 
 
-def describe(item) -> str:
-    """How a recalled item is named in a message."""
-    if isinstance(item, GrowingZone):
-        return _("zone %(code)s", code=item.code)
-    if isinstance(item, Certificate):
-        return _("certificate %(number)s of zone %(code)s", number=item.number, code=item.zone.code)
-    return _("OCOP certificate %(number)s (%(product)s)", number=item.number, product=item.product_name)
+describe = holds.describe
 
 
 def page_of(item) -> str:
@@ -124,36 +121,90 @@ def _clean_reason(reason: str | None) -> str:
     return reason
 
 
-def recall(actor: User, item, reason: str):
-    """Recall a verified zone, zone certificate or OCOP certificate; tell everyone depending on it."""
+def _start_of(item) -> date:
+    """The first day `item` held: a certificate's issue day; a zone's registration or its earliest verified
+    certificate's issue day (the day it starts counting in the figures)."""
+    if isinstance(item, GrowingZone):
+        issued = [c.issued_on for c in item.certificates if c.status in (ReviewStatus.VERIFIED, ReviewStatus.RECALLED)]
+        return min([item.created_at.astimezone(LOCAL_TZ).date(), *issued])
+    return item.issued_on
+
+
+def _day(value) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def effective_day(item, on, *, lifting: bool = False) -> date:
+    """The day a recall (or its lifting) takes effect: today unless the department names an earlier day, never in
+    the future, never before the plan's period, the item's first day, its last change of status, or (lifting) the
+    recall itself. The figures from that day on change; earlier ones never do."""
+    from market.services.targets import PERIOD_START
+
+    if on is None or on == "":
+        return today()
+    if not isinstance(on, date):
+        raise ValidationFailed({"effective_on": [_("Enter a date as dd/mm/yyyy.")]})
+    if on > today():
+        raise ValidationFailed({"effective_on": [_("The date cannot be in the future.")]})
+    if on < PERIOD_START:
+        raise ValidationFailed({"effective_on": [_("The plan's figures start on %(day)s: choose that day or a later "
+                                                   "one.", day=_day(PERIOD_START))]})
+    if lifting:
+        since = holds.recalled_since(item)
+        if since is not None and on < since:
+            raise ValidationFailed({"effective_on": [_("The recall took effect on %(day)s: it cannot be lifted "
+                                                       "before that.", day=_day(since))]})
+        return on
+    start = _start_of(item)
+    if on < start:
+        raise ValidationFailed({"effective_on": [_("It did not hold before %(day)s: the recall cannot take effect "
+                                                   "before that.", day=_day(start))]})
+    last = facts.last_status_change_on(item)
+    if last is not None and on < last:
+        raise ValidationFailed({"effective_on": [_("Its status last changed on %(day)s: the recall cannot take "
+                                                   "effect before that.", day=_day(last))]})
+    return on
+
+
+def recall(actor: User, item, reason: str, effective_on: date | None = None):
+    """Recall a verified zone, zone certificate or OCOP certificate from `effective_on` (default today; the
+    department may name an earlier day it learnt of late); tell everyone depending on it."""
     require_department(actor)
     reason = _clean_reason(reason)
+    if item.status != ReviewStatus.VERIFIED:
+        raise ValidationFailed({"status": [_("This cannot be done while the status is %(status)s.",
+                                             status=status_label(item.status))]})
+    day = effective_day(item, effective_on)
+    takes_effect(item, day)  # set last: nothing below refuses
+    dated = {"effective_on": day.isoformat()}
     if isinstance(item, GrowingZone):
-        zones.recall_zone(actor, item, reason)
+        zones.recall_zone(actor, item, reason, **dated)
     elif isinstance(item, Certificate):
-        zones.recall_certificate(actor, item, reason)
+        zones.recall_certificate(actor, item, reason, **dated)
     else:
-        ocop.recall(actor, item, reason)
-    day = today().strftime("%d/%m/%Y")
-    _tell(item, _("The department recalled %(what)s on %(day)s: %(reason)s", what=describe(item), day=day,
+        ocop.recall(actor, item, reason, **dated)
+    _tell(item, _("The department recalled %(what)s on %(day)s: %(reason)s", what=describe(item), day=_day(day),
                   reason=reason), "trust.recalled")
     return item
 
 
-def lift(actor: User, item, reason: str):
-    """Lift a recall: the item is verified again (its verification record kept); everyone is told."""
+def lift(actor: User, item, reason: str, effective_on: date | None = None):
+    """Lift a recall from `effective_on` (default today): the item is verified again (its verification record
+    kept); everyone is told."""
     require_department(actor)
     reason = _clean_reason(reason)
+    if item.status != ReviewStatus.RECALLED:
+        raise ValidationFailed({"status": [_("This cannot be done while the status is %(status)s.",
+                                             status=status_label(item.status))]})
+    day = effective_day(item, effective_on, lifting=True)
+    takes_effect(item, day)
     if isinstance(item, OcopCertificate):
-        ocop.lift_recall(actor, item, reason)
+        ocop.lift_recall(actor, item, reason, effective_on=day.isoformat())
     else:
-        if item.status != ReviewStatus.RECALLED:
-            raise ValidationFailed({"status": [_("This cannot be done while the status is %(status)s.",
-                                                 status=status_label(item.status))]})
         item.status, item.status_reason = ReviewStatus.VERIFIED, reason
         item.status_changed_at, item.status_changed_by_id = utcnow(), actor.id
         audit.record(f"{'zone' if isinstance(item, GrowingZone) else 'certificate'}.recall_lifted", actor,
-                     organisation=seller_of(item), obj=item, reason=reason)
+                     organisation=seller_of(item), obj=item, reason=reason, effective_on=day.isoformat())
     _tell(item, _("The department lifted the recall of %(what)s: %(reason)s", what=describe(item), reason=reason),
           "trust.recall_lifted")
     return item

@@ -23,7 +23,7 @@ from market.models import (
     User,
 )
 from market.numbers import clean_number, format_number
-from market.services import audit, notifications
+from market.services import audit, holds, notifications
 from market.services.contracts import MAX_PRICE, MAX_QUANTITY, NEGOTIATORS
 from market.services.errors import PermissionDenied, ValidationFailed
 from market.services.organisations import require_role
@@ -85,13 +85,15 @@ def create_request(actor: User, buyer: Organisation, data: dict) -> SourcingRequ
 
 
 def fitting_zones(request: SourcingRequest, seller: Organisation) -> list[GrowingZone]:
-    """The seller's zones that fit: the crop, verified, holding every required certificate valid today."""
+    """The seller's zones that fit: the crop, verified, holding every required certificate valid today, and no
+    recall of one of its certificates standing (services/holds.py)."""
     on = today()
     zones = db.session.scalars(sa.select(GrowingZone).where(
         GrowingZone.organisation_id == seller.id, GrowingZone.crop_id == request.crop_id,
         GrowingZone.status == ReviewStatus.VERIFIED)).all()
     needed = set(request.required_certificates)
-    return [z for z in zones if needed <= {c.kind for c in z.valid_certificates(on)} and z.state(on) == "verified"]
+    return [z for z in zones if needed <= {c.kind for c in z.valid_certificates(on)} and z.state(on) == "verified"
+            and not holds.zone_holds(z)]
 
 
 def matching_sellers(request: SourcingRequest) -> list[Organisation]:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 from flask_babel import gettext as _
 
-from market.clock import today
+from market.clock import LOCAL_TZ, today
 from market.extensions import db
 from market.models import (
     AuditEvent,
@@ -28,6 +28,7 @@ from market.models import (
     ReviewStatus,
     VerifiedAgainst,
 )
+from market.services import facts
 
 
 def department_name() -> str:
@@ -80,4 +81,17 @@ def record(item, on: date | None = None) -> dict:
         "valid_until": until,
         "reason": item.status_reason,
         "changed_at": item.status_changed_at,
+        "effective_on": recalled_on(item),
+        "entered_on": facts.local_day(item.status_changed_at),
     }
+
+
+local_day = facts.local_day
+
+
+def recalled_on(item) -> date | None:
+    """For a recalled item, the day its recall took effect (entered on `status_changed_at`, maybe later)."""
+    if item.status != ReviewStatus.RECALLED:
+        return None
+    return facts.status_since(item) or (item.status_changed_at.astimezone(LOCAL_TZ).date()
+                                         if item.status_changed_at else None)

@@ -264,7 +264,7 @@ def add_certificate(actor: User, zone: GrowingZone, data: dict, document=None) -
     return certificate
 
 
-def _review(actor: User, item, status: str, reason: str | None, action: str):
+def _review(actor: User, item, status: str, reason: str | None, action: str, **details):
     require_department(actor)
     allowed = {
         ReviewStatus.VERIFIED: (ReviewStatus.PENDING, ReviewStatus.REJECTED),
@@ -280,7 +280,7 @@ def _review(actor: User, item, status: str, reason: str | None, action: str):
     item.status, item.status_reason = status, reason or None
     item.status_changed_at, item.status_changed_by_id = utcnow(), actor.id
     org = item.organisation if isinstance(item, GrowingZone) else item.zone.organisation
-    audit.record(action, actor, organisation=org, obj=item, reason=reason)
+    audit.record(action, actor, organisation=org, obj=item, reason=reason, **details)
     return item
 
 
@@ -292,8 +292,8 @@ def reject_zone(actor, zone, reason):
     return _review(actor, zone, ReviewStatus.REJECTED, reason, "zone.rejected")
 
 
-def recall_zone(actor, zone, reason):
-    return _review(actor, zone, ReviewStatus.RECALLED, reason, "zone.recalled")
+def recall_zone(actor, zone, reason, **details):
+    return _review(actor, zone, ReviewStatus.RECALLED, reason, "zone.recalled", **details)
 
 
 def verify_certificate(actor, certificate):
@@ -304,8 +304,8 @@ def reject_certificate(actor, certificate, reason):
     return _review(actor, certificate, ReviewStatus.REJECTED, reason, "certificate.rejected")
 
 
-def recall_certificate(actor, certificate, reason):
-    return _review(actor, certificate, ReviewStatus.RECALLED, reason, "certificate.recalled")
+def recall_certificate(actor, certificate, reason, **details):
+    return _review(actor, certificate, ReviewStatus.RECALLED, reason, "certificate.recalled", **details)
 
 
 def expiring_certificates(org: Organisation | None = None, *, within_days: int = 60, on: date | None = None):

@@ -224,6 +224,38 @@ def test_a_certificate_recall_changes_the_cert_facet(app, factory, cat, engine, 
     assert outbox_rows(app) == []
 
 
+def test_a_zone_recall_marks_its_listing_and_product_recalled_until_it_is_lifted(app, factory, cat, engine,
+                                                                                 searching):
+    """services/holds.py: a recalled zone's listing loses its certificates and is no longer available; the
+    product grown there too. The recall and its lifting reach the index through the outbox."""
+    from market.services import recalls
+
+    org_id, _owner, zone_id = seller(factory, cat)
+    cat.certificate(zone_id, kind=CertificateKind.VIETGAP)
+    listing_id = cat.listing(org_id, [zone_id], title="Hoa hồi Khau Phạ")
+    product_id = cat.product(org_id, [zone_id], name="Tinh dầu hồi Khau Phạ")
+    keys = {f"listing:{listing_id}", f"product:{product_id}"}
+
+    def recalled() -> dict[str, bool]:
+        engine.refresh()
+        return {h.key: h.data.get("recalled") for h in engine.search(SearchQuery(text="khau pha")).hits}
+
+    assert recalled() == dict.fromkeys(keys, False) and f"listing:{listing_id}" in found(engine, cert=["vietgap"])
+    staff_id = factory.department_staff()
+    with app.test_request_context():
+        zone = db.session.get(GrowingZone, zone_id)
+        recalls.recall(db.session.get(User, staff_id), zone, "Phát hiện sai lệch khi kiểm tra thực địa")
+        db.session.commit()
+    assert recalled() == dict.fromkeys(keys, True)
+    assert f"listing:{listing_id}" not in found(engine, cert=["vietgap"])
+    with app.test_request_context():
+        zone = db.session.get(GrowingZone, zone_id)
+        recalls.lift(db.session.get(User, staff_id), zone, "Đã khắc phục, kiểm tra lại đạt yêu cầu")
+        db.session.commit()
+    assert recalled() == dict.fromkeys(keys, False) and f"listing:{listing_id}" in found(engine, cert=["vietgap"])
+    assert outbox_rows(app) == []
+
+
 def test_a_zone_edit_reaches_its_listings(app, factory, cat, engine, searching):
     """A zone's code is in its listings' text: changing the zone re-indexes them."""
     org_id, _owner, zone_id = seller(factory, cat, code="LS-VQ-HOI-0101")

@@ -13,7 +13,7 @@ from market.models import (
     OcopProduct,
     SupplyListing,
 )
-from market.services import ocop, verification, visibility, zones
+from market.services import holds, ocop, verification, visibility, zones
 from market.services import products as product_service
 from market.services.visibility import can_see_listing, can_see_product, can_see_zone
 from market.web import public_page
@@ -45,7 +45,10 @@ def listing(listing_id: int):
     item = db.get_or_404(SupplyListing, listing_id)
     if not can_see_listing(current_user, item):
         abort(404)
-    return render_template("catalog/listing.html", listing=item, on=today(), record=verification.record)
+    held = holds.listing_holds(item)
+    return render_template("catalog/listing.html", listing=item, on=today(), record=verification.record,
+                           held=held, why_held=holds.why(held) if held else None,
+                           alternatives=holds.alternatives_url(item.crop.key, "listing"))
 
 
 @bp.get("/products")
@@ -69,8 +72,11 @@ def product(product_id: int):
     if not can_see_product(current_user, item):
         abort(404)
     on = today()
+    held = holds.product_holds(item)
     return render_template("catalog/product.html", product=item, on=on, standing=ocop.standing(item, on),
-                           revision=product_service.pending_revision(item))
+                           revision=product_service.pending_revision(item), held=held,
+                           why_held=holds.why(held) if held else None,
+                           alternatives=holds.alternatives_url(item.crop.key if item.crop else None, "product"))
 
 
 @bp.get("/zones/<path:code>")

@@ -43,7 +43,7 @@ from market.models import (
 )
 from market.numbers import plain
 from market.payments import gateway
-from market.services import contracts, conversations, disputes, inspections, visibility
+from market.services import contracts, conversations, disputes, holds, inspections, visibility
 from market.services.errors import PermissionDenied
 from market.services.visibility import can_see_listing
 
@@ -179,7 +179,16 @@ def _show(contract: Contract, **forms):
         confirm_form=ConfirmTransferForm(formdata=None, payment_id=str(payment.id) if payment else ""),
         bank_details=current_app.config.get("BANK_TRANSFER_DETAILS"), can=permissions,
         disputes=disputes.of_contract(contract), threads=conversations.for_subject(user, "contract", contract.id),
-        **forms, **LABELS)
+        held_why=_held_why(contract), **forms, **LABELS)
+
+
+def _held_why(contract: Contract) -> str | None:
+    """An open contract resting on something recalled: it goes on (the recall notice told both sides) but
+    cannot be newly signed or re-proposed while the recall stands."""
+    if contract.state in (ContractState.COMPLETED, ContractState.CANCELLED):
+        return None
+    held = holds.contract_holds(contract)
+    return holds.why(held) if held else None
 
 
 # --- the list and a new proposal ---------------------------------------------------------------
@@ -209,6 +218,9 @@ def new():
         raise PermissionDenied(_("Only the owner, a manager or a signer of a processing enterprise, retail chain "
                                  "or shop proposes offtake contracts."))
     seller = listing.organisation
+    if request.method == "GET" and (held := holds.listing_holds(listing)):
+        flash(holds.refusal(held, listing.title), "error")  # the listing page says why and where to go instead
+        return redirect(url_for("catalog.listing", listing_id=listing.id))
     form = ProposalForm(buyers, seller)
     if request.method == "GET":
         form.crop_id.data, form.product_form.data = str(listing.crop_id), listing.product_form

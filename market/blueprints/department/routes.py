@@ -1,4 +1,6 @@
 """The department's work: verifying organisations (later: zones, certificates, targets)."""
+from datetime import date
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -6,7 +8,13 @@ from flask_login import current_user, login_required
 
 from market import access
 from market.blueprints import confirm, write
-from market.blueprints.department.forms import CheckFacilityForm, RejectForm, VerifyForm
+from market.blueprints.department.forms import (
+    CheckFacilityForm,
+    RecallForm,
+    RejectForm,
+    VerifyForm,
+    WithdrawFacilityForm,
+)
 from market.blueprints.workspace.forms import ReasonForm
 from market.clock import today
 from market.extensions import db
@@ -53,7 +61,7 @@ def queue():
                            pending_ocop=ocop.queue(), ocop_conflicts=ocop.conflicts(),
                            product_revisions=revisions.queue(products.REVISION_KIND), revision_target=revisions.target,
                            recent_ocop=ocop.recent(), today=today(), recalled=recalls.recalled(),
-                           describe=recalls.describe, kind_of=recalls.kind_of, verify_form=VerifyForm(), reason_form=ReasonForm(),
+                           recalled_on=verification.recalled_on, describe=recalls.describe, kind_of=recalls.kind_of, verify_form=VerifyForm(), reason_form=ReasonForm(),
                            pending_capabilities=capabilities.queue(), verified_capabilities=capabilities.verified(),
                            facility_form=CheckFacilityForm(), checked_labels=capabilities.CHECKED_AGAINST_LABELS)
 
@@ -150,7 +158,8 @@ def ocop_certificate(certificate_id: int):
     return render_template("department/ocop_certificate.html", certificate=certificate, on=on,
                            record=verification.record(certificate, on), products=ocop.products_of(certificate),
                            conflicts=[p for p, c in ocop.conflicts() if c.id == certificate.id],
-                           history=_history(certificate), verify_form=VerifyForm(), reason_form=ReasonForm())
+                           history=_history(certificate), verify_form=VerifyForm(), reason_form=ReasonForm(),
+                           iso_day=date.fromisoformat)
 
 
 @bp.post("/ocop/<int:certificate_id>/<any(verify, reject):action>")
@@ -188,10 +197,12 @@ def _back_to(item) -> str:
 @access.rule(access.DEPARTMENT)
 def confirm_recall(what: str, item_id: int, action: str):
     item = _recallable(what, item_id)
-    form = ReasonForm()
+    form = RecallForm()
+    if not form.is_submitted():
+        form.effective_on.data = today()
     if form.validate_on_submit():
         handler = recalls.recall if action == "recall" else recalls.lift
-        done = write.run(lambda: handler(current_user, item, form.reason.data), form=form,
+        done = write.run(lambda: handler(current_user, item, form.reason.data, form.effective_on.data), form=form,
                          success=_("The recall is recorded; the seller and the buyers depending on it were told.")
                          if action == "recall" else _("The recall is lifted; the seller and the buyers were told."))
         if done:
@@ -249,10 +260,14 @@ def _decide(revision: Revision, action: str, accept, reject):
 @access.rule(access.DEPARTMENT)
 def capability_review(capability_id: int, action: str):
     capability = db.get_or_404(ProcessingCapability, capability_id)
-    form = CheckFacilityForm() if action == "verify" else ReasonForm()
+    form = CheckFacilityForm() if action == "verify" else WithdrawFacilityForm() if action == "withdraw" \
+        else ReasonForm()
     if not form.validate_on_submit():
-        flash(_("Say why, so the applicant can put it right.") if action != "verify"
-              else _("Say what the facility was checked against."), "error")
+        if action == "withdraw" and form.errors.get("closed_on"):
+            flash(" ".join(str(e) for e in form.errors["closed_on"]), "error")
+        else:
+            flash(_("Say why, so the applicant can put it right.") if action != "verify"
+                  else _("Say what the facility was checked against."), "error")
         return redirect(url_for("department.queue", _anchor="capabilities"))
     if action == "verify":
         write.run(lambda: capabilities.verify(current_user, capability, form.against.data),
@@ -260,7 +275,7 @@ def capability_review(capability_id: int, action: str):
     elif action == "reject":
         write.run(lambda: capabilities.reject(current_user, capability, form.reason.data), success=_("Done."))
     else:
-        write.run(lambda: capabilities.withdraw(current_user, capability, form.reason.data),
-                  success=_("%(org)s no longer counts as a processor from today; earlier dates keep it.",
+        write.run(lambda: capabilities.withdraw(current_user, capability, form.reason.data, form.closed_on.data),
+                  success=_("%(org)s no longer counts as a processor from that day; earlier dates keep it.",
                             org=capability.organisation.name))
     return redirect(url_for("department.queue", _anchor="capabilities"))

@@ -36,7 +36,7 @@ from market.models import (
 from market.models.types import utcnow
 from market.numbers import format_number
 from market.payments import gateway
-from market.services import documents, orders
+from market.services import documents, holds, orders, recalls
 
 bp = Blueprint("orders", __name__)
 BUYING = access.buyer(why=_l("Only shops, retail chains and enterprises order OCOP products."))
@@ -128,7 +128,8 @@ def _cart_page(buyer: Organisation | None, checkout_form: CheckoutForm | None = 
                                      shipping_address=buyer.address if buyer else "")
     return render_template("orders/cart.html", buyer=buyer, buyer_orgs=mine, groups=groups,
                            grand_total=sum(g["total"] for g in groups), checkout_form=checkout_form,
-                           quantity_form=QuantityForm(formdata=None), action_form=ActionForm())
+                           quantity_form=QuantityForm(formdata=None), action_form=ActionForm(),
+                           held={i.id: holds.why(h) for i in lines if (h := holds.product_holds(i.product))})
 
 
 @bp.get("/cart")
@@ -231,7 +232,17 @@ def show(order_id: int):
         next_step=next_step, step_label=STEP_LABELS.get(next_step),
         just_paid=request.args.get("paid") == "1", action_form=ActionForm(), pay_form=PayForm(),
         status_form=StatusForm(), order_document=documents.find(DocumentKind.ORDER, order.id),
-        receipts={p.id: doc for p in order_payments if (doc := documents.find(DocumentKind.PAYMENT, p.id))})
+        receipts={p.id: doc for p in order_payments if (doc := documents.find(DocumentKind.PAYMENT, p.id))},
+        held_why=_held_why(order))
+
+
+def _held_why(order: ShopOrder) -> str | None:
+    """An open order of a product a recall now holds back: it is not cancelled (the recall notice told both
+    sides); the page says so."""
+    if order.status not in recalls.OPEN_ORDERS:
+        return None
+    held = [h for item in order.items if item.product is not None for h in holds.product_holds(item.product)]
+    return holds.why(held) if held else None
 
 
 @bp.post("/<int:order_id>/pay")

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectField, StringField, TelField, TextAreaField
+from wtforms import DateField, EmailField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from market.blueprints.forms import Form, NumberField, commune_choices
@@ -66,3 +66,13 @@ class ProcessingForm(Form):
     capacity_unit = SelectField(_l("Unit"), validators=[DataRequired()])
     address = StringField(_l("Address of the facility"), validators=[DataRequired(), Length(max=255)])
     crop_id = SelectField(_l("Main crop processed"), validators=[Optional()])
+
+
+class WithdrawFacilityForm(Form):
+    """The organisation withdraws its facility: why, and from which day it no longer processes."""
+
+    reason = TextAreaField(_l("Why (the facility closed, stopped processing...)"),
+                           validators=[DataRequired(), Length(max=2000)])
+    closed_on = DateField(_l("No longer processing from"), validators=[Optional()],
+                          description=_l("Today unless it stopped earlier: the figures for earlier days keep the "
+                                         "facility."))

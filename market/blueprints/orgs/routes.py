@@ -15,12 +15,13 @@ from market.blueprints.orgs.forms import (
     OrganisationForm,
     ProcessingForm,
     RoleForm,
+    WithdrawFacilityForm,
 )
 from market.clock import today
 from market.extensions import db
 from market.inputs import int_arg, page_arg
 from market.labels import UNITS
-from market.models import Commune, Crop, Membership, Organisation, OrgKind, OrgStatus, Role
+from market.models import Commune, Crop, Membership, Organisation, OrgKind, OrgStatus, ProcessingCapability, Role
 from market.services import capabilities, catalog, organisations
 from market.services.visibility import can_see_organisation
 
@@ -171,14 +172,61 @@ def processing(org_id: int):
     """The organisation's processing facility (the capability "processes"), declared for the department's check."""
     org = _get_org(org_id)
     organisations.require_role(current_user, org, *Role.ADMINS)
-    form = ProcessingForm()
-    form.capacity_unit.choices = choices_of(UNITS)
-    form.crop_id.choices = choices_of({"": "—", **{str(c.id): c.name_vi for c in db.session.scalars(
-        sa.select(Crop).where(Crop.tradable).order_by(Crop.name_vi))}})
+    form = _processing_form()
     if form.validate_on_submit():
         data = {k: f.data for k, f in form._fields.items() if k != "csrf_token"}
         if write.run(lambda: capabilities.declare(current_user, org, data), form=form,
                      success=_("Sent to the department: it checks the facility before it counts.")):
             return redirect(url_for("orgs.processing", org_id=org.id))
-    return render_template("orgs/processing.html", form=form, org=org, capabilities=capabilities.of(org),
-                           checked_labels=capabilities.CHECKED_AGAINST_LABELS), 400 if request.method == "POST" else 200
+    return _processing_page(org, form), 400 if request.method == "POST" else 200
+
+
+def _processing_form(**kwargs) -> ProcessingForm:
+    form = ProcessingForm(**kwargs)
+    form.capacity_unit.choices = choices_of(UNITS)
+    form.crop_id.choices = choices_of({"": "—", **{str(c.id): c.name_vi for c in db.session.scalars(
+        sa.select(Crop).where(Crop.tradable).order_by(Crop.name_vi))}})
+    return form
+
+
+def _withdraw_form(capability: ProcessingCapability, **kwargs) -> WithdrawFacilityForm:
+    """One withdrawal form per facility, its fields' ids apart (the page may list several)."""
+    form = WithdrawFacilityForm(**kwargs)
+    form.reason.id, form.closed_on.id = f"c{capability.id}-reason", f"c{capability.id}-closed_on"
+    return form
+
+
+def _processing_page(org: Organisation, form: ProcessingForm, withdrawing: WithdrawFacilityForm | None = None,
+                     withdrawing_id: int | None = None):
+    rows = capabilities.of(org)
+    withdraw_forms = {}
+    for cap in rows:
+        if cap.status in capabilities.ORG_WITHDRAWABLE:
+            if cap.id == withdrawing_id:
+                withdraw_forms[cap.id] = withdrawing
+            else:
+                withdraw_forms[cap.id] = _withdraw_form(cap, formdata=None)
+                withdraw_forms[cap.id].closed_on.data = today()
+    return render_template("orgs/processing.html", form=form, org=org, capabilities=rows,
+                           checked_labels=capabilities.CHECKED_AGAINST_LABELS, withdraw_forms=withdraw_forms,
+                           closed_on=capabilities.closed_on)
+
+
+@bp.post("/<int:org_id>/processing/<int:capability_id>/withdraw")
+@access.rule(access.member(*Role.ADMINS))
+@login_required
+def withdraw_processing(org_id: int, capability_id: int):
+    """An owner or manager withdraws the facility (it closed, from a day) with a reason."""
+    org = _get_org(org_id)
+    capability = db.get_or_404(ProcessingCapability, capability_id)
+    if capability.organisation_id != org.id:
+        abort(404)
+    organisations.require_role(current_user, org, *Role.ADMINS)
+    form = _withdraw_form(capability)
+    if form.validate_on_submit() and write.run(
+            lambda: capabilities.withdraw_own(current_user, capability, form.reason.data, form.closed_on.data),
+            form=form, success=_("The facility is withdrawn. The figures for earlier days keep it.")):
+        return redirect(url_for("orgs.processing", org_id=org.id))
+    return _processing_page(org, _processing_form(formdata=None), form, capability.id), 400
+
+
