@@ -167,3 +167,65 @@ def test_every_documented_response_is_what_the_route_answers(app, api_world, fac
                   for method, operation in item.items() if method in ("get", "post")
                   for status in operation["responses"] if status != "default"}
     assert documented - exercised - NOT_PRODUCED == set(), "documented answers no test calls for"
+
+
+# --- the readable page speaks the reader's language ----------------------------------------------------------
+
+def _document_texts(document: dict) -> set[str]:
+    """Every text of the document a person reads on /developers/api: the routes' summaries and descriptions,
+    their arguments' and answers' descriptions, and the shapes' field descriptions."""
+    texts = set()
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            texts.update(operation.get(key) for key in ("summary", "description"))
+            for parameter in operation.get("parameters", []):
+                texts.update((parameter.get("description"), (parameter.get("schema") or {}).get("description")))
+            texts.update(response.get("description") for response in operation["responses"].values())
+    components = document["components"]
+    texts.update(response.get("description") for response in components.get("responses", {}).values())
+    for schema in components["schemas"].values():
+        texts.add(schema.get("description"))
+        texts.update(field.get("description") for field in (schema.get("properties") or {}).values())
+    return {text for text in texts if text}
+
+
+def _page_text(html: str) -> str:
+    """The page's words, <code> included, with the `names` of the descriptions read as the page writes them."""
+    import html as html_module
+
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def _as_written(text: str) -> str:
+    return " ".join(re.sub(r"`([^`]+)`", r" \1 ", text).split())
+
+
+def test_the_api_page_is_vietnamese_in_vietnamese_and_english_in_english(app, client):
+    """The JSON stays English for programs whatever the request's language; the page shows every summary and
+    description in the reader's language, and not one of the English ones on the Vietnamese page."""
+    from flask_babel import force_locale, gettext
+
+    english = client.get("/api/v1/openapi.json", headers={"Accept-Language": "vi"}).get_json()
+    operations = [op for item in english["paths"].values() for method, op in item.items()
+                  if method in ("get", "post", "put", "patch", "delete")]
+    assert all(op.get("summary") for op in operations), "every route has a summary"
+    texts = _document_texts(english)
+    assert "Listings everyone sees in the catalog." in texts and "Items per page, 1 to 100." in texts
+    assert len(texts) > 40
+
+    vietnamese = _page_text(client.get("/developers/api").get_data(as_text=True))
+    left = sorted(text for text in texts if _as_written(text) in vietnamese)
+    assert left == [], "English left on the Vietnamese page"
+    with app.test_request_context(), force_locale("vi"):
+        translated = {text: gettext(text) for text in texts}
+    assert all(translated[text] != text for text in texts), "every text has a Vietnamese translation"
+    assert all(_as_written(translated[text]) in vietnamese for text in texts)
+    assert "Các tin chào bán mọi người đều thấy trong danh mục." in vietnamese
+    assert "số nguyên" in vietnamese and "integer" not in vietnamese  # the types in words too
+
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    in_english = _page_text(client.get("/developers/api").get_data(as_text=True))
+    assert [text for text in texts if _as_written(text) not in in_english] == []
