@@ -67,7 +67,17 @@ def _calls(app, w, factory) -> list[tuple[str, str, str, dict]]:
         zone_code = db.session.get(GrowingZone, p.zone).code
     staff = bearer(make_token(app, staff_id, department))
     product = factory.product(p.seller, [p.zone])
+    with app.app_context():
+        from market.models import OcopProduct, SupplyListing
+        from market.services import epcis
+
+        listing = db.session.get(SupplyListing, p.listing)
+        listing.lot_number = "HOI-API-01"
+        harvest, item = epcis.listing_gtin(listing), epcis.product_gtin(db.session.get(OcopProduct, product))
+        db.session.commit()
     confirm = "/api/v1/contracts/{contract_id}/deliveries/{delivery_id}/confirm"
+    events = "/api/v1/organisations/{org_id}/epcis-events"
+    lot = "/api/v1/epcis/01/{gtin}/10/{lot}"
     c, d0, d1 = w.contract, w.deliveries[0], w.deliveries[1]
     return [
         ("get", "/api/v1/listings", "200", {"path": "/api/v1/listings?limit=1"}),
@@ -112,6 +122,20 @@ def _calls(app, w, factory) -> list[tuple[str, str, str, dict]]:
         ("get", "/api/v1/search", "200", {"path": "/api/v1/search?q=hoi"}),
         ("get", "/api/v1/search", "400", {"path": "/api/v1/search?kind=nonsense"}),
         ("get", "/api/v1/openapi.json", "200", {"path": "/api/v1/openapi.json"}),
+        ("get", "/api/v1/epcis/01/{gtin}", "200", {"path": f"/api/v1/epcis/01/{item}", "headers": buyer}),
+        ("get", "/api/v1/epcis/01/{gtin}", "400", {"path": "/api/v1/epcis/01/8935049500017"}),  # check digit
+        ("get", "/api/v1/epcis/01/{gtin}", "404", {"path": "/api/v1/epcis/01/08935049500018", "headers": buyer}),
+        ("get", lot, "200", {"path": f"/api/v1/epcis/01/{harvest}/10/HOI-API-01", "headers": buyer}),
+        ("get", lot, "400", {"path": f"/api/v1/epcis/01/{harvest}/10/L%C3%B4%201"}),  # "Lô 1": not AI 10
+        ("get", lot, "404", {"path": f"/api/v1/epcis/01/{harvest}/10/NO-SUCH-LOT", "headers": buyer}),
+        ("get", events, "200", {"path": f"/api/v1/organisations/{p.buyer}/epcis-events", "headers": buyer}),
+        ("get", events, "400", {"path": f"/api/v1/organisations/{p.buyer}/epcis-events?start=2026-02-01"
+                                        "&end=2026-01-01", "headers": buyer}),
+        ("get", events, "400", {"path": f"/api/v1/organisations/{p.buyer}/epcis-events?start=soon",
+                                "headers": buyer}),
+        ("get", events, "401", {"path": f"/api/v1/organisations/{p.buyer}/epcis-events"}),
+        ("get", events, "403", {"path": f"/api/v1/organisations/{p.seller}/epcis-events", "headers": buyer}),
+        ("get", events, "404", {"path": "/api/v1/organisations/999999/epcis-events", "headers": buyer}),
     ]
 
 
@@ -126,7 +150,8 @@ def _documented_schema(document: dict, method: str, path: str, status: str) -> d
     response = document["paths"][path][method]["responses"][status]
     if "$ref" in response:
         response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
-    return (response.get("content") or {}).get("application/json", {}).get("schema")
+    content = response.get("content") or {}
+    return next((body.get("schema") for kind, body in content.items() if kind.endswith("json")), None)
 
 
 def _check(client, document, method, path, status, kwargs) -> None:

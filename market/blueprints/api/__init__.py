@@ -159,6 +159,7 @@ def openapi_page():
 
 
 def init_app(app: Flask) -> None:
+    from market.blueprints.api import epcis as _epcis_routes  # noqa: F401 - its routes join the blueprint
     from market.blueprints.api import limits
     from market.blueprints.api.routes import bp
     from market.blueprints.api.tokens import bp as tokens_bp

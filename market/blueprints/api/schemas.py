@@ -34,8 +34,8 @@ def uri(**kwargs):
 class ErrorBody(Schema):
     status = Int(required=True, metadata={"description": _l("The HTTP status, repeated.")})
     code = Str(required=True, metadata={"description": _l(
-        "A stable word for programs: invalid, unauthorized, invalid_token, read_only_token, forbidden, not_found, "
-        "method_not_allowed, conflict, rate_limited, server_error...")})
+        "A stable word for programs: invalid, invalid_identifier, unauthorized, invalid_token, read_only_token, "
+        "forbidden, not_found, method_not_allowed, conflict, rate_limited, server_error...")})
     message = Str(required=True, metadata={"description": _l("For a person, in the request's language.")})
     fields = fields.Dict(keys=Str(), values=Str(), metadata={"description": _l("Invalid input: argument -> problem.")})
 
@@ -233,6 +233,35 @@ class Me(Schema):
     organisations = fields.List(fields.Nested(Org), required=True,
                                 metadata={"description": _l("With a token: its organisation only.")})
     token = fields.Nested(TokenInfo, required=True, allow_none=True)
+
+
+# --- EPCIS 2.0 documents (services/epcis.py builds them; GS1's epcis2.js validates them in tests/gs1) -----------
+
+class EpcisBody(Schema):
+    eventList = fields.List(fields.Dict(), required=True, metadata={"description": _l(
+        "The events in time order: ObjectEvent (harvest, shipping, receiving) and TransformationEvent (processing), "
+        "as GS1's EPCIS 2.0 schema defines them.")})
+
+
+class EpcisDocument(Schema):
+    """An EPCIS 2.0 JSON-LD document (GS1's standard), as /gs1/epcis/... downloads it."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    context = fields.List(fields.Raw(), data_key="@context", required=True,
+                          metadata={"description": _l("The JSON-LD context: GS1's EPCIS 2.0 context.")})
+    type = Str(required=True, validate=validate.OneOf(["EPCISDocument"]))
+    schemaVersion = Str(required=True, validate=validate.OneOf(["2.0"]))
+    creationDate = moment(required=True)
+    epcisBody = fields.Nested(EpcisBody, required=True)
+
+
+class EventsArgs(Schema):
+    start = fields.Date(load_default=None, metadata={"description": _l(
+        "The first day (YYYY-MM-DD); 90 days before the last day when left out.")})
+    end = fields.Date(load_default=None, metadata={"description": _l(
+        "The last day (YYYY-MM-DD), included; today when left out. One year at most from the first day.")})
 
 
 # --- the query arguments of the lists ----------------------------------------------------------------------
