@@ -33,7 +33,7 @@ ERROR_ANSWERS = {
     401: _l("No valid token: missing, unknown, revoked or expired."),
     403: _l("The token's owner may not do this (or the token is read-only)."),
     404: _l("Nothing found, or not visible to the token's owner."),
-    429: _l("Too many requests for this token: wait the seconds Retry-After says."),
+    429: _l("Too many requests for this token: wait the seconds `Retry-After` says."),
 }
 
 
@@ -134,7 +134,7 @@ def openapi_json():
 
 # The words of the document's types, formats and places, as the page shows them.
 TYPE_WORDS = {"string": _l("text"), "integer": _l("whole number"), "number": _l("number"),
-              "boolean": _l("true or false"), "object": _l("object"), "array": _l("list"), "null": _l("empty (null)")}
+              "boolean": _l("true or false"), "object": _l("object"), "array": _l("list"), "null": _l("empty (`null`)")}
 FORMAT_WORDS = {"date": _l("date, YYYY-MM-DD"), "date-time": _l("date and time, ISO 8601"), "uri": _l("web address"),
                 "int32": None, "int64": None}
 PLACE_WORDS = {"query": _l("after the ?"), "path": _l("in the path"), "header": _l("a header")}

@@ -48,7 +48,7 @@ def epcis_item(gtin: str):
 @access.rule(access.TOKEN)
 @_answers(schemas.EpcisDocument, content_type=JSON_LD, summary=_l(
     "A lot's whole history as an EPCIS 2.0 document, upstream and downstream, as its GS1 Digital Link names it "
-    "(/01/{gtin}/10/{lot})."), answer=_l("The EPCIS 2.0 document (JSON-LD)."))
+    "(`/01/{gtin}/10/{lot}`)."), answer=_l("The EPCIS 2.0 document (JSON-LD)."))
 @_errors(400, 404, 429)
 def epcis_lot(gtin: str, lot: str):
     return _history(gtin, lot)

@@ -34,8 +34,9 @@ def uri(**kwargs):
 class ErrorBody(Schema):
     status = Int(required=True, metadata={"description": _l("The HTTP status, repeated.")})
     code = Str(required=True, metadata={"description": _l(
-        "A stable word for programs: invalid, invalid_identifier, unauthorized, invalid_token, read_only_token, "
-        "forbidden, not_found, method_not_allowed, conflict, rate_limited, server_error...")})
+        "A stable word for programs: `invalid`, `invalid_identifier`, `unauthorized`, `invalid_token`, "
+        "`read_only_token`, `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `rate_limited`, "
+        "`server_error`...")})
     message = Str(required=True, metadata={"description": _l("For a person, in the request's language.")})
     fields = fields.Dict(keys=Str(), values=Str(), metadata={"description": _l("Invalid input: argument -> problem.")})
 
@@ -80,7 +81,7 @@ class Listing(Schema):
     quantity = Num(required=True)
     unit = Str(required=True)
     grade = Str(required=True, allow_none=True)
-    price_per_unit = Int(required=True, allow_none=True, metadata={"description": _l("VND; null when negotiable.")})
+    price_per_unit = Int(required=True, allow_none=True, metadata={"description": _l("VND; `null` when negotiable.")})
     currency = Str(required=True)
     negotiable = Bool(required=True)
     min_order_qty = Num(required=True, allow_none=True)
@@ -202,7 +203,7 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
     """A page of a list: its items and the link to the next page (null on the last)."""
     return Schema.from_dict({
         "items": fields.List(fields.Nested(item), required=True),
-        "next": uri(required=True, allow_none=True, metadata={"description": _l("The next page, or null.")}),
+        "next": uri(required=True, allow_none=True, metadata={"description": _l("The next page, or `null`.")}),
     }, name=name)
 
 
@@ -239,7 +240,7 @@ class Me(Schema):
 
 class EpcisBody(Schema):
     eventList = fields.List(fields.Dict(), required=True, metadata={"description": _l(
-        "The events in time order: ObjectEvent (harvest, shipping, receiving) and TransformationEvent (processing), "
+        "The events in time order: `ObjectEvent` (harvest, shipping, receiving) and `TransformationEvent` (processing), "
         "as GS1's EPCIS 2.0 schema defines them.")})
 
 
