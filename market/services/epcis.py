@@ -337,7 +337,8 @@ MAX_EXPORT_DAYS = 366
 def export_range(start: date | None, end: date | None) -> tuple[date, date, str | None]:
     """An organisation's export period: the last 90 days by default, at most a year; the reason when refused."""
     end = end or today()
-    start = start or end - timedelta(days=90)
+    if start is None:  # 90 days back, not before the calendar's first day (end=0001-01-02 must not overflow)
+        start = end - timedelta(days=90) if end > date.min + timedelta(days=90) else date.min
     if start > end:
         return start, end, _("The start date is after the end date.")
     if (end - start).days >= MAX_EXPORT_DAYS:

@@ -376,6 +376,13 @@ def test_programs_get_the_epcis_documents_with_a_read_only_token(client, app, wo
     assert "start" in error(f"/api/v1/organisations/{world['seller']}/epcis-events?start=soon", seller,
                             400, "invalid")["fields"]
     error(f"/api/v1/organisations/{world['seller']}/epcis-events", stranger, 403, "forbidden")
+    # Dates at the calendar's ends are dates: no overflow (the default start is 90 days back), never a 500.
+    assert document(f"/api/v1/organisations/{world['seller']}/epcis-events?end=0001-01-02",
+                    seller)["epcisBody"]["eventList"] == []
+    assert document(f"/api/v1/organisations/{world['seller']}/epcis-events?start=9999-12-31&end=9999-12-31",
+                    seller)["epcisBody"]["eventList"] == []
+    assert client.get(f"/gs1/orgs/{world['seller']}/events.jsonld?end=0001-01-02").status_code == 200
+    assert client.get(f"/gs1/orgs/{world['seller']}/events?end=0001-01-02").status_code == 200
     error(f"/api/v1/organisations/{world['seller']}/epcis-events", {}, 401, "unauthorized")
     error(f"/api/v1/organisations/{world['seller']}/epcis-events", bearer("lsm_revoked-or-unknown"), 401,
           "invalid_token")
