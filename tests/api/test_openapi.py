@@ -240,7 +240,9 @@ def test_the_api_page_is_vietnamese_in_vietnamese_and_english_in_english(app, cl
     assert "Listings everyone sees in the catalog." in texts and "Items per page, 1 to 100." in texts
     assert len(texts) > 40
 
-    vietnamese = _page_text(client.get("/developers/api").get_data(as_text=True))
+    html = client.get("/developers/api").get_data(as_text=True)
+    assert "tham số -&gt; vấn đề" in html, "the texts are escaped (a lazy string is not markup)"
+    vietnamese = _page_text(html)
     left = sorted(text for text in texts if _as_written(text) in vietnamese)
     assert left == [], "English left on the Vietnamese page"
     with app.test_request_context(), force_locale("vi"):

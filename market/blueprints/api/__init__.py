@@ -143,7 +143,8 @@ PLACE_WORDS = {"query": _l("after the ?"), "path": _l("in the path"), "header": 
 def _ticks(text) -> Markup:
     """A description with `names` as code: the names a program reads stay as they are, the words around them
     are translated."""
-    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text or ""))))
+    # str() first: a lazy string has __html__, which escape() would trust as markup.
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(str(text or "")))))
 
 
 @docs_bp.get("/developers/api")
