@@ -131,6 +131,7 @@ def _gs1_args(listing: int, product: int, zone_code: str) -> dict:
     return {"gs1.resolve": {"gtin": item}, "gs1.item_history": {"gtin": item},
             "gs1.resolve_lot": {"gtin": harvest, "lot": "LOT-ROLES-1"},
             "gs1.lot_history": {"gtin": harvest, "lot": "LOT-ROLES-1"},
+            "api.epcis_item": {"gtin": item}, "api.epcis_lot": {"gtin": harvest, "lot": "LOT-ROLES-1"},
             "gs1.malformed": {"gtin": harvest, "rest": "21/1"},
             "gs1.gln": {"gln": "8935049500001"},
             "gs1.zone_by_gln": {"gln": "8935049500001", "extension": zone_code}}

@@ -37,13 +37,21 @@ class SearchBackend(ABC, matching.Vocabulary):
             if partial.total:
                 result, result.partial = partial, True
         result.corrected_terms, result.decoded, result.terms = plan.corrected, plan.decoded, plan.terms
+        if plan.corrected:
+            written = self.written(sorted({c for w in plan.words for c in w.corrections}))
+            result.corrected_as_written = {w.term: ", ".join(written.get(c, c) for c in w.corrections)
+                                           for w in plan.words if w.corrections}
         if plan.words and (result.partial or result.total < WEAK):
             words = matching.did_you_mean(plan, self)
             if words:
                 text = " ".join(words)
                 better = self._total(replace(query, text=text, page=1, per_page=1), matching.plan(text, self))
                 if better >= max(2 * (0 if result.partial else result.total), 1) + 2:
-                    result.did_you_mean = text
+                    # Shown as people write it: the replaced words with their marks, the others as typed.
+                    changed = [w for w, typed in zip(words, plan.words, strict=True) if w != typed.raw]
+                    written = self.written(changed)
+                    result.did_you_mean = " ".join(
+                        written.get(w, w) if w != typed.raw else w for w, typed in zip(words, plan.words, strict=True))
         return result
 
     def _plan_and_run(self, query: SearchQuery) -> tuple["matching.Plan", SearchResult]:

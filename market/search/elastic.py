@@ -278,6 +278,31 @@ class ElasticsearchBackend(SearchBackend):
             raise
         return self._suggested(response, wanted)
 
+    def written(self, terms: list[str]) -> dict[str, str]:
+        """The visible text of the first documents (by key, as FTS5) holding each term, all in one request."""
+        if not terms:
+            return {}
+        searches = []
+        for term in terms:
+            searches += [{}, {"size": matching.WRITTEN_SAMPLE, "track_total_hits": False, "sort": [{"key": "asc"}],
+                              "_source": ["title", "body"], "query": {"bool": {"should": [
+                                  {"term": {"title_folded": term}}, {"term": {"body_folded": term}}],
+                                  "minimum_should_match": 1}}}]
+        try:
+            self.ensure_index()
+            responses = self.client.msearch(index=self.alias, searches=searches)["responses"]
+        except (*UNREACHABLE, ApiError) as exc:
+            if not _unavailable(exc):
+                raise
+            raise SearchUnavailable(str(exc)) from exc
+        found = {}
+        for term, response in zip(terms, responses, strict=True):
+            texts = (text for hit in response.get("hits", {}).get("hits", [])
+                     for text in (hit["_source"].get("title"), hit["_source"].get("body")) if text)
+            if (form := matching.written_form(term, texts)) is not None:
+                found[term] = form
+        return found
+
     # --- search --------------------------------------------------------------------------------
     @staticmethod
     def _word_clause(word: "matching.Word") -> dict:

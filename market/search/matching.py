@@ -16,7 +16,14 @@ decoded), 100 plus 3 when the word is in the title, 2 in the visible text, 1 onl
 English names); a word found only through a correction or as the start of a longer word earns 50 plus the
 same 3 / 2 / 1. All words first: when no document has every word, the best partial matches are shown, with a
 note. Among equal scores the signals a buyer trusts decide (SearchBackend, docs/architecture.md).
+
+The index holds folded words only; a correction or a "did you mean" is shown as people write the word ("hồi", not
+"hoi"): the form the visible text of the documents holding it uses most (`written_form`, asked of the engine
+through `Vocabulary.written`, the same rule on both engines).
 """
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from market.search.vi_input import decode
@@ -26,6 +33,7 @@ MAX_WORDS = 20
 MAX_WORD = 40  # longer "words" are not words: matched literally, never corrected
 MIN_CORRECT = 3
 MAX_CORRECTIONS = 3
+WRITTEN_SAMPLE = 20  # documents read to learn how people write a folded word (the first by key, on both engines)
 WORD_POINTS = 100
 LOOSE_POINTS = 50
 FIELD_POINTS = {"title_folded": 3, "body_folded": 2, "hidden_folded": 1}
@@ -137,6 +145,27 @@ class Vocabulary:
     def neighbours_of(self, wanted: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
         """`neighbours` of several terms ({term: edits}); an engine may answer them in one request."""
         return {term: self.neighbours(term, edits) for term, edits in wanted.items()}
+
+    def written(self, terms: list[str]) -> dict[str, str]:
+        """How people write each folded term ("hoi" -> "hồi"), read from the visible text (titles and
+        descriptions) of the first WRITTEN_SAMPLE documents holding it, by key (`written_form`); a term no
+        visible text holds (only in the hidden words) is left out: shown as it is."""
+        return {}
+
+
+def visible_words(text: str) -> list[str]:
+    """Every lower-case word of a visible text, diacritics kept (NFC), split as the index splits it."""
+    text = unicodedata.normalize("NFC", text or "").lower()
+    return "".join(ch if ch.isalnum() else " " for ch in text).split()
+
+
+def written_form(term: str, texts: Iterable[str]) -> str | None:
+    """The word of the texts that folds to `term` and is written most often; among equals the one with marks
+    (people write "hồi", not "hoi"), then the first alphabetically. None when no text holds it."""
+    seen = Counter(word for text in texts for word in visible_words(text) if fold(word) == term)
+    if not seen:
+        return None
+    return min(seen.items(), key=lambda item: (-item[1], item[0] == term, item[0]))[0]
 
 
 def nearest(term: str, candidates: list[tuple[str, int]], limit: int) -> list[tuple[str, int, int]]:

@@ -142,5 +142,6 @@ class SearchResult:
     corrected_terms: dict[str, str] = field(default_factory=dict)  # unknown word -> the indexed words searched
     decoded: dict[str, str] = field(default_factory=dict)           # Telex/VNI spelling -> the Vietnamese word
     partial: bool = False           # no document has every word: the best partial matches instead
-    did_you_mean: str | None = None  # a corrected text that finds clearly more
+    did_you_mean: str | None = None  # a corrected text that finds clearly more, as people write it ("hồi")
+    corrected_as_written: dict[str, str] = field(default_factory=dict)  # corrected_terms' values with their marks
     terms: list[str] = field(default_factory=list)  # every folded form searched (for highlighting)

@@ -245,6 +245,19 @@ class SqliteFtsBackend(SearchBackend):
         low, high = len(term) - edits, len(term) + edits
         return [(t, d) for t, d in known["letter", letter] if low <= len(t) <= high]
 
+    def written(self, terms: list[str]) -> dict[str, str]:
+        conn = self._conn()
+        known = self._remembered(conn)
+        for term in terms:
+            if ("written", term) not in known:
+                # Every term is folded alphanumerics (from the vocabulary or a query word): quoting is safe.
+                rows = conn.execute(
+                    "SELECT title, body FROM doc WHERE id IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?) "
+                    "ORDER BY key LIMIT ?", (f'{{title_folded body_folded}}: "{term}"', matching.WRITTEN_SAMPLE)
+                ).fetchall()
+                known["written", term] = matching.written_form(term, (text for row in rows for text in row if text))
+        return {term: known["written", term] for term in terms if known["written", term]}
+
     # --- search --------------------------------------------------------------------------------
     def _hidden(self, forms: list[str], prefix: str | None) -> bool:
         """Whether any of these words (or a word starting with prefix) occurs in some document's hidden words."""

@@ -337,7 +337,8 @@ MAX_EXPORT_DAYS = 366
 def export_range(start: date | None, end: date | None) -> tuple[date, date, str | None]:
     """An organisation's export period: the last 90 days by default, at most a year; the reason when refused."""
     end = end or today()
-    start = start or end - timedelta(days=90)
+    if start is None:  # 90 days back, not before the calendar's first day (end=0001-01-02 must not overflow)
+        start = end - timedelta(days=90) if end > date.min + timedelta(days=90) else date.min
     if start > end:
         return start, end, _("The start date is after the end date.")
     if (end - start).days >= MAX_EXPORT_DAYS:
@@ -431,6 +432,30 @@ def history(lot: Lot, viewer: User | None, base: str | None = None) -> list[Even
                 events += lot_events(product_lot, base)
     unique = {e.body["eventID"]: e for e in events}
     return visible(list(unique.values()), viewer)
+
+
+class NotFound(Exception):
+    """No item or lot behind a Digital Link that the viewer may see; the message says which."""
+
+
+def lookup(gtin: str, lot: str | None, viewer: User | None) -> Lot:
+    """The item (and lot) of `/01/{gtin}[/10/{lot}]` as written in an address, for the resolver, the downloads
+    and the API alike: gs1.BadIdentifier for a malformed link or a wrong check digit (400), NotFound for an
+    unknown or hidden one (404)."""
+    link = gs1.parse_path(gtin, lot)
+    found = find(link, viewer)
+    if found is not None:
+        return found
+    if link.lot is not None:
+        raise NotFound(_("Unknown lot %(lot)s for GTIN %(gtin)s: no such lot is recorded here, or it is not public.",
+                         lot=link.lot, gtin=link.gtin14))
+    raise NotFound(_("No product with GTIN %(gtin)s is listed on this market.", gtin=link.gtin14))
+
+
+def file_name(found: Lot) -> str:
+    """The download's file name: epcis-<gtin>[-<lot, other characters as _>].jsonld."""
+    lot = "".join(ch if ch.isalnum() else "_" for ch in found.lot) if found.lot else ""
+    return f"epcis-{found.gtin14}" + (f"-{lot}" if lot else "") + ".jsonld"
 
 
 def _upstream(product_lot: ProductLot, base: str) -> list[Event]:

@@ -67,7 +67,17 @@ def _calls(app, w, factory) -> list[tuple[str, str, str, dict]]:
         zone_code = db.session.get(GrowingZone, p.zone).code
     staff = bearer(make_token(app, staff_id, department))
     product = factory.product(p.seller, [p.zone])
+    with app.app_context():
+        from market.models import OcopProduct, SupplyListing
+        from market.services import epcis
+
+        listing = db.session.get(SupplyListing, p.listing)
+        listing.lot_number = "HOI-API-01"
+        harvest, item = epcis.listing_gtin(listing), epcis.product_gtin(db.session.get(OcopProduct, product))
+        db.session.commit()
     confirm = "/api/v1/contracts/{contract_id}/deliveries/{delivery_id}/confirm"
+    events = "/api/v1/organisations/{org_id}/epcis-events"
+    lot = "/api/v1/epcis/01/{gtin}/10/{lot}"
     c, d0, d1 = w.contract, w.deliveries[0], w.deliveries[1]
     return [
         ("get", "/api/v1/listings", "200", {"path": "/api/v1/listings?limit=1"}),
@@ -112,6 +122,20 @@ def _calls(app, w, factory) -> list[tuple[str, str, str, dict]]:
         ("get", "/api/v1/search", "200", {"path": "/api/v1/search?q=hoi"}),
         ("get", "/api/v1/search", "400", {"path": "/api/v1/search?kind=nonsense"}),
         ("get", "/api/v1/openapi.json", "200", {"path": "/api/v1/openapi.json"}),
+        ("get", "/api/v1/epcis/01/{gtin}", "200", {"path": f"/api/v1/epcis/01/{item}", "headers": buyer}),
+        ("get", "/api/v1/epcis/01/{gtin}", "400", {"path": "/api/v1/epcis/01/8935049500017"}),  # check digit
+        ("get", "/api/v1/epcis/01/{gtin}", "404", {"path": "/api/v1/epcis/01/08935049500018", "headers": buyer}),
+        ("get", lot, "200", {"path": f"/api/v1/epcis/01/{harvest}/10/HOI-API-01", "headers": buyer}),
+        ("get", lot, "400", {"path": f"/api/v1/epcis/01/{harvest}/10/L%C3%B4%201"}),  # "Lô 1": not AI 10
+        ("get", lot, "404", {"path": f"/api/v1/epcis/01/{harvest}/10/NO-SUCH-LOT", "headers": buyer}),
+        ("get", events, "200", {"path": f"/api/v1/organisations/{p.buyer}/epcis-events", "headers": buyer}),
+        ("get", events, "400", {"path": f"/api/v1/organisations/{p.buyer}/epcis-events?start=2026-02-01"
+                                        "&end=2026-01-01", "headers": buyer}),
+        ("get", events, "400", {"path": f"/api/v1/organisations/{p.buyer}/epcis-events?start=soon",
+                                "headers": buyer}),
+        ("get", events, "401", {"path": f"/api/v1/organisations/{p.buyer}/epcis-events"}),
+        ("get", events, "403", {"path": f"/api/v1/organisations/{p.seller}/epcis-events", "headers": buyer}),
+        ("get", events, "404", {"path": "/api/v1/organisations/999999/epcis-events", "headers": buyer}),
     ]
 
 
@@ -126,7 +150,8 @@ def _documented_schema(document: dict, method: str, path: str, status: str) -> d
     response = document["paths"][path][method]["responses"][status]
     if "$ref" in response:
         response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
-    return (response.get("content") or {}).get("application/json", {}).get("schema")
+    content = response.get("content") or {}
+    return next((body.get("schema") for kind, body in content.items() if kind.endswith("json")), None)
 
 
 def _check(client, document, method, path, status, kwargs) -> None:
@@ -167,3 +192,67 @@ def test_every_documented_response_is_what_the_route_answers(app, api_world, fac
                   for method, operation in item.items() if method in ("get", "post")
                   for status in operation["responses"] if status != "default"}
     assert documented - exercised - NOT_PRODUCED == set(), "documented answers no test calls for"
+
+
+# --- the readable page speaks the reader's language ----------------------------------------------------------
+
+def _document_texts(document: dict) -> set[str]:
+    """Every text of the document a person reads on /developers/api: the routes' summaries and descriptions,
+    their arguments' and answers' descriptions, and the shapes' field descriptions."""
+    texts = set()
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            texts.update(operation.get(key) for key in ("summary", "description"))
+            for parameter in operation.get("parameters", []):
+                texts.update((parameter.get("description"), (parameter.get("schema") or {}).get("description")))
+            texts.update(response.get("description") for response in operation["responses"].values())
+    components = document["components"]
+    texts.update(response.get("description") for response in components.get("responses", {}).values())
+    for schema in components["schemas"].values():
+        texts.add(schema.get("description"))
+        texts.update(field.get("description") for field in (schema.get("properties") or {}).values())
+    return {text for text in texts if text}
+
+
+def _page_text(html: str) -> str:
+    """The page's words, <code> included, with the `names` of the descriptions read as the page writes them."""
+    import html as html_module
+
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def _as_written(text: str) -> str:
+    return " ".join(re.sub(r"`([^`]+)`", r" \1 ", text).split())
+
+
+def test_the_api_page_is_vietnamese_in_vietnamese_and_english_in_english(app, client):
+    """The JSON stays English for programs whatever the request's language; the page shows every summary and
+    description in the reader's language, and not one of the English ones on the Vietnamese page."""
+    from flask_babel import force_locale, gettext
+
+    english = client.get("/api/v1/openapi.json", headers={"Accept-Language": "vi"}).get_json()
+    operations = [op for item in english["paths"].values() for method, op in item.items()
+                  if method in ("get", "post", "put", "patch", "delete")]
+    assert all(op.get("summary") for op in operations), "every route has a summary"
+    texts = _document_texts(english)
+    assert "Listings everyone sees in the catalog." in texts and "Items per page, 1 to 100." in texts
+    assert len(texts) > 40
+
+    html = client.get("/developers/api").get_data(as_text=True)
+    assert "tham số -&gt; vấn đề" in html, "the texts are escaped (a lazy string is not markup)"
+    vietnamese = _page_text(html)
+    left = sorted(text for text in texts if _as_written(text) in vietnamese)
+    assert left == [], "English left on the Vietnamese page"
+    with app.test_request_context(), force_locale("vi"):
+        translated = {text: gettext(text) for text in texts}
+    assert all(translated[text] != text for text in texts), "every text has a Vietnamese translation"
+    assert all(_as_written(translated[text]) in vietnamese for text in texts)
+    assert "Các tin chào bán mọi người đều thấy trong danh mục." in vietnamese
+    assert "số nguyên" in vietnamese and "integer" not in vietnamese  # the types in words too
+
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    in_english = _page_text(client.get("/developers/api").get_data(as_text=True))
+    assert [text for text in texts if _as_written(text) not in in_english] == []

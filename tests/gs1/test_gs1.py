@@ -324,6 +324,70 @@ def test_an_organisation_exports_only_its_own_events(client, app, world):
     assert sorted(e["bizStep"] for e in bought["epcisBody"]["eventList"]) == ["receiving", "shipping"]
 
 
+def test_programs_get_the_epcis_documents_with_a_read_only_token(client, app, world):
+    """/api/v1 answers the same EPCIS documents as the downloads people use under /gs1/, to a read-only token and
+    no cookie, as application/ld+json that GS1's validator accepts; errors come in the API's one shape."""
+    from tests.api.conftest import bearer, make_token
+
+    seller = bearer(make_token(app, world["seller_owner"], world["seller"]))  # read scope
+    buyer = bearer(make_token(app, world["buyer_owner"], world["buyer"]))
+    stranger = bearer(make_token(app, world["stranger_owner"], world["stranger"]))
+    start, end = (today() - timedelta(days=30)).isoformat(), today().isoformat()
+    harvest_path = _listing_link(app, world).split(app.config["PUBLIC_URL"].rstrip("/"), 1)[1]
+    program = app.test_client()  # no cookie, ever
+
+    def document(path, headers=None):
+        response = program.get(path, headers=headers or {})
+        assert response.status_code == 200 and response.mimetype == "application/ld+json", response.data[:300]
+        assert "Set-Cookie" not in response.headers
+        return json.loads(response.data)
+
+    events = document(f"/api/v1/organisations/{world['seller']}/epcis-events?start={start}&end={end}", seller)
+    lot = document(f"/api/v1/epcis/01/{GTIN}/10/TD-2026-01")
+    harvest_public = document(f"/api/v1/epcis{harvest_path}")
+    harvest_party = document(f"/api/v1/epcis{harvest_path}", buyer)
+    item = document(f"/api/v1/epcis/01/{GTIN}", seller)
+
+    # The same events as people's downloads (ids are stable across exports).
+    log_in(client, world["seller_owner"])
+    people = json.loads(client.get(f"/gs1/orgs/{world['seller']}/events.jsonld?start={start}&end={end}").data)
+    ids = [e["eventID"] for e in events["epcisBody"]["eventList"]]
+    assert ids == [e["eventID"] for e in people["epcisBody"]["eventList"]] and len(ids) == 4
+    assert [e["eventID"] for e in lot["epcisBody"]["eventList"]] == [
+        e["eventID"] for e in json.loads(client.get(f"/gs1/epcis/01/{GTIN}/10/TD-2026-01").data)["epcisBody"]["eventList"]]
+    # The contract's shipping and receiving go to its parties' tokens only.
+    assert {e.get("bizStep") for e in harvest_public["epcisBody"]["eventList"]} == {"commissioning"}
+    assert {"shipping", "receiving"} <= {e.get("bizStep") for e in harvest_party["epcisBody"]["eventList"]}
+
+    verdicts = gs1_tools(epcis_documents=[events, lot, harvest_public, harvest_party, item])["epcis"]
+    assert all(v["success"] for v in verdicts), [v["errors"] for v in verdicts]
+
+    def error(path, headers, status, code):
+        response = program.get(path, headers=headers)
+        body = response.get_json()
+        assert response.status_code == status and body["error"]["status"] == status, response.data[:300]
+        assert body["error"]["code"] == code and body["error"]["message"]
+        return body["error"]
+
+    assert "8935049500017" in error("/api/v1/epcis/01/8935049500017", {}, 400, "invalid_identifier")["message"]
+    assert "TD-2099" in error(f"/api/v1/epcis/01/{GTIN}/10/TD-2099", seller, 404, "not_found")["message"]
+    assert "end" in error(f"/api/v1/organisations/{world['seller']}/epcis-events?start={end}&end={start}", seller,
+                          400, "invalid")["fields"]
+    assert "start" in error(f"/api/v1/organisations/{world['seller']}/epcis-events?start=soon", seller,
+                            400, "invalid")["fields"]
+    error(f"/api/v1/organisations/{world['seller']}/epcis-events", stranger, 403, "forbidden")
+    # Dates at the calendar's ends are dates: no overflow (the default start is 90 days back), never a 500.
+    assert document(f"/api/v1/organisations/{world['seller']}/epcis-events?end=0001-01-02",
+                    seller)["epcisBody"]["eventList"] == []
+    assert document(f"/api/v1/organisations/{world['seller']}/epcis-events?start=9999-12-31&end=9999-12-31",
+                    seller)["epcisBody"]["eventList"] == []
+    assert client.get(f"/gs1/orgs/{world['seller']}/events.jsonld?end=0001-01-02").status_code == 200
+    assert client.get(f"/gs1/orgs/{world['seller']}/events?end=0001-01-02").status_code == 200
+    error(f"/api/v1/organisations/{world['seller']}/epcis-events", {}, 401, "unauthorized")
+    error(f"/api/v1/organisations/{world['seller']}/epcis-events", bearer("lsm_revoked-or-unknown"), 401,
+          "invalid_token")
+
+
 # --- forms ---------------------------------------------------------------------------------------
 
 @pytest.mark.both_engines

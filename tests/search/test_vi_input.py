@@ -1,5 +1,7 @@
 """Telex and VNI decoding (market/search/vi_input.py) and the planning of words (market/search/matching.py),
 without an engine: the rules both engines share."""
+import unicodedata
+
 import pytest
 
 from market.search import matching
@@ -75,3 +77,14 @@ def test_filler_words_count_loosely_and_are_never_corrected():
 def test_a_weak_word_gets_a_did_you_mean_only_for_a_far_more_frequent_neighbour():
     assert matching.did_you_mean(matching.plan("quy", WORDS), WORDS) == ["que"]  # 15 >= 5 * 2 + 2
     assert matching.did_you_mean(matching.plan("hoa", WORDS), WORDS) is None      # hoi: 30 < 5 * 12 + 2
+
+
+def test_a_folded_word_is_shown_as_people_write_it():
+    texts = ["Hoa hồi khô", "Hồi tươi Bình Gia", "HTX Quế Hội Hoan", "hoi (không dấu)"]
+    assert matching.written_form("hoi", texts) == "hồi"                  # the most frequent written form
+    assert matching.written_form("hoi", ["Hội", "hoi"]) == "hội"         # equal counts: the one with marks
+    assert matching.written_form("hoi", ["Hỏi", "Hội"]) == "hỏi"         # then the first alphabetically
+    assert matching.written_form("que", [unicodedata.normalize("NFD", "Quế")]) == "quế"  # NFC, lower case
+    assert matching.written_form("anise", ["Hoa hồi"]) is None           # not in the visible text
+    assert matching.written_form("dau", ["Tinh dầu"]) == "dầu"
+    assert matching.written_form("dong", ["Đồng Đăng"]) == "đồng"        # đ folds to d

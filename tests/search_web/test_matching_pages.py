@@ -86,6 +86,9 @@ def test_a_typo_in_a_short_syllable_is_forgiven_and_said(client, demo):
     body = api(client, "hoii kho")
     assert body["total"] >= 1 and body["corrected"] == {"hoii": "hoi"}
     assert "hồi" in body["hits"][0]["title"].lower()
+    # The page says what it searched as people write it, with the marks of the demo's visible text.
+    html = client.get("/search?q=hoii+kho").get_data(as_text=True)
+    assert re.search(r'Đã tìm thêm:\s*<span lang="vi">hồi</span>', html), "the correction is shown as written"
 
 
 @pytest.mark.parametrize("text", ["star anise", "hoi", "cinnamon", "dried star anise", "custard apple", "organic"])

@@ -64,11 +64,12 @@ def _errors(*statuses: int):
     return decorate
 
 
-def _answers(schema, *, description: str, public: bool = True):
-    """Document the 200 answer with `schema`, and who may call (a token is optional on public routes)."""
+def _answers(schema, *, summary, answer, public: bool = True, content_type: str | None = None):
+    """Document the route (`summary`), its 200 answer (`answer`, with `schema`) and who may call (a token is
+    optional on public routes). Both texts are `_l(...)`: English in the document, translated on the page."""
     def decorate(view):
-        view = bp.alt_response(200, schema=schema, description=description, success=True)(view)
-        return bp.doc(security=OPTIONAL_BEARER if public else BEARER)(view)
+        view = bp.alt_response(200, schema=schema, description=answer, success=True, content_type=content_type)(view)
+        return bp.doc(summary=summary, security=OPTIONAL_BEARER if public else BEARER)(view)
 
     return decorate
 
@@ -232,7 +233,8 @@ def _filtered(query, args: dict, columns: dict):
 @bp.get("/listings")
 @access.rule(access.PUBLIC)
 @bp.arguments(schemas.ListingArgs, location="query", as_kwargs=True)
-@_answers(schemas.ListingPage, description="Listings everyone sees in the catalog.")
+@_answers(schemas.ListingPage, summary=_l("Listings everyone sees in the catalog."),
+          answer=_l("A page of listings."))
 @_errors(400, 429)
 def listings(**args):
     query = _filtered(visibility.public_listings(), args, {
@@ -244,7 +246,8 @@ def listings(**args):
 
 @bp.get("/listings/<int:listing_id>")
 @access.rule(access.visible("listing"))
-@_answers(schemas.Listing, description="A listing (its organisation's members also see it unpublished).")
+@_answers(schemas.Listing, summary=_l("A listing (its organisation's members also see it unpublished)."),
+          answer=_l("The listing."))
 @_errors(404, 429)
 def listing(listing_id: int):
     item = db.session.get(SupplyListing, listing_id)
@@ -256,7 +259,8 @@ def listing(listing_id: int):
 @bp.get("/products")
 @access.rule(access.PUBLIC)
 @bp.arguments(schemas.ProductArgs, location="query", as_kwargs=True)
-@_answers(schemas.ProductPage, description="OCOP products everyone sees in the catalog.")
+@_answers(schemas.ProductPage, summary=_l("OCOP products everyone sees in the catalog."),
+          answer=_l("A page of OCOP products."))
 @_errors(400, 429)
 def products(**args):
     query = _filtered(visibility.public_products(), args, {
@@ -267,7 +271,8 @@ def products(**args):
 
 @bp.get("/products/<int:product_id>")
 @access.rule(access.visible("product"))
-@_answers(schemas.Product, description="An OCOP product and the department's word on its certificate.")
+@_answers(schemas.Product, summary=_l("An OCOP product and the department's word on its certificate."),
+          answer=_l("The product."))
 @_errors(404, 429)
 def product(product_id: int):
     item = db.session.get(OcopProduct, product_id)
@@ -279,7 +284,8 @@ def product(product_id: int):
 @bp.get("/zones")
 @access.rule(access.PUBLIC)
 @bp.arguments(schemas.ZoneArgs, location="query", as_kwargs=True)
-@_answers(schemas.ZonePage, description="Growing zones of verified organisations, with their certificates.")
+@_answers(schemas.ZonePage, summary=_l("Growing zones of verified organisations, with their certificates."),
+          answer=_l("A page of growing zones."))
 @_errors(400, 429)
 def zones(**args):
     query = _filtered(visibility.public_zones(), args, {
@@ -290,7 +296,8 @@ def zones(**args):
 
 @bp.get("/zones/<path:code>")
 @access.rule(access.visible("zone"))
-@_answers(schemas.Zone, description="A growing zone by its code.")
+@_answers(schemas.Zone, summary=_l("A growing zone by its code."),
+          answer=_l("The growing zone."))
 @_errors(404, 429)
 def zone(code: str):
     item = db.session.scalar(sa.select(GrowingZone).where(GrowingZone.code == code.upper()))
@@ -313,7 +320,8 @@ def _side(query, model, side: str | None):
 @bp.get("/contracts")
 @access.rule(access.LOGGED_IN)
 @bp.arguments(schemas.ContractArgs, location="query", as_kwargs=True)
-@_answers(schemas.ContractPage, description="The organisation's contracts (department staff: every one).",
+@_answers(schemas.ContractPage, summary=_l("The organisation's contracts (department staff: every one)."),
+          answer=_l("A page of contracts."),
           public=False)
 @_errors(400, 401, 429)
 def contract_list(**args):
@@ -324,7 +332,8 @@ def contract_list(**args):
 
 @bp.get("/contracts/<int:contract_id>")
 @access.rule(access.party("contract", department=True))
-@_answers(schemas.Contract, description="One of the organisation's contracts.", public=False)
+@_answers(schemas.Contract, summary=_l("One of the organisation's contracts."),
+          answer=_l("The contract."), public=False)
 @_errors(401, 404, 429)
 def contract(contract_id: int):
     item = db.session.get(Contract, contract_id)
@@ -336,7 +345,8 @@ def contract(contract_id: int):
 @bp.get("/deliveries")
 @access.rule(access.LOGGED_IN)
 @bp.arguments(schemas.DeliveryArgs, location="query", as_kwargs=True)
-@_answers(schemas.DeliveryPage, description="Deliveries on the organisation's contracts.", public=False)
+@_answers(schemas.DeliveryPage, summary=_l("Deliveries on the organisation's contracts."),
+          answer=_l("A page of deliveries."), public=False)
 @_errors(400, 401, 429)
 def deliveries(**args):
     visible = visibility.contracts_for(current_user).with_only_columns(Contract.id)
@@ -347,7 +357,8 @@ def deliveries(**args):
 
 @bp.post("/contracts/<int:contract_id>/deliveries/<int:delivery_id>/confirm")
 @access.rule(access.party("contract", *permissions.NEGOTIATORS, side="buyer", why=ROLE))
-@_answers(schemas.DeliverySummary, description="The buyer confirms a delivery (a read and write token).",
+@_answers(schemas.DeliverySummary, summary=_l("The buyer confirms a delivery (a read and write token)."),
+          answer=_l("The delivery, confirmed."),
           public=False)
 @_errors(400, 401, 403, 404, 429)
 def confirm_delivery(contract_id: int, delivery_id: int):
@@ -361,7 +372,8 @@ def confirm_delivery(contract_id: int, delivery_id: int):
 @bp.get("/orders")
 @access.rule(access.LOGGED_IN)
 @bp.arguments(schemas.OrderArgs, location="query", as_kwargs=True)
-@_answers(schemas.OrderPage, description="The organisation's shop orders, bought and sold.", public=False)
+@_answers(schemas.OrderPage, summary=_l("The organisation's shop orders, bought and sold."),
+          answer=_l("A page of orders."), public=False)
 @_errors(400, 401, 429)
 def orders(**args):
     query = _filtered(_side(visibility.orders_for(current_user), ShopOrder, args.get("side")), args,
@@ -371,7 +383,8 @@ def orders(**args):
 
 @bp.get("/me")
 @access.rule(access.LOGGED_IN)
-@_answers(schemas.Me, description="Who is signed in, for which organisations, and with which token.",
+@_answers(schemas.Me, summary=_l("Who is signed in, for which organisations, and with which token."),
+          answer=_l("Who is signed in."),
           public=False)
 @_errors(401, 429)
 def me():

@@ -2,7 +2,9 @@
 (/api/v1/openapi.json), and tests/api/test_openapi.py checks real answers against that document.
 
 The routes build their JSON by hand (routes.py `*_json`), the schemas describe it; the test keeps them in step.
+Descriptions are `_l(...)`: English in the document, the reader's language on /developers/api (api/__init__.py).
 """
+from flask_babel import lazy_gettext as _l
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from market.models import ContractState, DeliveryStatus, ListingStatus, OrderStatus
@@ -30,12 +32,13 @@ def uri(**kwargs):
 
 
 class ErrorBody(Schema):
-    status = Int(required=True, metadata={"description": "The HTTP status, repeated."})
-    code = Str(required=True, metadata={"description": "A stable word for programs: invalid, unauthorized, "
-                                                       "invalid_token, read_only_token, forbidden, not_found, "
-                                                       "method_not_allowed, conflict, rate_limited, server_error..."})
-    message = Str(required=True, metadata={"description": "For a person, in the request's language."})
-    fields = fields.Dict(keys=Str(), values=Str(), metadata={"description": "Invalid input: argument -> problem."})
+    status = Int(required=True, metadata={"description": _l("The HTTP status, repeated.")})
+    code = Str(required=True, metadata={"description": _l(
+        "A stable word for programs: `invalid`, `invalid_identifier`, `unauthorized`, `invalid_token`, "
+        "`read_only_token`, `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `rate_limited`, "
+        "`server_error`...")})
+    message = Str(required=True, metadata={"description": _l("For a person, in the request's language.")})
+    fields = fields.Dict(keys=Str(), values=Str(), metadata={"description": _l("Invalid input: argument -> problem.")})
 
 
 class Error(Schema):
@@ -57,7 +60,7 @@ class ZoneCertificate(Schema):
     issued_on = day(required=True)
     expires_on = day(required=True, allow_none=True)
     status = Str(required=True)
-    valid = Bool(required=True, metadata={"description": "Verified by the department and valid today."})
+    valid = Bool(required=True, metadata={"description": _l("Verified by the department and valid today.")})
 
 
 class ListingZone(Schema):
@@ -78,7 +81,7 @@ class Listing(Schema):
     quantity = Num(required=True)
     unit = Str(required=True)
     grade = Str(required=True, allow_none=True)
-    price_per_unit = Int(required=True, allow_none=True, metadata={"description": "VND; null when negotiable."})
+    price_per_unit = Int(required=True, allow_none=True, metadata={"description": _l("VND; `null` when negotiable.")})
     currency = Str(required=True)
     negotiable = Bool(required=True)
     min_order_qty = Num(required=True, allow_none=True)
@@ -92,7 +95,7 @@ class OcopStanding(Schema):
     number = Str(required=True)
     issued_on = day(required=True)
     expires_on = day(required=True)
-    valid = Bool(required=True, metadata={"description": "A verified certificate, valid today."})
+    valid = Bool(required=True, metadata={"description": _l("A verified certificate, valid today.")})
     state = Str(required=True)
     verified_stars = Int(required=True, allow_none=True)
     verified_against = Str(required=True, allow_none=True)
@@ -153,7 +156,7 @@ class DeliverySummary(Schema):
     rejected_quantity = Num(required=True, allow_none=True)
     zones = fields.List(Str(), required=True)
     answered_at = moment(required=True, allow_none=True)
-    verify_url = uri(required=True, metadata={"description": "The public traceability page of the delivery."})
+    verify_url = uri(required=True, metadata={"description": _l("The public traceability page of the delivery.")})
 
 
 class Contract(Schema):
@@ -163,10 +166,10 @@ class Contract(Schema):
     buyer = fields.Nested(Org, required=True)
     seller = fields.Nested(Org, required=True)
     crop = Str(required=True, allow_none=True)
-    quantity = Num(required=True, allow_none=True, metadata={"description": "The current terms' total."})
+    quantity = Num(required=True, allow_none=True, metadata={"description": _l("The current terms' total.")})
     unit = Str(required=True, allow_none=True)
-    total_value = Int(required=True, allow_none=True, metadata={"description": "VND, the current terms."})
-    delivered = Num(required=True, metadata={"description": "Quantity delivered and not withdrawn."})
+    total_value = Int(required=True, allow_none=True, metadata={"description": _l("VND, the current terms.")})
+    delivered = Num(required=True, metadata={"description": _l("Quantity delivered and not withdrawn.")})
     created_at = moment(required=True)
     signed_at = moment(required=True, allow_none=True)
     activated_at = moment(required=True, allow_none=True)
@@ -200,7 +203,7 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
     """A page of a list: its items and the link to the next page (null on the last)."""
     return Schema.from_dict({
         "items": fields.List(fields.Nested(item), required=True),
-        "next": uri(required=True, allow_none=True, metadata={"description": "The next page, or null."}),
+        "next": uri(required=True, allow_none=True, metadata={"description": _l("The next page, or `null`.")}),
     }, name=name)
 
 
@@ -220,7 +223,7 @@ class TokenUser(Schema):
 class TokenInfo(Schema):
     id = Int(required=True)
     name = Str(required=True)
-    prefix = Str(required=True, metadata={"description": "The secret's first characters, to tell tokens apart."})
+    prefix = Str(required=True, metadata={"description": _l("The secret's first characters, to tell tokens apart.")})
     scope = Str(required=True, validate=validate.OneOf(["read", "write"]))
     expires_on = day(required=True)
     organisation_id = Int(required=True)
@@ -229,31 +232,60 @@ class TokenInfo(Schema):
 class Me(Schema):
     user = fields.Nested(TokenUser, required=True)
     organisations = fields.List(fields.Nested(Org), required=True,
-                                metadata={"description": "With a token: its organisation only."})
+                                metadata={"description": _l("With a token: its organisation only.")})
     token = fields.Nested(TokenInfo, required=True, allow_none=True)
+
+
+# --- EPCIS 2.0 documents (services/epcis.py builds them; GS1's epcis2.js validates them in tests/gs1) -----------
+
+class EpcisBody(Schema):
+    eventList = fields.List(fields.Dict(), required=True, metadata={"description": _l(
+        "The events in time order: `ObjectEvent` (harvest, shipping, receiving) and `TransformationEvent` (processing), "
+        "as GS1's EPCIS 2.0 schema defines them.")})
+
+
+class EpcisDocument(Schema):
+    """An EPCIS 2.0 JSON-LD document (GS1's standard), as /gs1/epcis/... downloads it."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    context = fields.List(fields.Raw(), data_key="@context", required=True,
+                          metadata={"description": _l("The JSON-LD context: GS1's EPCIS 2.0 context.")})
+    type = Str(required=True, validate=validate.OneOf(["EPCISDocument"]))
+    schemaVersion = Str(required=True, validate=validate.OneOf(["2.0"]))
+    creationDate = moment(required=True)
+    epcisBody = fields.Nested(EpcisBody, required=True)
+
+
+class EventsArgs(Schema):
+    start = fields.Date(load_default=None, metadata={"description": _l(
+        "The first day (YYYY-MM-DD); 90 days before the last day when left out.")})
+    end = fields.Date(load_default=None, metadata={"description": _l(
+        "The last day (YYYY-MM-DD), included; today when left out. One year at most from the first day.")})
 
 
 # --- the query arguments of the lists ----------------------------------------------------------------------
 
 class PageArgs(Schema):
     limit = Int(load_default=20, validate=validate.Range(min=1, max=100),
-                metadata={"description": "Items per page, 1 to 100."})
+                metadata={"description": _l("Items per page, 1 to 100.")})
     cursor = Str(load_default=None, validate=validate.Length(max=200),
-                 metadata={"description": "The `next` link's cursor; opaque."})
+                 metadata={"description": _l("The `next` link's cursor; opaque.")})
 
 
 class ListingArgs(PageArgs):
-    crop = Str(validate=validate.Length(max=40), metadata={"description": "A crop key, e.g. hoi."})
+    crop = Str(validate=validate.Length(max=40), metadata={"description": _l("A crop key, e.g. hoi.")})
     commune = Int(validate=validate.Range(min=1, max=2**31 - 1),
-                  metadata={"description": "A commune id: the seller organisation's commune."})
+                  metadata={"description": _l("A commune id: the seller organisation's commune.")})
     organisation = Int(validate=validate.Range(min=1, max=2**31 - 1))
     status = Str(validate=validate.OneOf(ListingStatus.PUBLIC))
 
 
 class ProductArgs(PageArgs):
     stars = Int(validate=validate.Range(min=3, max=5), metadata={
-        "description": "The stars the seller declares (`stars`); what the department vouches for is "
-                       "`certificate.verified_stars`."})
+        "description": _l("The stars the seller declares (`stars`); what the department vouches for is "
+                          "`certificate.verified_stars`.")})
     category = Str(validate=validate.Length(max=60))
     organisation = Int(validate=validate.Range(min=1, max=2**31 - 1))
 
@@ -266,11 +298,11 @@ class ZoneArgs(PageArgs):
 
 class ContractArgs(PageArgs):
     state = Str(validate=validate.OneOf(ContractState.ALL))
-    side = Str(validate=validate.OneOf(["buyer", "seller"]), metadata={"description": "The token's side."})
+    side = Str(validate=validate.OneOf(["buyer", "seller"]), metadata={"description": _l("The token's side.")})
 
 
 class DeliveryArgs(PageArgs):
-    contract = Int(validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "A contract id."})
+    contract = Int(validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": _l("A contract id.")})
     status = Str(validate=validate.OneOf(DeliveryStatus.ALL))
 
 
@@ -296,11 +328,11 @@ class TargetFigure(Schema):
     on_track = Bool(allow_none=True)
     section = Str()
     goal_max = Num(allow_none=True)
-    range = fields.List(Num(allow_none=True), metadata={"description": "The plan's lower and upper bound."})
-    gap = Num(allow_none=True, metadata={"description": "What remains to reach the lower bound, in the unit."})
-    expected = Num(allow_none=True, metadata={"description": "Where the straight line from 2026 stands on the date."})
-    line = Str(metadata={"description": "The line the figure is judged against, in words."})
-    basis = Str(metadata={"description": "What counts, in one sentence."})
+    range = fields.List(Num(allow_none=True), metadata={"description": _l("The plan's lower and upper bound.")})
+    gap = Num(allow_none=True, metadata={"description": _l("What remains to reach the lower bound, in the unit.")})
+    expected = Num(allow_none=True, metadata={"description": _l("Where the straight line from 2026 stands on the date.")})
+    line = Str(metadata={"description": _l("The line the figure is judged against, in words.")})
+    basis = Str(metadata={"description": _l("What counts, in one sentence.")})
 
 
 class TargetsReport(Schema):

@@ -55,16 +55,11 @@ def _problem(status: int, message: str) -> Response:
 def _resolve(gtin: str, lot: str | None):
     """(lot, None) or (None, the error response)."""
     try:
-        link = gs1.parse_path(gtin, lot)
+        return epcis.lookup(gtin, lot, current_user), None
     except gs1.BadIdentifier as exc:
         return None, _problem(400, str(exc))
-    found = epcis.find(link, current_user)
-    if found is None:
-        if link.lot is not None:
-            return None, _problem(404, _("Unknown lot %(lot)s for GTIN %(gtin)s: no such lot is recorded here, "
-                                         "or it is not public.", lot=link.lot, gtin=link.gtin14))
-        return None, _problem(404, _("No product with GTIN %(gtin)s is listed on this market.", gtin=link.gtin14))
-    return found, None
+    except epcis.NotFound as exc:
+        return None, _problem(404, str(exc))
 
 
 # --- the linkset ---------------------------------------------------------------------------------
@@ -186,8 +181,7 @@ def _history(gtin: str, lot: str | None):
     found, problem = _resolve(gtin, lot)
     if problem:
         return problem
-    name = f"epcis-{found.gtin14}" + (f"-{''.join(ch if ch.isalnum() else '_' for ch in found.lot)}" if found.lot else "")
-    return _jsonld(epcis.document(epcis.history(found, current_user)), name + ".jsonld")
+    return _jsonld(epcis.document(epcis.history(found, current_user)), epcis.file_name(found))
 
 
 @bp.get("/gs1/epcis/01/<gtin>")
