@@ -1,4 +1,5 @@
 """The embedded engine: SQLite FTS5 in its own file under instance/, no server needed."""
+import itertools
 import json
 import os
 import sqlite3
@@ -51,6 +52,7 @@ CREATE TEMP TABLE IF NOT EXISTS hit (id INTEGER PRIMARY KEY, rank REAL);
 CREATE TEMP TABLE IF NOT EXISTS allowed (id INTEGER PRIMARY KEY);
 """
 VOCAB_CACHE_SIZE = 20_000  # remembered vocabulary answers before starting afresh
+MAX_TIER_SUBSETS = 30  # a candidate tier of more word subsets costs more than scoring every match
 CODE_OFFSET = 0x2F  # code 1 is "0": printable, and the first ~200 codes stay one byte a character
 
 # Relevance, then the signals a buyer trusts, the same order as Elasticsearch's (elastic.SORTS).
@@ -276,7 +278,7 @@ class SqliteFtsBackend(SearchBackend):
                             self._hidden(word.corrections, word.term if word.prefix else None)))
         return classes
 
-    def _scored(self, plan: "matching.Plan", require_all: bool) -> tuple[str, list[str]]:
+    def _scored(self, plan: "matching.Plan", require_all: bool, match: str | None = None) -> tuple[str, list[str]]:
         """SQL giving (id, rank) for the matches, rank = -(the score of matching.py): per word, the points of its
         best field, as typed or loosely (corrections, prefix). Every word is required (require_all), or any.
 
@@ -306,7 +308,7 @@ class SqliteFtsBackend(SearchBackend):
                 else:
                     whens.append((within(expression), elsewhere))
             cases.append("CASE " + " ".join(f"WHEN {c} THEN {p}" for c, p in whens) + f" ELSE {otherwise} END")
-        params.append(every)
+        params.append(match or every)  # a narrower MATCH (a candidate tier) is scored alike
         return f"SELECT rowid AS id, -({' + '.join(cases)}) AS rank FROM doc_fts WHERE doc_fts MATCH ?", params
 
     def _fill_hits(self, conn, query: SearchQuery, scored: tuple[str, list[str]] | None) -> None:
@@ -341,27 +343,102 @@ class SqliteFtsBackend(SearchBackend):
             conn.execute(f"INSERT INTO temp.hit(id, rank) SELECT s.* FROM ({scored[0]}) s "
                          f"JOIN temp.allowed a ON a.id = s.id", scored[1])
 
+    @staticmethod
+    def _matching(expression: str) -> tuple[str, list[str]]:
+        """(id, rank 0) of the documents an FTS5 expression matches: no scoring."""
+        return "SELECT rowid AS id, 0 AS rank FROM doc_fts WHERE doc_fts MATCH ?", [expression]
+
     def _total(self, query: SearchQuery, plan: "matching.Plan") -> int:
         if not plan.words:
             return super()._total(query, plan)
         every = self._scored(plan, require_all=True)[1][-1]  # the MATCH that finds them, without the scoring
         conn = self._conn()
-        self._fill_hits(conn, query, ("SELECT rowid AS id, 0 AS rank FROM doc_fts WHERE doc_fts MATCH ?", [every]))
+        self._fill_hits(conn, query, self._matching(every))
         return conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
+
+    def _top_classes(self, word: "matching.Word", counts: dict[str, int]) -> tuple[str, int] | None:
+        """The FTS5 expression of a word's best-scoring forms that some document holds, and their points
+        (before the field's): as typed when the index knows a form, else loosely. None: nothing holds it."""
+        classes = self._classes(word)
+        typed_known = any(counts.get(form) for form in word.forms)
+        if not typed_known and len(classes) == 1:
+            return None
+        if word.points == matching.LOOSE_POINTS and len(classes) > 1:  # a filler: typed and loose score alike
+            return f"({classes[0][0]} OR {classes[1][0]})" if typed_known else classes[1][0], word.points
+        return (classes[0][0], word.points) if typed_known else (classes[1][0], matching.LOOSE_POINTS)
+
+    def _tiers(self, plan: "matching.Plan", require_all: bool) -> list[tuple[str, int | None]]:
+        """Candidate sets for the first page, best first, each as (FTS5 expression, bound): when the page's
+        last candidate scores above `bound`, no document outside the set can reach the page, so only the set is
+        scored. A bound of None: every candidate has the best score there is (nothing to score).
+
+        All words required: the documents with every word's best forms in the title score the most; the rest
+        score less. Any word (the partial fallback): documents with all words but one or two, scored; the
+        others hold fewer words, so they score at most the sum of that many best words."""
+        tops = [self._top_classes(w, plan.counts) for w in plan.words]
+        if require_all:
+            if any(t is None for t in tops):
+                return []
+            return [(" AND ".join(f"{{title_folded}}: {expression}" for expression, _p in tops), None)]
+        words = [("(" + " OR ".join(e for e, _p, _h in self._classes(w)) + ")", (t[1] if t else 0) + 3)
+                 for w, t in zip(plan.words, tops, strict=True)]
+        tiers = []
+        for dropped in (1, 2):
+            keep = len(words) - dropped
+            subsets = list(itertools.combinations(range(len(words)), keep))
+            if keep < 2 or len(subsets) > MAX_TIER_SUBSETS:
+                break
+            expression = " OR ".join("(" + " AND ".join(words[i][0] for i in subset) + ")" for subset in subsets)
+            best_outside = sum(sorted((best for _e, best in words), reverse=True)[:keep - 1])
+            tiers.append((expression, best_outside))
+        return tiers
+
+    def _ranked_page(self, conn, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> list:
+        """The page by relevance, scoring only the documents that can reach it (self._tiers) when that is
+        enough, else every match. temp.hit holds the matches (within the filters)."""
+        need = query.offset + query.per_page
+        order = f"ORDER BY s.rank, {TRUST_SQL} LIMIT ?"
+        for expression, bound in self._tiers(plan, require_all):
+            if bound is None:
+                rows = conn.execute(
+                    f"SELECT s.id, ? AS rank FROM (SELECT rowid AS id, 0 AS rank FROM doc_fts WHERE doc_fts MATCH ?) s "
+                    f"JOIN temp.hit h ON h.id = s.id JOIN doc_codes c ON c.id = s.id {order}",
+                    (-self._best_score(plan), expression, need)).fetchall()
+                if len(rows) == need:
+                    return rows[query.offset:]
+                continue
+            sql, params = self._scored(plan, require_all, match=expression)
+            rows = conn.execute(f"SELECT s.id, s.rank FROM ({sql}) s JOIN temp.hit h ON h.id = s.id "
+                                f"JOIN doc_codes c ON c.id = s.id {order}", (*params, need)).fetchall()
+            if len(rows) == need and -rows[-1][1] > bound:
+                return rows[query.offset:]
+        sql, params = self._scored(plan, require_all)
+        return conn.execute(f"SELECT s.id, s.rank FROM ({sql}) s JOIN temp.hit h ON h.id = s.id "
+                            f"JOIN doc_codes c ON c.id = s.id {order} OFFSET ?",
+                            (*params, query.per_page, query.offset)).fetchall()
+
+    def _best_score(self, plan: "matching.Plan") -> int:
+        """The score of a document with every word's best forms in its title."""
+        return sum(self._top_classes(w, plan.counts)[1] + matching.FIELD_POINTS["title_folded"] for w in plan.words)
 
     def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:
         conn = self._conn()
         terms = plan.words
-        scored = self._scored(plan, require_all) if terms else None
         filtered = bool(terms or query.filters or query.price_min is not None or query.price_max is not None
                         or query.retail_only)
         if filtered:
-            # The matches are evaluated once; count, page and facets all read them.
-            self._fill_hits(conn, query, scored)
+            # The matches once, unscored: count and facets read them; only the page needs scores.
+            every = self._scored(plan, require_all)[1][-1] if terms else None
+            self._fill_hits(conn, query, self._matching(every) if terms else None)
             total = conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
-            page = conn.execute(f"SELECT h.id, h.rank FROM temp.hit h JOIN doc_codes c ON c.id = h.id "
-                                f"ORDER BY {SORT_SQL[query.sort]} LIMIT ? OFFSET ?",
-                                (query.per_page, query.offset)).fetchall()
+            if not total:
+                page = []
+            elif terms and query.sort == "relevance":
+                page = self._ranked_page(conn, query, plan, require_all)
+            else:
+                page = conn.execute(f"SELECT h.id, NULL FROM temp.hit h JOIN doc_codes c ON c.id = h.id "
+                                    f"ORDER BY {SORT_SQL[query.sort]} LIMIT ? OFFSET ?",
+                                    (query.per_page, query.offset)).fetchall()
         else:
             # Browsing everything: no need to copy every id; the page comes straight from the narrow table.
             total = conn.execute("SELECT count(*) FROM doc_codes").fetchone()[0]
@@ -377,7 +454,7 @@ class SqliteFtsBackend(SearchBackend):
         for doc_id, doc_rank in page:
             r = rows[doc_id]
             hits.append(Hit(key=r[1], kind=r[2], object_id=r[3], title=r[4], url=r[5],
-                            score=-doc_rank if terms else None,
+                            score=-doc_rank if terms and doc_rank is not None else None,
                             data={**json.loads(r[6]), "body": r[7], "price": r[8], "seller": r[9]}))
         return SearchResult(total=total, hits=hits, facets=self._facets(conn, filtered), engine=self.name)
 
