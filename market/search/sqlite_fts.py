@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from market.search import matching
 from market.search.base import SearchBackend
@@ -22,9 +23,6 @@ CREATE TABLE IF NOT EXISTS doc (
     title TEXT NOT NULL, body TEXT, url TEXT NOT NULL, price INTEGER, quantity REAL, seller TEXT,
     harvest_start TEXT, created_at TEXT, retail INTEGER NOT NULL DEFAULT 0, verified INTEGER NOT NULL DEFAULT 0,
     data TEXT NOT NULL DEFAULT '{}');
-CREATE INDEX IF NOT EXISTS doc_price ON doc(price);
-CREATE INDEX IF NOT EXISTS doc_harvest ON doc(harvest_start);
-CREATE INDEX IF NOT EXISTS doc_created ON doc(created_at);
 CREATE TABLE IF NOT EXISTS doc_value (
     name TEXT NOT NULL, value TEXT NOT NULL, doc_id INTEGER NOT NULL, PRIMARY KEY (name, value, doc_id)
 ) WITHOUT ROWID;
@@ -51,6 +49,7 @@ TEMP_SCHEMA = """
 CREATE TEMP TABLE IF NOT EXISTS hit (id INTEGER PRIMARY KEY, rank REAL);
 CREATE TEMP TABLE IF NOT EXISTS allowed (id INTEGER PRIMARY KEY);
 """
+REINDEX_CACHE_KIB = -262_144  # 256 MiB of page cache while a full reindex writes
 VOCAB_CACHE_SIZE = 20_000  # remembered vocabulary answers before starting afresh
 MAX_TIER_SUBSETS = 30  # a candidate tier of more word subsets costs more than it saves (measured)
 CODE_OFFSET = 0x2F  # code 1 is "0": printable, and the first ~200 codes stay one byte a character
@@ -134,6 +133,7 @@ class SqliteFtsBackend(SearchBackend):
                     f"SELECT id FROM doc WHERE key IN ({','.join('?' * len(chunk))})", chunk)])
         first = (conn.execute("SELECT max(id) FROM doc").fetchone()[0] or 0) + 1
         doc_rows, fts_rows, value_rows, code_rows = [], [], [], []
+        code_of = self._code_of
         for doc_id, doc in enumerate(docs, first):
             doc_rows.append((doc_id, doc["key"], doc["kind"], doc["object_id"], doc["title"], doc["body"], doc["url"],
                              doc["price"], doc["quantity"], doc["seller"], doc["harvest_start"], doc["created_at"],
@@ -141,10 +141,11 @@ class SqliteFtsBackend(SearchBackend):
             fts_rows.append((doc_id, doc["title_folded"], doc["body_folded"], doc.get("hidden_folded") or ""))
             values = {("kind", doc["kind"])}
             for name in FACETS:
-                if name != "kind":
-                    values.update((name, str(v)) for v in doc.get(name) or [])
+                if name != "kind" and doc.get(name):
+                    values.update((name, str(v)) for v in doc[name])
             value_rows += [(n, v, doc_id) for n, v in values]
-            code_rows.append((doc_id, "".join(sorted(self._code(conn, n, v) for n, v in values)), doc["price"],
+            codes = sorted(code_of.get(pair) or self._code(conn, *pair) for pair in values)
+            code_rows.append((doc_id, "".join(codes), doc["price"],
                               doc["harvest_start"], doc["created_at"], int(doc["retail"]), int(doc["verified"]),
                               int(bool(doc.get("certified"))), int(bool(doc.get("available"))), doc["key"]))
         conn.executemany(
@@ -152,6 +153,7 @@ class SqliteFtsBackend(SearchBackend):
             "created_at, retail, verified, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", doc_rows)
         conn.executemany("INSERT INTO doc_fts(rowid, title_folded, body_folded, hidden_folded) VALUES (?,?,?,?)",
                          fts_rows)
+        value_rows.sort()  # in the primary key's order: each insert lands next to the last
         conn.executemany("INSERT INTO doc_value(name, value, doc_id) VALUES (?,?,?)", value_rows)
         conn.executemany("INSERT INTO doc_codes(id, codes, price, harvest_start, created_at, retail, verified, "
                          "certified, available, key) VALUES (?,?,?,?,?,?,?,?,?,?)", code_rows)
@@ -188,16 +190,37 @@ class SqliteFtsBackend(SearchBackend):
         # One transaction: readers (WAL) keep seeing the old index until the new one is complete.
         conn = self._conn()
         total = 0
-        with _transaction(conn):
-            for table in ("doc_fts", "doc_value", "doc_codes", "doc"):
-                conn.execute(f"DELETE FROM {table}")
-            for batch in batches:
-                self._write(conn, batch, fresh=True)
-                total += len(batch)
-                if progress:
-                    progress(len(batch))
-            self._bump_generation(conn)
-        conn.execute("INSERT INTO doc_fts(doc_fts) VALUES('optimize')")
+        cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
+        # A cache that holds the growing tables: a transaction larger than the cache writes its pages twice.
+        conn.execute(f"PRAGMA cache_size = {REINDEX_CACHE_KIB}")
+        try:
+            with _transaction(conn):
+                for table in ("doc_fts", "doc_value", "doc_codes", "doc"):
+                    conn.execute(f"DELETE FROM {table}")
+                # Secondary indexes are built once at the end (a sort) rather than kept up row by row; the doc
+                # table's price/harvest/created indexes of earlier versions are dropped (sorting reads doc_codes).
+                for index in ("doc_value_doc", "doc_price", "doc_harvest", "doc_created"):
+                    conn.execute(f"DROP INDEX IF EXISTS {index}")
+                # No merging of FTS5 segments while loading: one 'optimize' at the end merges them all once.
+                conn.execute("INSERT INTO doc_fts(doc_fts, rank) VALUES('automerge', 0)")
+                # The next batch is built (Python, holding the GIL) while SQLite writes this one (C, without it).
+                with ThreadPoolExecutor(1) as writer:
+                    writing = None
+                    for batch in batches:
+                        if writing is not None:
+                            writing.result()  # one batch in flight; its errors surface here
+                        writing = writer.submit(self._write, conn, batch, fresh=True)
+                        total += len(batch)
+                        if progress:
+                            progress(len(batch))
+                    if writing is not None:
+                        writing.result()
+                conn.execute("CREATE INDEX doc_value_doc ON doc_value(doc_id, name, value)")
+                conn.execute("INSERT INTO doc_fts(doc_fts, rank) VALUES('automerge', 4)")  # FTS5's default
+                conn.execute("INSERT INTO doc_fts(doc_fts) VALUES('optimize')")
+                self._bump_generation(conn)
+        finally:
+            conn.execute(f"PRAGMA cache_size = {cache_size}")
         return total
 
     def count(self) -> int:
