@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS doc_codes (
 TEMP_SCHEMA = """
 CREATE TEMP TABLE IF NOT EXISTS hit (id INTEGER PRIMARY KEY, rank REAL);
 CREATE TEMP TABLE IF NOT EXISTS allowed (id INTEGER PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS cand (id INTEGER PRIMARY KEY);
 """
 REINDEX_CACHE_KIB = -262_144  # 256 MiB of page cache while a full reindex writes
 VOCAB_CACHE_SIZE = 20_000  # remembered vocabulary answers before starting afresh
@@ -301,22 +302,27 @@ class SqliteFtsBackend(SearchBackend):
                             self._hidden(word.corrections, word.term if word.prefix else None)))
         return classes
 
-    def _scored(self, plan: "matching.Plan", require_all: bool, match: str | None = None) -> tuple[str, list[str]]:
+    def _scored(self, plan: "matching.Plan", require_all: bool, among_candidates: bool = False) -> tuple[str, list[str]]:
         """SQL giving (id, rank) for the matches, rank = -(the score of matching.py): per word, the points of its
         best field, as typed or loosely (corrections, prefix). Every word is required (require_all), or any.
 
         One MATCH finds the documents; each word adds a CASE whose conditions are `rowid IN (MATCH on one
         column)`: SQLite reads each of those once into a temporary index and probes it per document, so the
         cost grows with the words, not with the words squared. A form that occurs in no hidden words needs
-        no check of the visible text: found, and not in the title, it is in the visible text."""
+        no check of the visible text: found, and not in the title, it is in the visible text.
+
+        among_candidates: score only the ids in temp.cand; each condition then reads its column's matches once
+        and keeps those among the candidates, so its temporary index holds a few ids, not every match."""
         words = [self._classes(w) for w in plan.words]
         joiner = " AND " if require_all else " OR "
         every = joiner.join("(" + " OR ".join(e for e, _p, _h in classes) + ")" for classes in words)
         params: list[str] = []
 
+        subject, among = ("id", " AND +rowid IN (SELECT id FROM temp.cand)") if among_candidates else ("rowid", "")
+
         def within(expression: str, column: str | None = None) -> str:
             params.append(f"{{{column}}}: {expression}" if column else expression)
-            return "rowid IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?)"
+            return f"{subject} IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?{among})"
 
         cases = []
         for classes in words:
@@ -331,7 +337,9 @@ class SqliteFtsBackend(SearchBackend):
                 else:
                     whens.append((within(expression), elsewhere))
             cases.append("CASE " + " ".join(f"WHEN {c} THEN {p}" for c, p in whens) + f" ELSE {otherwise} END")
-        params.append(match or every)  # a narrower MATCH (a candidate tier) is scored alike
+        if among_candidates:
+            return f"SELECT id, -({' + '.join(cases)}) AS rank FROM temp.cand", params
+        params.append(every)
         return f"SELECT rowid AS id, -({' + '.join(cases)}) AS rank FROM doc_fts WHERE doc_fts MATCH ?", params
 
     def _allowed(self, conn, query: SearchQuery) -> tuple[str, list]:
@@ -431,28 +439,32 @@ class SqliteFtsBackend(SearchBackend):
             tiers.append((expression, best_outside))
         return tiers
 
-    def _ranked_page(self, conn, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> list:
+    def _ranked_page(self, conn, query: SearchQuery, plan: "matching.Plan", require_all: bool,
+                     within: str) -> list:
         """The page by relevance, scoring only the documents that can reach it (self._tiers) when that is
-        enough, else every match. temp.hit holds the matches (within the filters)."""
+        enough, else every match. `within`: a join on the matches within the filters ("" without filters: every
+        candidate matches the text)."""
         need = query.offset + query.per_page
         order = f"ORDER BY s.rank, {TRUST_SQL} LIMIT ?"
         for expression, bound in self._tiers(plan, require_all):
             if bound is None:
                 rows = conn.execute(
                     f"SELECT s.id, ? AS rank FROM (SELECT rowid AS id, 0 AS rank FROM doc_fts WHERE doc_fts MATCH ?) s "
-                    f"JOIN temp.hit h ON h.id = s.id JOIN doc_codes c ON c.id = s.id {order}",
+                    f"{within} JOIN doc_codes c ON c.id = s.id {order}",
                     (-self._best_score(plan), expression, need)).fetchall()
                 if len(rows) == need:
                     return rows[query.offset:]
                 continue
-            sql, params = self._scored(plan, require_all, match=expression)
-            rows = conn.execute(f"SELECT s.id, s.rank FROM ({sql}) s JOIN temp.hit h ON h.id = s.id "
-                                f"JOIN doc_codes c ON c.id = s.id {order}", (*params, need)).fetchall()
+            conn.execute("DELETE FROM temp.cand")
+            conn.execute(f"INSERT INTO temp.cand(id) SELECT s.id FROM ({self._matching(expression)[0]}) s {within}",
+                         (expression,))
+            sql, params = self._scored(plan, require_all, among_candidates=True)
+            rows = conn.execute(f"SELECT s.id, s.rank FROM ({sql}) s JOIN doc_codes c ON c.id = s.id {order}",
+                                (*params, need)).fetchall()
             if len(rows) == need and -rows[-1][1] > bound:
                 return rows[query.offset:]
         sql, params = self._scored(plan, require_all)
-        return conn.execute(f"SELECT s.id, s.rank FROM ({sql}) s JOIN temp.hit h ON h.id = s.id "
-                            f"JOIN doc_codes c ON c.id = s.id {order} OFFSET ?",
+        return conn.execute(f"SELECT s.id, s.rank FROM ({sql}) s {within} JOIN doc_codes c ON c.id = s.id {order} OFFSET ?",
                             (*params, query.per_page, query.offset)).fetchall()
 
     def _best_score(self, plan: "matching.Plan") -> int:
@@ -464,19 +476,28 @@ class SqliteFtsBackend(SearchBackend):
         terms = plan.words
         filtered = bool(terms or query.filters or query.price_min is not None or query.price_max is not None
                         or query.retail_only)
+        matches: tuple[str, list] = ("temp.hit", [])  # the matches within the filters, as a table and parameters
         if filtered:
-            # The matches once, unscored: count and facets read them; only the page needs scores.
             every = self._scored(plan, require_all)[1][-1] if terms else None
-            self._fill_hits(conn, query, self._matching(every) if terms else None)
-            total = conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
+            if terms and not self._allowed(conn, query)[0]:
+                # Text alone: count, facets and page each read the text's matches from doc_fts (a few ms
+                # even for tens of thousands) rather than copying them all into a table first.
+                matches = ("(SELECT rowid AS id FROM doc_fts WHERE doc_fts MATCH ?)", [every])
+                total = conn.execute("SELECT count(*) FROM doc_fts WHERE doc_fts MATCH ?", (every,)).fetchone()[0]
+                within = ""
+            else:
+                # The matches once, unscored: count and facets read them; only the page needs scores.
+                self._fill_hits(conn, query, self._matching(every) if terms else None)
+                total = conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
+                within = "JOIN temp.hit h ON h.id = s.id"
             if not total:
                 page = []
             elif terms and query.sort == "relevance":
-                page = self._ranked_page(conn, query, plan, require_all)
+                page = self._ranked_page(conn, query, plan, require_all, within)
             else:
-                page = conn.execute(f"SELECT h.id, NULL FROM temp.hit h JOIN doc_codes c ON c.id = h.id "
+                page = conn.execute(f"SELECT h.id, NULL FROM {matches[0]} h JOIN doc_codes c ON c.id = h.id "
                                     f"ORDER BY {SORT_SQL[query.sort]} LIMIT ? OFFSET ?",
-                                    (query.per_page, query.offset)).fetchall()
+                                    (*matches[1], query.per_page, query.offset)).fetchall()
         else:
             # Browsing everything: no need to copy every id; the page comes straight from the narrow table.
             total = conn.execute("SELECT count(*) FROM doc_codes").fetchone()[0]
@@ -494,7 +515,8 @@ class SqliteFtsBackend(SearchBackend):
             hits.append(Hit(key=r[1], kind=r[2], object_id=r[3], title=r[4], url=r[5],
                             score=-doc_rank if terms and doc_rank is not None else None,
                             data={**json.loads(r[6]), "body": r[7], "price": r[8], "seller": r[9]}))
-        return SearchResult(total=total, hits=hits, facets=self._facets(conn, filtered), engine=self.name)
+        facets = self._facets(conn, filtered, matches) if total or not filtered else {name: [] for name in FACETS}
+        return SearchResult(total=total, hits=hits, facets=facets, engine=self.name)
 
     def _decode(self, conn, char: str) -> tuple[str, str]:
         if char not in self._value_of:
@@ -502,14 +524,15 @@ class SqliteFtsBackend(SearchBackend):
                               for code, name, value in conn.execute("SELECT code, name, value FROM facet_code")}
         return self._value_of[char]
 
-    def _facets(self, conn, filtered: bool) -> dict:
+    def _facets(self, conn, filtered: bool, matches: tuple[str, list] = ("temp.hit", [])) -> dict:
         # Counts over all documents are asked on every empty search page: cache them per index generation.
         if not filtered:
             generation = self._generation(conn)
             if self._facet_cache and self._facet_cache[0] == generation:
                 return self._facet_cache[1]
-        codes = conn.execute("SELECT group_concat(c.codes, '') FROM temp.hit h JOIN doc_codes c ON c.id = h.id"
-                             if filtered else "SELECT group_concat(codes, '') FROM doc_codes").fetchone()[0] or ""
+        codes = conn.execute(f"SELECT group_concat(c.codes, '') FROM {matches[0]} h JOIN doc_codes c ON c.id = h.id"
+                             if filtered else "SELECT group_concat(codes, '') FROM doc_codes",
+                             matches[1] if filtered else ()).fetchone()[0] or ""
         facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
         for char, count in Counter(codes).items():
             name, value = self._decode(conn, char)
