@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS doc_codes (
     id INTEGER PRIMARY KEY, codes TEXT NOT NULL, price INTEGER, harvest_start TEXT, created_at TEXT,
     retail INTEGER NOT NULL DEFAULT 0, verified INTEGER NOT NULL DEFAULT 0, certified INTEGER NOT NULL DEFAULT 0,
     available INTEGER NOT NULL DEFAULT 0, key TEXT NOT NULL DEFAULT '');
+-- The trust order (TRUST_SQL): a page of many equally relevant matches is read off it, not sorted.
+CREATE INDEX IF NOT EXISTS doc_codes_trust ON doc_codes(verified DESC, certified DESC, available DESC,
+    created_at DESC, key);
 """
 # Per connection: the matches of the current search, evaluated once for count, page and facets.
 TEMP_SCHEMA = """
@@ -52,6 +55,7 @@ CREATE TEMP TABLE IF NOT EXISTS cand (id INTEGER PRIMARY KEY);
 """
 REINDEX_CACHE_KIB = -262_144  # 256 MiB of page cache while a full reindex writes
 VOCAB_CACHE_SIZE = 20_000  # remembered vocabulary answers before starting afresh
+TRUST_WALK_SHARE = 50  # ids holding 1/50 of the index or more: walk the trust index rather than sort them
 MAX_TIER_SUBSETS = 30  # a candidate tier of more word subsets costs more than it saves (measured)
 CODE_OFFSET = 0x2F  # code 1 is "0": printable, and the first ~200 codes stay one byte a character
 
@@ -200,7 +204,7 @@ class SqliteFtsBackend(SearchBackend):
                     conn.execute(f"DELETE FROM {table}")
                 # Secondary indexes are built once at the end (a sort) rather than kept up row by row; the doc
                 # table's price/harvest/created indexes of earlier versions are dropped (sorting reads doc_codes).
-                for index in ("doc_value_doc", "doc_price", "doc_harvest", "doc_created"):
+                for index in ("doc_value_doc", "doc_codes_trust", "doc_price", "doc_harvest", "doc_created"):
                     conn.execute(f"DROP INDEX IF EXISTS {index}")
                 # No merging of FTS5 segments while loading: one 'optimize' at the end merges them all once.
                 conn.execute("INSERT INTO doc_fts(doc_fts, rank) VALUES('automerge', 0)")
@@ -217,6 +221,8 @@ class SqliteFtsBackend(SearchBackend):
                     if writing is not None:
                         writing.result()
                 conn.execute("CREATE INDEX doc_value_doc ON doc_value(doc_id, name, value)")
+                conn.execute("CREATE INDEX doc_codes_trust ON doc_codes(verified DESC, certified DESC, available DESC, "
+                             "created_at DESC, key)")
                 conn.execute("INSERT INTO doc_fts(doc_fts, rank) VALUES('automerge', 4)")  # FTS5's default
                 conn.execute("INSERT INTO doc_fts(doc_fts) VALUES('optimize')")
                 self._bump_generation(conn)
@@ -447,12 +453,10 @@ class SqliteFtsBackend(SearchBackend):
         need = query.offset + query.per_page
         order = f"ORDER BY s.rank, {TRUST_SQL} LIMIT ?"
         for expression, bound in self._tiers(plan, require_all):
-            if bound is None:
-                rows = conn.execute(
-                    f"SELECT s.id, ? AS rank FROM (SELECT rowid AS id, 0 AS rank FROM doc_fts WHERE doc_fts MATCH ?) s "
-                    f"{within} JOIN doc_codes c ON c.id = s.id {order}",
-                    (-self._best_score(plan), expression, need)).fetchall()
-                if len(rows) == need:
+            if bound is None:  # equal scores: the page is the first `need` in the trust order
+                candidates = f"SELECT s.id FROM ({self._matching(expression)[0]}) s {within}"
+                rows = self._in_trust_order(conn, candidates, [expression], need, -self._best_score(plan))
+                if rows is not None:
                     return rows[query.offset:]
                 continue
             conn.execute("DELETE FROM temp.cand")
@@ -466,6 +470,19 @@ class SqliteFtsBackend(SearchBackend):
         sql, params = self._scored(plan, require_all)
         return conn.execute(f"SELECT s.id, s.rank FROM ({sql}) s {within} JOIN doc_codes c ON c.id = s.id {order} OFFSET ?",
                             (*params, query.per_page, query.offset)).fetchall()
+
+    def _in_trust_order(self, conn, ids: str, params: list, need: int, rank: int) -> list | None:
+        """The first `need` of the ids (SQL) in the trust order, each with `rank`; None when there are fewer.
+        When they are a fair share of the index, they are read off the trust index (a few entries per page
+        row); otherwise sorted."""
+        count = conn.execute(f"SELECT count(*) FROM ({ids})", params).fetchone()[0]
+        if count < need:
+            return None
+        if count * TRUST_WALK_SHARE >= (conn.execute("SELECT max(id) FROM doc_codes").fetchone()[0] or 0):
+            return conn.execute(f"SELECT c.id, ? FROM doc_codes c INDEXED BY doc_codes_trust WHERE c.id IN ({ids}) "
+                                f"ORDER BY {TRUST_SQL} LIMIT ?", (rank, *params, need)).fetchall()
+        return conn.execute(f"SELECT s.id, ? FROM ({ids}) s JOIN doc_codes c ON c.id = s.id ORDER BY {TRUST_SQL} LIMIT ?",
+                            (rank, *params, need)).fetchall()
 
     def _best_score(self, plan: "matching.Plan") -> int:
         """The score of a document with every word's best forms in its title."""
@@ -494,6 +511,11 @@ class SqliteFtsBackend(SearchBackend):
                 page = []
             elif terms and query.sort == "relevance":
                 page = self._ranked_page(conn, query, plan, require_all, within)
+            elif query.sort == "relevance":  # filters alone: every match is equally relevant
+                first = self._in_trust_order(conn, "SELECT id FROM temp.hit", [], query.offset + query.per_page, 0)
+                page = first[query.offset:] if first is not None else conn.execute(  # the last page
+                    f"SELECT h.id, 0 FROM temp.hit h JOIN doc_codes c ON c.id = h.id ORDER BY {TRUST_SQL} LIMIT ? "
+                    f"OFFSET ?", (query.per_page, query.offset)).fetchall()
             else:
                 page = conn.execute(f"SELECT h.id, NULL FROM {matches[0]} h JOIN doc_codes c ON c.id = h.id "
                                     f"ORDER BY {SORT_SQL[query.sort]} LIMIT ? OFFSET ?",
