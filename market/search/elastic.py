@@ -142,15 +142,14 @@ class ElasticsearchBackend(SearchBackend):
 
     def index(self, docs: list[dict]) -> None:
         if docs:
-            self._forget()
             self.ensure_index()
             self._bulk([{"_id": d["key"], "_source": d} for d in docs],
                        refresh="wait_for" if self.refresh_on_write else None)
+            self._forget()  # after the write: a search meanwhile may have remembered the words before it
 
     def delete(self, keys: list[str]) -> None:
         if not keys:
             return
-        self._forget()
         self.ensure_index()
         actions = [{"_op_type": "delete", "_id": key} for key in keys]
         try:
@@ -160,6 +159,7 @@ class ElasticsearchBackend(SearchBackend):
             if not _unavailable(exc):
                 raise
             raise SearchUnavailable(str(exc)) from exc
+        self._forget()
 
     def reindex(self, batches: Iterable[list[dict]], progress: Callable[[int], None] | None = None) -> int:
         """Build a new index while the alias still points at the old one, then swap in one step. While it is
@@ -205,6 +205,7 @@ class ElasticsearchBackend(SearchBackend):
     def refresh(self) -> None:
         try:
             self.client.indices.refresh(index=self.alias)
+            self._forget()  # the writes are visible now: what was remembered before may be out of date
         except (*UNREACHABLE, ApiError) as exc:
             if not _unavailable(exc):
                 raise
