@@ -57,6 +57,7 @@ REINDEX_CACHE_KIB = -262_144  # 256 MiB of page cache while a full reindex write
 VOCAB_CACHE_SIZE = 20_000  # remembered vocabulary answers before starting afresh
 TRUST_WALK_SHARE = 50  # ids holding 1/50 of the index or more: walk the trust index rather than sort them
 MAX_TIER_SUBSETS = 30  # a candidate tier of more word subsets costs more than it saves (measured)
+GROUPED_FACETS = ("month",)  # facets whose values of one document share one code ("9,10,11")
 CODE_OFFSET = 0x2F  # code 1 is "0": printable, and the first ~200 codes stay one byte a character
 
 # Relevance, then the signals a buyer trusts, the same order as Elasticsearch's (elastic.SORTS).
@@ -149,6 +150,11 @@ class SqliteFtsBackend(SearchBackend):
                 if name != "kind" and doc.get(name):
                     values.update((name, str(v)) for v in doc[name])
             value_rows += [(n, v, doc_id) for n, v in values]
+            # A document's harvest months (half of all its values) take one code for the whole set: counting
+            # facets reads a character per code of every match.
+            months = sorted((v for n, v in values if n in GROUPED_FACETS), key=int)
+            if len(months) > 1:
+                values = {pair for pair in values if pair[0] not in GROUPED_FACETS} | {("month", ",".join(months))}
             codes = sorted(code_of.get(pair) or self._code(conn, *pair) for pair in values)
             code_rows.append((doc_id, "".join(codes), doc["price"],
                               doc["harvest_start"], doc["created_at"], int(doc["retail"]), int(doc["verified"]),
@@ -555,9 +561,13 @@ class SqliteFtsBackend(SearchBackend):
         codes = conn.execute(f"SELECT group_concat(c.codes, '') FROM {matches[0]} h JOIN doc_codes c ON c.id = h.id"
                              if filtered else "SELECT group_concat(codes, '') FROM doc_codes",
                              matches[1] if filtered else ()).fetchone()[0] or ""
-        facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+        counted: Counter = Counter()
         for char, count in Counter(codes).items():
             name, value = self._decode(conn, char)
+            for one in value.split(",") if name in GROUPED_FACETS else (value,):  # a set of months, one code
+                counted[name, one] += count
+        facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+        for (name, value), count in counted.items():
             facets[name].append((value, count))
         for name in facets:
             facets[name].sort(key=lambda item: (-item[1], item[0]))
