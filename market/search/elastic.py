@@ -59,6 +59,11 @@ SORTS = {
 UNREACHABLE = (TransportError, ConnectionError)
 REINDEX_CHUNK = 2000  # documents per bulk request during a full reindex (about 3 MB)
 REINDEX_THREADS = 2
+# How long what the index told about its words (document counts, neighbours) is remembered: searches then plan
+# their words without asking first. A write through this backend forgets it at once; writes from another process
+# (the job worker) show in planning within this time, as Elasticsearch itself shows writes within a second.
+VOCAB_TTL_S = 30.0
+VOCAB_CACHE_SIZE = 20_000  # remembered answers before starting afresh
 
 
 def _unavailable(exc: Exception) -> bool:
@@ -86,6 +91,17 @@ class ElasticsearchBackend(SearchBackend):
         self.client = Elasticsearch(url, **options)
         self.alias = alias
         self.refresh_on_write = refresh_on_write
+        self._vocab: dict = {}
+        self._vocab_since = time.monotonic()
+
+    def _remembered(self) -> dict:
+        """The vocabulary answers of the last VOCAB_TTL_S seconds (emptied by this backend's writes)."""
+        if time.monotonic() - self._vocab_since > VOCAB_TTL_S or len(self._vocab) > VOCAB_CACHE_SIZE:
+            self._forget()
+        return self._vocab
+
+    def _forget(self) -> None:
+        self._vocab, self._vocab_since = {}, time.monotonic()
 
     # --- index management ----------------------------------------------------------------------
     def _new_index(self) -> str:
@@ -129,6 +145,7 @@ class ElasticsearchBackend(SearchBackend):
             self.ensure_index()
             self._bulk([{"_id": d["key"], "_source": d} for d in docs],
                        refresh="wait_for" if self.refresh_on_write else None)
+            self._forget()  # after the write: a search meanwhile may have remembered the words before it
 
     def delete(self, keys: list[str]) -> None:
         if not keys:
@@ -142,6 +159,7 @@ class ElasticsearchBackend(SearchBackend):
             if not _unavailable(exc):
                 raise
             raise SearchUnavailable(str(exc)) from exc
+        self._forget()
 
     def reindex(self, batches: Iterable[list[dict]], progress: Callable[[int], None] | None = None) -> int:
         """Build a new index while the alias still points at the old one, then swap in one step. While it is
@@ -177,6 +195,7 @@ class ElasticsearchBackend(SearchBackend):
             ])
             for name in old:
                 self.client.indices.delete(index=name, ignore_unavailable=True)
+            self._forget()
             return total
         except (*UNREACHABLE, ApiError) as exc:
             if not _unavailable(exc):
@@ -186,6 +205,7 @@ class ElasticsearchBackend(SearchBackend):
     def refresh(self) -> None:
         try:
             self.client.indices.refresh(index=self.alias)
+            self._forget()  # the writes are visible now: what was remembered before may be out of date
         except (*UNREACHABLE, ApiError) as exc:
             if not _unavailable(exc):
                 raise
@@ -245,11 +265,29 @@ class ElasticsearchBackend(SearchBackend):
         found = {term: buckets[f"t{i}"]["doc_count"] for i, term in enumerate(terms) if buckets[f"t{i}"]["doc_count"]}
         return found, buckets["prefix"]["doc_count"] if prefix else 0
 
+    def _remember_counts(self, terms: list[str], prefix: str | None, found: dict[str, int], prefixed: int) -> None:
+        known = self._remembered()
+        known.update({("doc", term): found.get(term, 0) for term in terms})
+        if prefix:
+            known["prefix", prefix] = prefixed
+
+    def _known_counts(self, terms: list[str], prefix: str | None) -> tuple[dict[str, int], int] | None:
+        """The counts, when every one of them is remembered."""
+        known = self._remembered()
+        if any(("doc", term) not in known for term in terms) or (prefix and ("prefix", prefix) not in known):
+            return None
+        return {t: known["doc", t] for t in terms if known["doc", t]}, known["prefix", prefix] if prefix else 0
+
     def counts(self, terms: list[str], prefix: str | None) -> tuple[dict[str, int], int]:
         if not terms and not prefix:
             return {}, 0
+        remembered = self._known_counts(terms, prefix)
+        if remembered is not None:
+            return remembered
         response = self._call(size=0, track_total_hits=False, aggs=self._count_aggs(terms, prefix))
-        return self._counted(response, terms, prefix)
+        found, prefixed = self._counted(response, terms, prefix)
+        self._remember_counts(terms, prefix, found, prefixed)
+        return found, prefixed
 
     def neighbours(self, term: str, edits: int) -> list[tuple[str, int]]:
         return self.neighbours_of({term: edits})[term]
@@ -270,13 +308,17 @@ class ElasticsearchBackend(SearchBackend):
     def neighbours_of(self, wanted: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
         """Elasticsearch's term suggester lists the indexed words near each term with their document counts,
         all in one request; which of them count as corrections is decided in matching.py, as for FTS5."""
-        try:
-            response = self._call(size=0, track_total_hits=False, suggest=self._suggest(wanted))
-        except ApiError as exc:
-            if exc.status_code == 400:  # an index made before the `words` field: no corrections until reindexed
-                return {term: [] for term in wanted}
-            raise
-        return self._suggested(response, wanted)
+        known = self._remembered()
+        missing = {term: edits for term, edits in wanted.items() if ("near", term, edits) not in known}
+        if missing:
+            try:
+                response = self._call(size=0, track_total_hits=False, suggest=self._suggest(missing))
+            except ApiError as exc:
+                if exc.status_code == 400:  # an index made before the `words` field: no corrections until reindexed
+                    return {term: [] for term in wanted}
+                raise
+            known.update({("near", term, missing[term]): near for term, near in self._suggested(response, missing).items()})
+        return {term: known["near", term, edits] for term, edits in wanted.items()}
 
     def written(self, terms: list[str]) -> dict[str, str]:
         """The visible text of the first documents (by key, as FTS5) holding each term, all in one request."""
@@ -326,13 +368,18 @@ class ElasticsearchBackend(SearchBackend):
         only when the counts change the plan (an unknown word to correct, an unfinished last word) does a
         second search run, with the final plan. The answer is the one the plan gives either way."""
         start = matching.draft(query.text, query.as_you_type) if query.terms else None
-        if start is None or not start.words:
-            return super()._plan_and_run(query)
+        if start is None or not start.words or self._known_counts(start.lookups, start.prefix) is not None:
+            return super()._plan_and_run(query)  # nothing to plan, or planned from what is remembered: one search
         first = start.as_plan()
         # The words that would be corrected if the index lacks them: their neighbours come in the same request
         # (the suggester answers only for missing words, so known ones cost nothing).
         wanted = {w.term: matching.allowed_edits(w.term) for w in start.words if matching.correctable(w)}
         result, counted, near = self._run(query, first, True, (start.lookups, start.prefix), wanted)
+        self._remember_counts(start.lookups, start.prefix, *counted)
+        # The suggester answered only for words missing from the index: remember those (the others' neighbours
+        # were not asked).
+        self._remembered().update({("near", term, wanted[term]): options for term, options in near.items()
+                                   if not counted[0].get(term)})
         final = matching.finish(start, *counted, _Prefetched(self, near))
         if matching.searches_alike(first, final):
             return final, result

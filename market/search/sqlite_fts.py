@@ -1,10 +1,12 @@
 """The embedded engine: SQLite FTS5 in its own file under instance/, no server needed."""
+import itertools
 import json
 import os
 import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from market.search import matching
 from market.search.base import SearchBackend
@@ -21,9 +23,6 @@ CREATE TABLE IF NOT EXISTS doc (
     title TEXT NOT NULL, body TEXT, url TEXT NOT NULL, price INTEGER, quantity REAL, seller TEXT,
     harvest_start TEXT, created_at TEXT, retail INTEGER NOT NULL DEFAULT 0, verified INTEGER NOT NULL DEFAULT 0,
     data TEXT NOT NULL DEFAULT '{}');
-CREATE INDEX IF NOT EXISTS doc_price ON doc(price);
-CREATE INDEX IF NOT EXISTS doc_harvest ON doc(harvest_start);
-CREATE INDEX IF NOT EXISTS doc_created ON doc(created_at);
 CREATE TABLE IF NOT EXISTS doc_value (
     name TEXT NOT NULL, value TEXT NOT NULL, doc_id INTEGER NOT NULL, PRIMARY KEY (name, value, doc_id)
 ) WITHOUT ROWID;
@@ -44,13 +43,21 @@ CREATE TABLE IF NOT EXISTS doc_codes (
     id INTEGER PRIMARY KEY, codes TEXT NOT NULL, price INTEGER, harvest_start TEXT, created_at TEXT,
     retail INTEGER NOT NULL DEFAULT 0, verified INTEGER NOT NULL DEFAULT 0, certified INTEGER NOT NULL DEFAULT 0,
     available INTEGER NOT NULL DEFAULT 0, key TEXT NOT NULL DEFAULT '');
+-- The trust order (TRUST_SQL): a page of many equally relevant matches is read off it, not sorted.
+CREATE INDEX IF NOT EXISTS doc_codes_trust ON doc_codes(verified DESC, certified DESC, available DESC,
+    created_at DESC, key);
 """
 # Per connection: the matches of the current search, evaluated once for count, page and facets.
 TEMP_SCHEMA = """
 CREATE TEMP TABLE IF NOT EXISTS hit (id INTEGER PRIMARY KEY, rank REAL);
 CREATE TEMP TABLE IF NOT EXISTS allowed (id INTEGER PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS cand (id INTEGER PRIMARY KEY);
 """
+REINDEX_CACHE_KIB = -262_144  # 256 MiB of page cache while a full reindex writes
 VOCAB_CACHE_SIZE = 20_000  # remembered vocabulary answers before starting afresh
+TRUST_WALK_SHARE = 50  # ids holding 1/50 of the index or more: walk the trust index rather than sort them
+MAX_TIER_SUBSETS = 30  # a candidate tier of more word subsets costs more than it saves (measured)
+GROUPED_FACETS = ("month",)  # facets whose values of one document share one code ("9,10,11")
 CODE_OFFSET = 0x2F  # code 1 is "0": printable, and the first ~200 codes stay one byte a character
 
 # Relevance, then the signals a buyer trusts, the same order as Elasticsearch's (elastic.SORTS).
@@ -132,6 +139,7 @@ class SqliteFtsBackend(SearchBackend):
                     f"SELECT id FROM doc WHERE key IN ({','.join('?' * len(chunk))})", chunk)])
         first = (conn.execute("SELECT max(id) FROM doc").fetchone()[0] or 0) + 1
         doc_rows, fts_rows, value_rows, code_rows = [], [], [], []
+        code_of = self._code_of
         for doc_id, doc in enumerate(docs, first):
             doc_rows.append((doc_id, doc["key"], doc["kind"], doc["object_id"], doc["title"], doc["body"], doc["url"],
                              doc["price"], doc["quantity"], doc["seller"], doc["harvest_start"], doc["created_at"],
@@ -139,10 +147,16 @@ class SqliteFtsBackend(SearchBackend):
             fts_rows.append((doc_id, doc["title_folded"], doc["body_folded"], doc.get("hidden_folded") or ""))
             values = {("kind", doc["kind"])}
             for name in FACETS:
-                if name != "kind":
-                    values.update((name, str(v)) for v in doc.get(name) or [])
+                if name != "kind" and doc.get(name):
+                    values.update((name, str(v)) for v in doc[name])
             value_rows += [(n, v, doc_id) for n, v in values]
-            code_rows.append((doc_id, "".join(sorted(self._code(conn, n, v) for n, v in values)), doc["price"],
+            # A document's harvest months (half of all its values) take one code for the whole set: counting
+            # facets reads a character per code of every match.
+            months = sorted((v for n, v in values if n in GROUPED_FACETS), key=int)
+            if len(months) > 1:
+                values = {pair for pair in values if pair[0] not in GROUPED_FACETS} | {("month", ",".join(months))}
+            codes = sorted(code_of.get(pair) or self._code(conn, *pair) for pair in values)
+            code_rows.append((doc_id, "".join(codes), doc["price"],
                               doc["harvest_start"], doc["created_at"], int(doc["retail"]), int(doc["verified"]),
                               int(bool(doc.get("certified"))), int(bool(doc.get("available"))), doc["key"]))
         conn.executemany(
@@ -150,6 +164,7 @@ class SqliteFtsBackend(SearchBackend):
             "created_at, retail, verified, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", doc_rows)
         conn.executemany("INSERT INTO doc_fts(rowid, title_folded, body_folded, hidden_folded) VALUES (?,?,?,?)",
                          fts_rows)
+        value_rows.sort()  # in the primary key's order: each insert lands next to the last
         conn.executemany("INSERT INTO doc_value(name, value, doc_id) VALUES (?,?,?)", value_rows)
         conn.executemany("INSERT INTO doc_codes(id, codes, price, harvest_start, created_at, retail, verified, "
                          "certified, available, key) VALUES (?,?,?,?,?,?,?,?,?,?)", code_rows)
@@ -186,16 +201,39 @@ class SqliteFtsBackend(SearchBackend):
         # One transaction: readers (WAL) keep seeing the old index until the new one is complete.
         conn = self._conn()
         total = 0
-        with _transaction(conn):
-            for table in ("doc_fts", "doc_value", "doc_codes", "doc"):
-                conn.execute(f"DELETE FROM {table}")
-            for batch in batches:
-                self._write(conn, batch, fresh=True)
-                total += len(batch)
-                if progress:
-                    progress(len(batch))
-            self._bump_generation(conn)
-        conn.execute("INSERT INTO doc_fts(doc_fts) VALUES('optimize')")
+        cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
+        # A cache that holds the growing tables: a transaction larger than the cache writes its pages twice.
+        conn.execute(f"PRAGMA cache_size = {REINDEX_CACHE_KIB}")
+        try:
+            with _transaction(conn):
+                for table in ("doc_fts", "doc_value", "doc_codes", "doc"):
+                    conn.execute(f"DELETE FROM {table}")
+                # Secondary indexes are built once at the end (a sort) rather than kept up row by row; the doc
+                # table's price/harvest/created indexes of earlier versions are dropped (sorting reads doc_codes).
+                for index in ("doc_value_doc", "doc_codes_trust", "doc_price", "doc_harvest", "doc_created"):
+                    conn.execute(f"DROP INDEX IF EXISTS {index}")
+                # No merging of FTS5 segments while loading: one 'optimize' at the end merges them all once.
+                conn.execute("INSERT INTO doc_fts(doc_fts, rank) VALUES('automerge', 0)")
+                # The next batch is built (Python, holding the GIL) while SQLite writes this one (C, without it).
+                with ThreadPoolExecutor(1) as writer:
+                    writing = None
+                    for batch in batches:
+                        if writing is not None:
+                            writing.result()  # one batch in flight; its errors surface here
+                        writing = writer.submit(self._write, conn, batch, fresh=True)
+                        total += len(batch)
+                        if progress:
+                            progress(len(batch))
+                    if writing is not None:
+                        writing.result()
+                conn.execute("CREATE INDEX doc_value_doc ON doc_value(doc_id, name, value)")
+                conn.execute("CREATE INDEX doc_codes_trust ON doc_codes(verified DESC, certified DESC, available DESC, "
+                             "created_at DESC, key)")
+                conn.execute("INSERT INTO doc_fts(doc_fts, rank) VALUES('automerge', 4)")  # FTS5's default
+                conn.execute("INSERT INTO doc_fts(doc_fts) VALUES('optimize')")
+                self._bump_generation(conn)
+        finally:
+            conn.execute(f"PRAGMA cache_size = {cache_size}")
         return total
 
     def count(self) -> int:
@@ -289,22 +327,27 @@ class SqliteFtsBackend(SearchBackend):
                             self._hidden(word.corrections, word.term if word.prefix else None)))
         return classes
 
-    def _scored(self, plan: "matching.Plan", require_all: bool) -> tuple[str, list[str]]:
+    def _scored(self, plan: "matching.Plan", require_all: bool, among_candidates: bool = False) -> tuple[str, list[str]]:
         """SQL giving (id, rank) for the matches, rank = -(the score of matching.py): per word, the points of its
         best field, as typed or loosely (corrections, prefix). Every word is required (require_all), or any.
 
         One MATCH finds the documents; each word adds a CASE whose conditions are `rowid IN (MATCH on one
         column)`: SQLite reads each of those once into a temporary index and probes it per document, so the
         cost grows with the words, not with the words squared. A form that occurs in no hidden words needs
-        no check of the visible text: found, and not in the title, it is in the visible text."""
+        no check of the visible text: found, and not in the title, it is in the visible text.
+
+        among_candidates: score only the ids in temp.cand; each condition then reads its column's matches once
+        and keeps those among the candidates, so its temporary index holds a few ids, not every match."""
         words = [self._classes(w) for w in plan.words]
         joiner = " AND " if require_all else " OR "
         every = joiner.join("(" + " OR ".join(e for e, _p, _h in classes) + ")" for classes in words)
         params: list[str] = []
 
+        subject, among = ("id", " AND +rowid IN (SELECT id FROM temp.cand)") if among_candidates else ("rowid", "")
+
         def within(expression: str, column: str | None = None) -> str:
             params.append(f"{{{column}}}: {expression}" if column else expression)
-            return "rowid IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?)"
+            return f"{subject} IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?{among})"
 
         cases = []
         for classes in words:
@@ -319,33 +362,50 @@ class SqliteFtsBackend(SearchBackend):
                 else:
                     whens.append((within(expression), elsewhere))
             cases.append("CASE " + " ".join(f"WHEN {c} THEN {p}" for c, p in whens) + f" ELSE {otherwise} END")
+        if among_candidates:
+            return f"SELECT id, -({' + '.join(cases)}) AS rank FROM temp.cand", params
         params.append(every)
         return f"SELECT rowid AS id, -({' + '.join(cases)}) AS rank FROM doc_fts WHERE doc_fts MATCH ?", params
 
-    def _fill_hits(self, conn, query: SearchQuery, scored: tuple[str, list[str]] | None) -> None:
-        """temp.hit := the matches: filters as sets of ids intersected on the narrow tables, the text from
-        doc_fts alone."""
-        conn.execute("DELETE FROM temp.hit")
-        sets, params = [], []
-        for name, values in query.filters.items():
-            sets.append(f"SELECT doc_id AS id FROM doc_value WHERE name = ? AND value IN ({','.join('?' * len(values))})")
-            params += [name, *values]
-        bounds = []
+    def _allowed(self, conn, query: SearchQuery) -> tuple[str, list]:
+        """SQL giving the ids the filters allow ("" when none), with its parameters. The facet value held by
+        the fewest documents drives; each other filter is probed per id on a primary key (EXISTS), which reads
+        far less than intersecting whole sets."""
+        sets = list(query.filters.items())
+        if len(sets) > 1:
+            everywhere = self._facets(conn, False)  # counts over every document, cached per generation
+            sets.sort(key=lambda item: sum(n for value, n in everywhere[item[0]] if value in item[1]))
+        bounds, bound_params = [], []
         if query.price_min is not None:
             bounds.append("price >= ?")
-            params.append(query.price_min)
+            bound_params.append(query.price_min)
         if query.price_max is not None:
             bounds.append("price <= ?")
-            params.append(query.price_max)
+            bound_params.append(query.price_max)
         if query.retail_only:
             bounds.append("retail = 1")
+        if not sets:
+            return (f"SELECT id FROM doc_codes WHERE {' AND '.join(bounds)}", bound_params) if bounds else ("", [])
+        (name, values), rest = sets[0], sets[1:]
+        where, params = [f"v.name = ? AND v.value IN ({','.join('?' * len(values))})"], [name, *values]
+        for other, values in rest:
+            where.append(f"EXISTS (SELECT 1 FROM doc_value o WHERE o.name = ? AND o.value IN "
+                         f"({','.join('?' * len(values))}) AND o.doc_id = v.doc_id)")
+            params += [other, *values]
         if bounds:
-            sets.append(f"SELECT id FROM doc_codes WHERE {' AND '.join(bounds)}")
-        allowed = " INTERSECT ".join(sets)
+            where.append(f"EXISTS (SELECT 1 FROM doc_codes b WHERE b.id = v.doc_id AND {' AND '.join(bounds)})")
+            params += bound_params
+        return f"SELECT v.doc_id AS id FROM doc_value v WHERE {' AND '.join(where)}", params
+
+    def _fill_hits(self, conn, query: SearchQuery, scored: tuple[str, list[str]] | None) -> None:
+        """temp.hit := the matches: the ids the filters allow (on the narrow tables), the text from doc_fts
+        alone."""
+        conn.execute("DELETE FROM temp.hit")
+        allowed, params = self._allowed(conn, query)
         if scored is None:
             conn.execute(f"INSERT OR IGNORE INTO temp.hit(id, rank) SELECT id, 0 FROM ({allowed or 'SELECT id FROM doc'})",
                          params)
-        elif not sets:
+        elif not allowed:
             conn.execute(f"INSERT INTO temp.hit(id, rank) {scored[0]}", scored[1])
         else:
             conn.execute("DELETE FROM temp.allowed")
@@ -354,27 +414,131 @@ class SqliteFtsBackend(SearchBackend):
             conn.execute(f"INSERT INTO temp.hit(id, rank) SELECT s.* FROM ({scored[0]}) s "
                          f"JOIN temp.allowed a ON a.id = s.id", scored[1])
 
+    @staticmethod
+    def _matching(expression: str) -> tuple[str, list[str]]:
+        """(id, rank 0) of the documents an FTS5 expression matches: no scoring."""
+        return "SELECT rowid AS id, 0 AS rank FROM doc_fts WHERE doc_fts MATCH ?", [expression]
+
     def _total(self, query: SearchQuery, plan: "matching.Plan") -> int:
         if not plan.words:
             return super()._total(query, plan)
         every = self._scored(plan, require_all=True)[1][-1]  # the MATCH that finds them, without the scoring
         conn = self._conn()
-        self._fill_hits(conn, query, ("SELECT rowid AS id, 0 AS rank FROM doc_fts WHERE doc_fts MATCH ?", [every]))
+        self._fill_hits(conn, query, self._matching(every))
         return conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
+
+    def _top_classes(self, word: "matching.Word", counts: dict[str, int]) -> tuple[str, int] | None:
+        """The FTS5 expression of a word's best-scoring forms that some document holds, and their points
+        (before the field's): as typed when the index knows a form, else loosely. None: nothing holds it."""
+        classes = self._classes(word)
+        typed_known = any(counts.get(form) for form in word.forms)
+        if not typed_known and len(classes) == 1:
+            return None
+        if word.points == matching.LOOSE_POINTS and len(classes) > 1:  # a filler: typed and loose score alike
+            return f"({classes[0][0]} OR {classes[1][0]})" if typed_known else classes[1][0], word.points
+        return (classes[0][0], word.points) if typed_known else (classes[1][0], matching.LOOSE_POINTS)
+
+    def _tiers(self, plan: "matching.Plan", require_all: bool) -> list[tuple[str, int | None]]:
+        """Candidate sets for the first page, best first, each as (FTS5 expression, bound): when the page's
+        last candidate scores above `bound`, no document outside the set can reach the page, so only the set is
+        scored. A bound of None: every candidate has the best score there is (nothing to score).
+
+        All words required: the documents with every word's best forms in the title score the most; the rest
+        score less. Any word (the partial fallback): documents with all words but one or two, scored; the
+        others hold fewer words, so they score at most the sum of that many best words."""
+        tops = [self._top_classes(w, plan.counts) for w in plan.words]
+        if require_all:
+            if any(t is None for t in tops):
+                return []
+            return [(" AND ".join(f"{{title_folded}}: {expression}" for expression, _p in tops), None)]
+        words = [("(" + " OR ".join(e for e, _p, _h in self._classes(w)) + ")", (t[1] if t else 0) + 3)
+                 for w, t in zip(plan.words, tops, strict=True)]
+        tiers = []
+        for dropped in (1, 2):
+            keep = len(words) - dropped
+            subsets = list(itertools.combinations(range(len(words)), keep))
+            if keep < 2 or len(subsets) > MAX_TIER_SUBSETS:
+                break
+            expression = " OR ".join("(" + " AND ".join(words[i][0] for i in subset) + ")" for subset in subsets)
+            best_outside = sum(sorted((best for _e, best in words), reverse=True)[:keep - 1])
+            tiers.append((expression, best_outside))
+        return tiers
+
+    def _ranked_page(self, conn, query: SearchQuery, plan: "matching.Plan", require_all: bool,
+                     within: str) -> list:
+        """The page by relevance, scoring only the documents that can reach it (self._tiers) when that is
+        enough, else every match. `within`: a join on the matches within the filters ("" without filters: every
+        candidate matches the text)."""
+        need = query.offset + query.per_page
+        order = f"ORDER BY s.rank, {TRUST_SQL} LIMIT ?"
+        for expression, bound in self._tiers(plan, require_all):
+            if bound is None:  # equal scores: the page is the first `need` in the trust order
+                candidates = f"SELECT s.id FROM ({self._matching(expression)[0]}) s {within}"
+                rows = self._in_trust_order(conn, candidates, [expression], need, -self._best_score(plan))
+                if rows is not None:
+                    return rows[query.offset:]
+                continue
+            conn.execute("DELETE FROM temp.cand")
+            conn.execute(f"INSERT INTO temp.cand(id) SELECT s.id FROM ({self._matching(expression)[0]}) s {within}",
+                         (expression,))
+            sql, params = self._scored(plan, require_all, among_candidates=True)
+            rows = conn.execute(f"SELECT s.id, s.rank FROM ({sql}) s JOIN doc_codes c ON c.id = s.id {order}",
+                                (*params, need)).fetchall()
+            if len(rows) == need and -rows[-1][1] > bound:
+                return rows[query.offset:]
+        sql, params = self._scored(plan, require_all)
+        return conn.execute(f"SELECT s.id, s.rank FROM ({sql}) s {within} JOIN doc_codes c ON c.id = s.id {order} OFFSET ?",
+                            (*params, query.per_page, query.offset)).fetchall()
+
+    def _in_trust_order(self, conn, ids: str, params: list, need: int, rank: int) -> list | None:
+        """The first `need` of the ids (SQL) in the trust order, each with `rank`; None when there are fewer.
+        When they are a fair share of the index, they are read off the trust index (a few entries per page
+        row); otherwise sorted."""
+        count = conn.execute(f"SELECT count(*) FROM ({ids})", params).fetchone()[0]
+        if count < need:
+            return None
+        if count * TRUST_WALK_SHARE >= (conn.execute("SELECT max(id) FROM doc_codes").fetchone()[0] or 0):
+            return conn.execute(f"SELECT c.id, ? FROM doc_codes c INDEXED BY doc_codes_trust WHERE c.id IN ({ids}) "
+                                f"ORDER BY {TRUST_SQL} LIMIT ?", (rank, *params, need)).fetchall()
+        return conn.execute(f"SELECT s.id, ? FROM ({ids}) s JOIN doc_codes c ON c.id = s.id ORDER BY {TRUST_SQL} LIMIT ?",
+                            (rank, *params, need)).fetchall()
+
+    def _best_score(self, plan: "matching.Plan") -> int:
+        """The score of a document with every word's best forms in its title."""
+        return sum(self._top_classes(w, plan.counts)[1] + matching.FIELD_POINTS["title_folded"] for w in plan.words)
 
     def _execute(self, query: SearchQuery, plan: "matching.Plan", require_all: bool) -> SearchResult:
         conn = self._conn()
         terms = plan.words
-        scored = self._scored(plan, require_all) if terms else None
         filtered = bool(terms or query.filters or query.price_min is not None or query.price_max is not None
                         or query.retail_only)
+        matches: tuple[str, list] = ("temp.hit", [])  # the matches within the filters, as a table and parameters
         if filtered:
-            # The matches are evaluated once; count, page and facets all read them.
-            self._fill_hits(conn, query, scored)
-            total = conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
-            page = conn.execute(f"SELECT h.id, h.rank FROM temp.hit h JOIN doc_codes c ON c.id = h.id "
-                                f"ORDER BY {SORT_SQL[query.sort]} LIMIT ? OFFSET ?",
-                                (query.per_page, query.offset)).fetchall()
+            every = self._scored(plan, require_all)[1][-1] if terms else None
+            if terms and not self._allowed(conn, query)[0]:
+                # Text alone: count, facets and page each read the text's matches from doc_fts (a few ms
+                # even for tens of thousands) rather than copying them all into a table first.
+                matches = ("(SELECT rowid AS id FROM doc_fts WHERE doc_fts MATCH ?)", [every])
+                total = conn.execute("SELECT count(*) FROM doc_fts WHERE doc_fts MATCH ?", (every,)).fetchone()[0]
+                within = ""
+            else:
+                # The matches once, unscored: count and facets read them; only the page needs scores.
+                self._fill_hits(conn, query, self._matching(every) if terms else None)
+                total = conn.execute("SELECT count(*) FROM temp.hit").fetchone()[0]
+                within = "JOIN temp.hit h ON h.id = s.id"
+            if not total:
+                page = []
+            elif terms and query.sort == "relevance":
+                page = self._ranked_page(conn, query, plan, require_all, within)
+            elif query.sort == "relevance":  # filters alone: every match is equally relevant
+                first = self._in_trust_order(conn, "SELECT id FROM temp.hit", [], query.offset + query.per_page, 0)
+                page = first[query.offset:] if first is not None else conn.execute(  # the last page
+                    f"SELECT h.id, 0 FROM temp.hit h JOIN doc_codes c ON c.id = h.id ORDER BY {TRUST_SQL} LIMIT ? "
+                    f"OFFSET ?", (query.per_page, query.offset)).fetchall()
+            else:
+                page = conn.execute(f"SELECT h.id, NULL FROM {matches[0]} h JOIN doc_codes c ON c.id = h.id "
+                                    f"ORDER BY {SORT_SQL[query.sort]} LIMIT ? OFFSET ?",
+                                    (*matches[1], query.per_page, query.offset)).fetchall()
         else:
             # Browsing everything: no need to copy every id; the page comes straight from the narrow table.
             total = conn.execute("SELECT count(*) FROM doc_codes").fetchone()[0]
@@ -390,9 +554,10 @@ class SqliteFtsBackend(SearchBackend):
         for doc_id, doc_rank in page:
             r = rows[doc_id]
             hits.append(Hit(key=r[1], kind=r[2], object_id=r[3], title=r[4], url=r[5],
-                            score=-doc_rank if terms else None,
+                            score=-doc_rank if terms and doc_rank is not None else None,
                             data={**json.loads(r[6]), "body": r[7], "price": r[8], "seller": r[9]}))
-        return SearchResult(total=total, hits=hits, facets=self._facets(conn, filtered), engine=self.name)
+        facets = self._facets(conn, filtered, matches) if total or not filtered else {name: [] for name in FACETS}
+        return SearchResult(total=total, hits=hits, facets=facets, engine=self.name)
 
     def _decode(self, conn, char: str) -> tuple[str, str]:
         if char not in self._value_of:
@@ -400,17 +565,22 @@ class SqliteFtsBackend(SearchBackend):
                               for code, name, value in conn.execute("SELECT code, name, value FROM facet_code")}
         return self._value_of[char]
 
-    def _facets(self, conn, filtered: bool) -> dict:
+    def _facets(self, conn, filtered: bool, matches: tuple[str, list] = ("temp.hit", [])) -> dict:
         # Counts over all documents are asked on every empty search page: cache them per index generation.
         if not filtered:
             generation = self._generation(conn)
             if self._facet_cache and self._facet_cache[0] == generation:
                 return self._facet_cache[1]
-        codes = conn.execute("SELECT group_concat(c.codes, '') FROM temp.hit h JOIN doc_codes c ON c.id = h.id"
-                             if filtered else "SELECT group_concat(codes, '') FROM doc_codes").fetchone()[0] or ""
-        facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+        codes = conn.execute(f"SELECT group_concat(c.codes, '') FROM {matches[0]} h JOIN doc_codes c ON c.id = h.id"
+                             if filtered else "SELECT group_concat(codes, '') FROM doc_codes",
+                             matches[1] if filtered else ()).fetchone()[0] or ""
+        counted: Counter = Counter()
         for char, count in Counter(codes).items():
             name, value = self._decode(conn, char)
+            for one in value.split(",") if name in GROUPED_FACETS else (value,):  # a set of months, one code
+                counted[name, one] += count
+        facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+        for (name, value), count in counted.items():
             facets[name].append((value, count))
         for name in facets:
             facets[name].sort(key=lambda item: (-item[1], item[0]))
