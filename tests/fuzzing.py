@@ -159,11 +159,9 @@ class Outcome:
 
 def send(app, world: RoleWorld, sent: Sent) -> Outcome:
     """Send one request as its role; compare row counts before and after a write."""
-    from tests.conftest import log_in
+    from tests.roles import client_as
 
-    client = app.test_client()
-    if world.users[sent.role] is not None:
-        log_in(client, world.users[sent.role])
+    client = client_as(app, world, sent.role)
     before = None
     if sent.route.method != "GET":
         with app.app_context():

@@ -83,6 +83,9 @@ class RoleWorld:
     query: dict[str, dict] = field(default_factory=dict)  # endpoint -> query string it needs
     data: dict[str, dict] = field(default_factory=dict)  # endpoint -> form fields naming its object
     member_of: dict[str, str] = field(default_factory=dict)  # endpoint -> organisation key its org_id names
+    # role -> a signed session cookie whose log-in session is part of the world (sign_in_all): the walks send
+    # thousands of requests, and opening a log-in session before each one was a quarter of their time.
+    cookies: dict[str, str] = field(default_factory=dict)
 
     def view_args(self, endpoint: str, arguments) -> dict | None:
         values = {**self.args, **self.per_endpoint.get(endpoint, {})}
@@ -322,3 +325,30 @@ def csrf_for(app: Flask, client) -> str:
     with client.session_transaction() as session:
         session["csrf_token"] = raw
     return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+def sign_in_all(app: Flask, world: RoleWorld) -> RoleWorld:
+    """Open one log-in session per role, as the form would (tests.conftest.signed_in_cookie), and keep its signed
+    cookie in `world.cookies`. Call it inside the world's build (built_once), so the sessions are part of the
+    baseline every request starts from: a POST that logs out is put back with the rest of the database."""
+    from tests.conftest import signed_in_cookie
+
+    for role, user_id in world.users.items():
+        if user_id is not None:
+            world.cookies[role] = signed_in_cookie(app, user_id, "http://localhost")["value"]
+    return world
+
+
+def client_as(app: Flask, world: RoleWorld, role: str):
+    """A fresh test client signed in as `role`: with the world's cookie when it has one, else a new log-in
+    session (tests.conftest.log_in)."""
+    from tests.conftest import log_in
+
+    client = app.test_client()
+    if world.users[role] is None:
+        return client
+    if role in world.cookies:
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], world.cookies[role])
+    else:
+        log_in(client, world.users[role])
+    return client

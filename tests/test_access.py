@@ -10,8 +10,8 @@ import pytest
 
 from market import access
 from market.extensions import db
-from tests.conftest import built_once, log_in, restore_baseline
-from tests.roles import ROLES, build, csrf_for
+from tests.conftest import built_once, restore_baseline
+from tests.roles import ROLES, build, client_as, csrf_for, sign_in_all
 
 SKIPPED = {"payments.webhook"}  # SIGNED: answers 400 to everyone without Stripe's signature (tests/payments)
 
@@ -19,7 +19,8 @@ SKIPPED = {"payments.webhook"}  # SIGNED: answers 400 to everyone without Stripe
 @pytest.fixture(scope="module")
 def role_world(app, tmp_path_factory):
     folder = app.config.get("UPLOAD_FOLDER")
-    yield from built_once(app, lambda factory: build(factory, app, str(tmp_path_factory.mktemp("uploads"))))
+    yield from built_once(app, lambda factory: sign_in_all(app, build(factory, app,
+                                                                      str(tmp_path_factory.mktemp("uploads")))))
     app.config["UPLOAD_FOLDER"] = folder
 
 
@@ -61,9 +62,7 @@ def test_every_route_answers_every_role_as_declared(app, role_world):
         assert values is not None and None not in values.values(), f"no value in the world for {url_rule.rule}"
         url = adapter.build(url_rule.endpoint, values, method=method)
         for role in ROLES:
-            client = app.test_client()
-            if role_world.users[role] is not None:
-                log_in(client, role_world.users[role])
+            client = client_as(app, role_world, role)
             query = role_world.query.get(url_rule.endpoint, {})
             if method == "GET":
                 response = client.get(url, query_string=query)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from market.extensions import db
 from tests.conftest import built_once, restore_baseline
 from tests.fuzzing import describe, requests, routes, send
-from tests.roles import build
+from tests.roles import build, sign_in_all
 
 EXAMPLES = int(os.environ.get("MARKET_FUZZ_EXAMPLES", "700"))
 
@@ -17,7 +17,8 @@ EXAMPLES = int(os.environ.get("MARKET_FUZZ_EXAMPLES", "700"))
 @pytest.fixture(scope="module")
 def fuzz_world(app, tmp_path_factory):
     folder = app.config.get("UPLOAD_FOLDER")
-    yield from built_once(app, lambda factory: build(factory, app, str(tmp_path_factory.mktemp("uploads"))))
+    yield from built_once(app, lambda factory: sign_in_all(app, build(factory, app,
+                                                                      str(tmp_path_factory.mktemp("uploads")))))
     app.config["UPLOAD_FOLDER"] = folder
 
 

@@ -1,9 +1,11 @@
 """Every main page, as the right role, on a 360 px phone and a 1366 px desktop screen, on the demo market:
 no sideways scrolling of the page, no critical or serious axe-core violation (colour contrast included),
 a header no taller than about a sixth of a phone's screen, values under their labels, every button on
-screen, search filters before the results. At 360 px the page's weight (transferred bytes, cold) and its
-first contentful paint on a warm visit under emulated slow 3G are printed in a table at the end: a
-report, not a timed assertion."""
+screen, search filters before the results. At 360 px the page's weight (transferred bytes, cold) is printed
+in a table at the end: a report, not a timed assertion. Its first contentful paint on a warm visit under
+emulated slow and fast 3G is measured too with MARKET_BENCH_FCP=1 (bench/README.md): two more loads a page
+at 2 s round trips took about three minutes of the test command for figures nothing asserts."""
+import os
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,8 @@ DESKTOP = {"width": 1366, "height": 768}
 SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 50_000, "uploadThroughput": 50_000}
 # And its "Fast 3G": 562.5 ms round trip, 1.6 Mbit/s x 0.9 down, 750 kbit/s x 0.9 up.
 FAST_3G = {"offline": False, "latency": 562.5, "downloadThroughput": 180_000, "uploadThroughput": 84_375}
+# The paints under emulated 3G are a benchmark (bench/README.md), not part of the test command.
+MEASURE_PAINT = os.environ.get("MARKET_BENCH_FCP", "") == "1"
 
 ROLES = {
     "department": "so@demo.langson.vn",
@@ -163,6 +167,8 @@ def _print_report(request):
     lines = ["", "Page weight at 360 px (cold visit, compressed, every resource) and first contentful paint",
              "on a warm visit under emulated slow 3G (2 s round trip, 50 kB/s) and fast 3G (0.56 s, 180 kB/s):",
              f"{'page':<20} {'bytes':>8} {'requests':>9} {'FCP slow 3G':>12} {'FCP fast 3G':>12}"]
+    if not MEASURE_PAINT:
+        lines.insert(3, "(paints not measured: MARKET_BENCH_FCP=1 measures them, bench/README.md)")
 
     def ms(value):
         return f"{value:,.0f} ms" if value else "—"
@@ -267,13 +273,15 @@ def test_page_fits_and_passes_axe(browser, app, demo, server, name, role, path, 
 
         if viewport is PHONE:
             size, count = _weight(page)
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            paints = []
-            for conditions in (SLOW_3G, FAST_3G):
-                cdp.send("Network.emulateNetworkConditions", conditions)
-                page.goto(url, wait_until="load", timeout=60_000)
-                paints.append(_fcp(page))
+            paints = [None, None]
+            if MEASURE_PAINT:
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                paints = []
+                for conditions in (SLOW_3G, FAST_3G):
+                    cdp.send("Network.emulateNetworkConditions", conditions)
+                    page.goto(url, wait_until="load", timeout=60_000)
+                    paints.append(_fcp(page))
             REPORT.append((name, size, count, *paints))
     finally:
         context.close()

@@ -6,14 +6,18 @@ harvests of hồi, quế, na, quýt and mắc ca, OCOP products with their stars
 whose names carry diacritics. Expected answers are computed here from the documents, not copied from an
 engine."""
 import re
+import uuid
 import warnings
 from collections import Counter
 
 import pytest
 
 from market.search import SearchQuery, SearchResult
+from market.search.elastic import ElasticsearchBackend
 from market.search.query import FACETS
+from market.search.sqlite_fts import SqliteFtsBackend
 from market.text import fold
+from tests.search.conftest import ENGINES, drop_indices, elasticsearch_url
 
 # --- documents, built the way market/search/documents.py builds them -----------------------------------
 
@@ -200,11 +204,59 @@ def all_hits(engine, query: SearchQuery) -> SearchResult:
     return engine.search(query)
 
 
+# The tests that change the index (or index more) get a fresh, empty engine, as every test did. Every other test
+# that asks for `docs` only reads the same fifteen documents: they are indexed once per engine for the module
+# (an Elasticsearch index created, filled and dropped for each of ~100 tests was most of this file's time).
+WRITERS = {"test_delete_removes_and_ignores_unknown_keys", "test_indexing_a_key_again_replaces_it",
+           "test_reindex_swaps_in_a_new_set", "test_reindex_of_nothing_leaves_an_empty_index",
+           "test_a_reindex_that_fails_half_way_leaves_the_old_index",
+           "test_did_you_mean_when_a_correction_finds_clearly_more"}
+
+
+@pytest.fixture(scope="module")
+def _indexed_once():
+    """engine name -> a backend holding market_docs(), filled when a read-only test first asks for it."""
+    backends: dict = {}
+    yield backends
+    for name, backend in backends.items():
+        if name == "elasticsearch":
+            drop_indices(backend)
+        else:
+            backend.close()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, tmp_path_factory, _indexed_once):
+    """As tests/search/conftest.py's `engine` (fresh and empty), except for a read-only test with `docs`:
+    the module's engine already holding market_docs()."""
+    shared = "docs" in request.fixturenames and request.node.originalname not in WRITERS
+    if shared and request.param in _indexed_once:
+        yield _indexed_once[request.param]
+        return
+    if request.param == "sqlite-fts5":
+        backend = SqliteFtsBackend(str(tmp_path_factory.mktemp("search") / "search.sqlite3"))
+    elif shared:  # outlives the test: its own alias, dropped with the module
+        backend = ElasticsearchBackend(elasticsearch_url(), alias=f"market-test-{uuid.uuid4().hex[:12]}",
+                                       refresh_on_write=True)
+    else:
+        backend = request.getfixturevalue("elastic")
+    if shared:
+        backend.index(market_docs())
+        backend.refresh()
+        _indexed_once[request.param] = backend
+        yield backend
+        return
+    yield backend
+    if request.param == "sqlite-fts5":
+        backend.close()
+
+
 @pytest.fixture
-def docs(engine) -> list[dict]:
+def docs(engine, _indexed_once) -> list[dict]:
     docs = market_docs()
-    engine.index(docs)
-    engine.refresh()
+    if not any(engine is shared for shared in _indexed_once.values()):
+        engine.index(docs)
+        engine.refresh()
     return docs
 
 
