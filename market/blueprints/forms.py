@@ -5,11 +5,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import FileField as PlainFileField
-from wtforms import SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import IntegerField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from market.extensions import db
-from market.inputs import FILE_MESSAGE, text_problem
+from market.inputs import FILE_MESSAGE, INT_MAX, INT_MIN, text_problem
 from market.models import Commune
 from market.numbers import BadValue, format_number, out_of_range, parse_number, plain
 from market.services.errors import ValidationFailed
@@ -119,7 +119,16 @@ def _problem(field, value):
         return FILE_MESSAGE
     if isinstance(value, (dict, list)) or value is None:
         return _l("Enter a text, not a list or an object.")
+    if isinstance(field, IntegerField) and not _fits_a_column(_as_text(value)):
+        return out_of_range(INT_MIN, INT_MAX)  # a row id past 2^31 would overflow the database's integer
     return text_problem(_as_text(value), _limit(field))
+
+
+def _fits_a_column(text: str) -> bool:
+    try:
+        return INT_MIN <= int(text.strip()) <= INT_MAX
+    except ValueError:
+        return True  # not a number at all: the field itself says so
 
 
 def _as_text(value) -> str:
@@ -151,7 +160,7 @@ def _clean(form, formdata) -> MultiDict:
 class Form(FlaskForm):
     """The base of every form (`class ZoneForm(Form)`). Before any field reads the request, each value is
     checked: a file sent where text is expected, text where a file is expected (dropped: no file), a NUL byte
-    (PostgreSQL refuses it), a lone surrogate, more characters than the field takes, or a JSON value that is
+    (PostgreSQL refuses it), a lone surrogate, a whole number beyond a database integer, more characters than the field takes, or a JSON value that is
     not text. Such a field shows its message, its value is dropped, and the form does not validate, so the
     submission saves nothing."""
 

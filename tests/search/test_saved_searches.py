@@ -192,6 +192,17 @@ def test_the_pages_save_list_rename_and_delete_only_ones_own(app, client, world)
         assert db.session.scalar(sa.select(sa.func.count(SavedSearch.id))) == 0
 
 
+@pytest.mark.parametrize("search_id", ["9223372036854775808", "2147483648", "-2147483649"])
+def test_an_id_past_a_database_integer_is_refused_not_a_500(app, client, world, search_id):
+    # Found by the fuzz test: the id reached SQLite and overflowed its INTEGER (an OverflowError, a 500).
+    log_in_en(client, world["buyer"])
+    for path, data in (("/saved-searches/delete", {"search_id": search_id}),
+                       ("/saved-searches/rename", {"search_id": search_id, "name": "Hồi"})):
+        answer = submit(client, path, data, form_page="/saved-searches/", follow_redirects=True)
+        assert answer.status_code == 200
+        assert "Enter a number between" in answer.get_data(as_text=True)
+
+
 def test_visitors_are_sent_to_log_in(client, world):
     assert "/auth/login" in client.get("/saved-searches/").headers["Location"]
     page = client.get("/search?q=hoi").get_data(as_text=True)
