@@ -5,8 +5,20 @@ import re
 
 import sqlalchemy as sa
 
+from market.clock import today
 from market.extensions import db
-from market.models import ContractState, DocumentKind, IssuedDocument, Organisation, Payment, PaymentMethod
+from market.models import (
+    Contract,
+    ContractState,
+    DocumentKind,
+    GrowingZone,
+    IssuedDocument,
+    Organisation,
+    Payment,
+    PaymentMethod,
+    User,
+)
+from market.services import contracts, inspections
 from tests.conftest import log_in_en, submit
 from tests.factories import ContractBuilder, contract_parties
 
@@ -59,14 +71,10 @@ def test_strangers_do_not_see_a_document(app, client, shop, seller, product, buy
 def test_a_recorded_delivery_gets_its_note_with_zone_codes_and_delivered_quantity(app, client, factory, req_en):
     parties = contract_parties(factory)
     contract_id = ContractBuilder(app, parties).contract(ContractState.ACTIVE)
-    from datetime import date
-
-    from market.models import Contract, GrowingZone, User
-    from market.services import contracts
     contract = db.session.get(Contract, contract_id)
     zone = db.session.get(GrowingZone, parties.zone)
     delivery = contracts.record_delivery(db.session.get(User, parties.seller_member), contract,
-                                         {"quantity": "2.5", "delivered_on": date.today(),
+                                         {"quantity": "2.5", "delivered_on": today(),  # Lạng Sơn's day: UTC is a day behind after 17:00
                                           "zone_ids": [str(zone.id)], "lot_code": "LO-01"})
     db.session.commit()
     (note,) = docs(app, DocumentKind.DELIVERY)
@@ -78,7 +86,6 @@ def test_a_recorded_delivery_gets_its_note_with_zone_codes_and_delivered_quantit
     assert "accepts is recorded with the delivery inspection" in printed
 
     # Once the buyer inspected the lot, the same note is for the accepted quantity.
-    from market.services import inspections
     inspections.inspect(db.session.get(User, parties.buyer_owner), db.session.get(type(delivery), delivery.id),
                         {"received_quantity": "2.5", "accepted_quantity": "2", "rejected_quantity": "0.5",
                          "rejection_reason": "Ẩm mốc"})

@@ -138,6 +138,7 @@ TYPE_WORDS = {"string": _l("text"), "integer": _l("whole number"), "number": _l(
 FORMAT_WORDS = {"date": _l("date, YYYY-MM-DD"), "date-time": _l("date and time, ISO 8601"), "uri": _l("web address"),
                 "int32": None, "int64": None}
 PLACE_WORDS = {"query": _l("after the ?"), "path": _l("in the path"), "header": _l("a header")}
+STATUS_WORDS = {"default": _l("Other statuses")}  # OpenAPI's catch-all answer; numbered statuses show as is
 
 
 def _ticks(text) -> Markup:
@@ -155,7 +156,7 @@ def openapi_page():
     document = _api(current_app).spec.to_dict()
     return render_template("api/docs.html", doc=document, title=_l("API for other systems"),
                            methods=("get", "post", "put", "patch", "delete"), type_words=TYPE_WORDS,
-                           format_words=FORMAT_WORDS, place_words=PLACE_WORDS,
+                           format_words=FORMAT_WORDS, place_words=PLACE_WORDS, status_words=STATUS_WORDS,
                            responses=document.get("components", {}).get("responses", {}), ticks=_ticks)
 
 
