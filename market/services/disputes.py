@@ -23,7 +23,7 @@ from market.models import (
     User,
 )
 from market.models.types import utcnow
-from market.numbers import clean_number
+from market.numbers import clean_number, format_number
 from market.permissions import NEGOTIATORS, dispute_side
 from market.services import audit, contracts, conversations, notifications
 from market.services.errors import PermissionDenied, ValidationFailed
@@ -77,7 +77,7 @@ def _delivery_disputed(delivery: Delivery, *, actor: User, organisation: Organis
                  contract=delivery.contract.reference, delivery=delivery.id, reason=reason)
     _write(dispute, organisation, actor, _("%(org)s opened a dispute on %(what)s of %(ref)s: %(reason)s",
                                            org=organisation.name, ref=delivery.contract.reference, reason=reason,
-                                           what=_("a delivery of %(n)s %(unit)s", n=f"{delivery.quantity:g}",
+                                           what=_("a delivery of %(n)s %(unit)s", n=format_number(delivery.quantity),
                                                   unit=unit_label(delivery.contract.current.terms.item.unit))))
 
 
@@ -103,7 +103,7 @@ def open_dispute(actor: User, contract: Contract, reason: str, *, delivery: Deli
     audit.record("dispute.opened", actor, organisation=org, obj=dispute, contract=contract.reference,
                  delivery=delivery.id if delivery else None, reason=reason)
     other = contract.seller if side == "buyer" else contract.buyer
-    what = (_("a delivery of %(n)s %(unit)s", n=f"{delivery.quantity:g}",
+    what = (_("a delivery of %(n)s %(unit)s", n=format_number(delivery.quantity),
               unit=unit_label(contract.current.terms.item.unit)) if delivery else _("the contract"))
     text = _("%(org)s opened a dispute on %(what)s of %(ref)s: %(reason)s", org=org.name, what=what,
              ref=contract.reference, reason=reason)
@@ -152,7 +152,7 @@ def _accepted(dispute: Dispute, raw) -> float | None:
     value = clean_number(errors, "accepted_quantity", raw, minimum=0, maximum=received, required=False)
     if errors:
         errors["accepted_quantity"] = [_("The agreed accepted quantity is between 0 and the %(n)s %(unit)s "
-                                         "received.", n=f"{received:g}",
+                                         "received.", n=format_number(received),
                                          unit=unit_label(dispute.contract.current.terms.item.unit))]
         raise ValidationFailed(errors)
     return value
@@ -244,5 +244,5 @@ def delivery_withdrawn(delivery: Delivery, *, actor: User, organisation: Organis
             dispute.resolved_at, dispute.resolved_by_id = utcnow(), actor.id
             audit.record("dispute.settled", actor, organisation=organisation, obj=dispute, outcome=dispute.outcome)
             _write(dispute, organisation, actor, _("%(org)s withdrew the disputed delivery of %(n)s on %(ref)s.",
-                                                   org=organisation.name, n=f"{delivery.quantity:g}",
+                                                   org=organisation.name, n=format_number(delivery.quantity),
                                                    ref=delivery.contract.reference))

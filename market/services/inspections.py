@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from market.labels import unit_label
 from market.models import Delivery, DeliveryStatus, User
 from market.models.types import utcnow
-from market.numbers import clean_number
+from market.numbers import clean_number, format_number
 from market.services import audit, contracts, notifications, uploads
 from market.services.errors import PermissionDenied, ValidationFailed
 
@@ -31,14 +31,14 @@ def clean(delivery: Delivery, data: dict) -> dict:
                             maximum=contracts.MAX_QUANTITY)
     if received is not None and received > delivered + TOLERANCE:
         errors["received_quantity"] = [_("You cannot receive more than the %(n)s %(unit)s delivered.",
-                                         n=f"{delivered:g}", unit=unit)]
+                                         n=format_number(delivered), unit=unit)]
     if rejected is not None and rejected > delivered + TOLERANCE:
         errors["rejected_quantity"] = [_("The rejected quantity cannot be more than the %(n)s %(unit)s delivered.",
-                                         n=f"{delivered:g}", unit=unit)]
+                                         n=format_number(delivered), unit=unit)]
     if (not errors and None not in (received, accepted, rejected)
             and abs(accepted + rejected - received) > TOLERANCE):
         errors["accepted_quantity"] = [_("Accepted (%(a)s) plus rejected (%(r)s) must equal the %(n)s %(unit)s "
-                                         "received.", a=f"{accepted:g}", r=f"{rejected:g}", n=f"{received:g}",
+                                         "received.", a=format_number(accepted), r=format_number(rejected), n=format_number(received),
                                          unit=unit)]
     reason = (data.get("rejection_reason") or "").strip()
     if rejected and rejected > 0 and len(reason) < 3:
@@ -85,11 +85,11 @@ def inspect(actor: User, delivery: Delivery, data: dict, photos=()) -> Delivery:
     unit = unit_label(contract.current.terms.item.unit)
     if found["rejected"]:
         message = _("%(org)s inspected the delivery on %(ref)s: %(a)s %(unit)s accepted, %(r)s %(unit)s rejected "
-                    "(%(reason)s).", org=org.name, ref=contract.reference, a=f"{found['accepted']:g}",
-                    r=f"{found['rejected']:g}", unit=unit, reason=found["reason"])
+                    "(%(reason)s).", org=org.name, ref=contract.reference, a=format_number(found["accepted"]),
+                    r=format_number(found["rejected"]), unit=unit, reason=found["reason"])
     else:
         message = _("%(org)s inspected the delivery on %(ref)s: %(a)s %(unit)s accepted.", org=org.name,
-                    ref=contract.reference, a=f"{found['accepted']:g}", unit=unit)
+                    ref=contract.reference, a=format_number(found["accepted"]), unit=unit)
     notifications.notify(contract.seller, "delivery.inspected", message,
                          notifications.page("contracts.show", contract_id=contract.id))
     contracts._settle(contract)

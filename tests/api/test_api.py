@@ -156,3 +156,17 @@ def test_zone_with_a_slash_in_its_code_is_served(client, app, cat, coop):
         url = url_for("api.zone", code="LS/VQ/0012")
     response = client.get(url)
     assert response.status_code == 200 and response.get_json()["code"] == "LS/VQ/0012"
+
+
+@pytest.mark.parametrize("query,field,vietnamese,english", [
+    ("limit=abc", "limit", "Vui lòng nhập số nguyên.", "Enter a whole number."),
+    ("limit=0", "limit", "Vui lòng nhập số từ 1 đến 100.", "Enter a number between 1 and 100."),
+    ("limit=100000", "limit", "Vui lòng nhập số từ 1 đến 100.", "Enter a number between 1 and 100."),
+])
+def test_argument_errors_are_in_the_readers_language_not_the_librarys_english(client, query, field, vietnamese,
+                                                                                english):
+    answer = client.get(f"/api/v1/listings?{query}")  # Vietnamese by default
+    assert answer.status_code == 400 and answer.get_json()["error"]["fields"] == {field: vietnamese}
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    assert client.get(f"/api/v1/listings?{query}").get_json()["error"]["fields"] == {field: english}
